@@ -1,0 +1,44 @@
+/**
+ * Every failure a caller can see carries a stable machine-readable code; `shared/http/toHttp.ts` is the one
+ * place that turns codes into HTTP statuses.
+ */
+export type ErrorCode =
+  | 'invalid_signature'
+  | 'invalid_json'
+  | 'invalid_request'
+  | 'payload_too_large'
+  | 'queue_unavailable'
+  | 'secrets_unavailable'
+  | 'secret_not_found'
+  | 'storage_unavailable'
+  | 'text_invalid'
+  | 'phone_invalid'
+  | 'not_found'
+  | 'conversation_not_found'
+  | 'conversation_closed'
+  | 'recipient_opted_out'
+  | 'invalid_transition'
+  | 'idempotency_conflict'
+  | 'too_many_segments'
+  | 'telesign_rejected'
+  | 'telesign_failed'
+  | 'telesign_unavailable'
+  | 'telesign_outcome_unknown'
+  | 'unauthorized'
+  | 'internal_error';
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'AppError';
+  }
+}
+
+export function isAppError(e: unknown): e is AppError {
+  return e instanceof AppError;
+}
