@@ -1,0 +1,81 @@
+import { loadConfig, type Config, type Env } from './config';
+import type { Logger } from './log';
+import type { Outcome } from './outcome';
+import { createServiceBusClient } from './queue/serviceBusClient';
+import { createServiceBusPublisher, type EventPublisher } from './queue/eventPublisher';
+import {
+  createCachedSecretProvider,
+  createKeyVaultSecretClient,
+  createKeyVaultSecretSource,
+  createSettingsSecretSource,
+  type SecretProvider,
+} from './secrets';
+import { ingestCallback, type CallbackInput, type Ingested } from './services/ingest';
+import { createCallbackVerifier, type CallbackVerifier } from './telesign/callbackVerifier';
+
+/**
+ * Composition root: the real dependencies, built once per process from the settings, then shared by every
+ * invocation (one Service Bus connection, one secret cache). Entry points ask for it; nothing else reaches it.
+ */
+export interface App {
+  config: Config;
+  ingest(input: CallbackInput, logger: Logger): Promise<Outcome<Ingested>>;
+  close(): Promise<void>;
+}
+
+/** A forged callback can force at most one key re-read per account per minute. */
+const KEY_REFRESH_INTERVAL_MS = 60_000;
+
+export function createSecretProvider(config: Config): SecretProvider {
+  const source =
+    config.secrets.kind === 'keyVault'
+      ? createKeyVaultSecretSource(createKeyVaultSecretClient({ vaultUrl: config.secrets.vaultUrl, managedIdentityClientId: config.secrets.clientId }))
+      : createSettingsSecretSource(config.secrets.secrets);
+  return createCachedSecretProvider(source, { ttlMs: config.secretCacheTtlMs });
+}
+
+export interface AppParts {
+  secrets?: SecretProvider;
+  publisher?: EventPublisher;
+}
+
+export function buildApp(config: Config, parts: AppParts = {}): App {
+  const secrets = parts.secrets ?? createSecretProvider(config);
+  const serviceBus = parts.publisher ? undefined : createServiceBusClient(config.serviceBus);
+  const publisher = parts.publisher ?? createServiceBusPublisher(serviceBus!, config.inboundQueueName);
+  const verifier: CallbackVerifier = createCallbackVerifier({
+    accounts: config.accounts,
+    secrets,
+    now: Date.now,
+    refreshIntervalMs: KEY_REFRESH_INTERVAL_MS,
+  });
+  const now = () => new Date();
+
+  return {
+    config,
+    ingest: (input, logger) => ingestCallback(input, { verifier, publisher, logger, now }),
+    async close() {
+      await publisher.close();
+      await serviceBus?.close();
+    },
+  };
+}
+
+let current: App | undefined;
+
+/** The process's app, built on first use so that a function file can be imported (and registered) without settings. */
+export function getApp(env: Env = process.env): App {
+  return (current ??= buildApp(loadConfig(env)));
+}
+
+/** For hosts and tests that assemble the app from their own parts (an embedded broker, a local vault). */
+export function useApp(app: App): void {
+  current = app;
+}
+
+/** For hosts and tests that rebuild the app with other settings. */
+export async function resetApp(): Promise<void> {
+  const app = current;
+  current = undefined;
+  await app?.close();
+}

@@ -1,0 +1,198 @@
+import { z } from 'zod';
+import { isShortCode, normalizePhone } from './domain/phone';
+
+/**
+ * Every setting the bundle reads, validated once. In Azure they are app settings; locally they come from
+ * local.settings.json (`Values`) or the embedded channel's defaults. A wrong setting stops the process at start
+ * with a message naming it, rather than failing on the first customer message.
+ */
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const supportNumberSchema = z
+  .object({
+    number: z.string(),
+    type: z.enum(['longcode', 'shortcode', 'tollfree']),
+    description: z.string().optional(),
+    defaultLanguage: z.string().regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, 'a language tag such as en or en-US').optional(),
+  })
+  .transform((n, ctx) => {
+    if (n.type === 'shortcode') {
+      const digits = n.number.replace(/\D/g, '');
+      if (!isShortCode(digits)) ctx.addIssue({ code: 'custom', message: 'a short code is 3 to 8 digits', path: ['number'] });
+      return { ...n, number: digits };
+    }
+    const phone = normalizePhone(n.number);
+    if (!phone.ok) {
+      ctx.addIssue({ code: 'custom', message: phone.message, path: ['number'] });
+      return n;
+    }
+    return { ...n, number: phone.digits };
+  });
+
+const accountSchema = z
+  .object({
+    customerId: z.string().min(1),
+    /** Name of the Key Vault secret (or local secret) holding this account's API key; the key itself never sits in settings in Azure. */
+    apiKeySecretName: z.string().regex(/^[0-9a-zA-Z-]{1,127}$/, 'a Key Vault secret name: letters, digits and dashes'),
+    defaultSupportNumber: z.string(),
+    supportNumbers: z.array(supportNumberSchema).min(1),
+  })
+  .transform((a, ctx) => {
+    const wanted = a.defaultSupportNumber.replace(/\D/g, '');
+    const found = a.supportNumbers.find((n) => n.number === wanted);
+    if (!found) {
+      ctx.addIssue({ code: 'custom', message: 'must be one of the account\'s supportNumbers', path: ['defaultSupportNumber'] });
+    }
+    return { ...a, defaultSupportNumber: wanted };
+  });
+
+const accountsSchema = z
+  .array(accountSchema)
+  .min(1)
+  .superRefine((accounts, ctx) => {
+    const seen = new Set<string>();
+    accounts.forEach((a, i) => {
+      const id = a.customerId.toLowerCase();
+      if (seen.has(id)) ctx.addIssue({ code: 'custom', message: 'customerId appears twice', path: [i, 'customerId'] });
+      seen.add(id);
+    });
+  });
+
+export type SupportNumber = z.infer<typeof supportNumberSchema>;
+export type TelesignAccount = z.infer<typeof accountSchema>;
+
+/** Azure Functions' identity-based connection convention (`<name>__fullyQualifiedNamespace`, `__clientId`), shared with the trigger. */
+export type ServiceBusSettings =
+  | { kind: 'connectionString'; connectionString: string }
+  | { kind: 'identity'; fullyQualifiedNamespace: string; clientId?: string };
+
+export type TableSettings =
+  | { kind: 'connectionString'; connectionString: string }
+  | { kind: 'identity'; tableServiceUri: string; clientId?: string };
+
+export type SecretSettings =
+  | { kind: 'keyVault'; vaultUrl: string; clientId?: string }
+  | { kind: 'local'; secrets: Record<string, string> };
+
+export interface Config {
+  accounts: TelesignAccount[];
+  telesignApiBaseUrl: string;
+  secrets: SecretSettings;
+  secretCacheTtlMs: number;
+  serviceBus: ServiceBusSettings;
+  inboundQueueName: string;
+  tables: TableSettings;
+}
+
+export type Env = Record<string, string | undefined>;
+
+/** Names of every setting, so docs, samples and infrastructure tests can check they are all accounted for. */
+export const settingNames = {
+  accounts: 'TELESIGN_ACCOUNTS',
+  telesignApiBaseUrl: 'TELESIGN_API_BASE_URL',
+  keyVaultUrl: 'KEY_VAULT_URL',
+  localSecrets: 'LOCAL_SECRETS',
+  managedIdentityClientId: 'AZURE_CLIENT_ID',
+  secretCacheTtl: 'SECRET_CACHE_TTL_SECONDS',
+  serviceBusConnection: 'ServiceBusConnection',
+  serviceBusNamespace: 'ServiceBusConnection__fullyQualifiedNamespace',
+  serviceBusClientId: 'ServiceBusConnection__clientId',
+  inboundQueueName: 'INBOUND_QUEUE_NAME',
+  storageConnection: 'AzureWebJobsStorage',
+  storageTableUri: 'AzureWebJobsStorage__tableServiceUri',
+  storageClientId: 'AzureWebJobsStorage__clientId',
+} as const;
+
+function describeIssues(name: string, error: z.ZodError): string {
+  const parts = error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
+  return `Setting ${name} is invalid: ${parts.join('; ')}`;
+}
+
+function parseJsonSetting(env: Env, name: string): unknown {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') throw new ConfigError(`Setting ${name} is missing.`);
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new ConfigError(`Setting ${name} is not valid JSON.`);
+  }
+}
+
+function parseSetting<T extends z.ZodType>(env: Env, name: string, schema: T, value: unknown = env[name]): z.output<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new ConfigError(describeIssues(name, result.error));
+  return result.data;
+}
+
+const httpUrl = z.url({ protocol: /^https?$/ });
+const optionalText = (env: Env, name: string) => (env[name]?.trim() ? env[name]!.trim() : undefined);
+
+function readSecrets(env: Env): SecretSettings {
+  const vaultUrl = optionalText(env, settingNames.keyVaultUrl);
+  const clientId = optionalText(env, settingNames.managedIdentityClientId);
+  if (vaultUrl) return { kind: 'keyVault', vaultUrl: parseSetting(env, settingNames.keyVaultUrl, httpUrl, vaultUrl), clientId };
+  if (optionalText(env, settingNames.localSecrets) === undefined) {
+    throw new ConfigError(`Setting ${settingNames.keyVaultUrl} is missing (or, for a local run, ${settingNames.localSecrets}).`);
+  }
+  const secrets = parseSetting(env, settingNames.localSecrets, z.record(z.string(), z.string()), parseJsonSetting(env, settingNames.localSecrets));
+  return { kind: 'local', secrets };
+}
+
+function readServiceBus(env: Env): ServiceBusSettings {
+  const connectionString = optionalText(env, settingNames.serviceBusConnection);
+  if (connectionString) {
+    if (!/Endpoint=sb:\/\//i.test(connectionString)) {
+      throw new ConfigError(`Setting ${settingNames.serviceBusConnection} is not a Service Bus connection string (Endpoint=sb://...).`);
+    }
+    return { kind: 'connectionString', connectionString };
+  }
+  const namespace = optionalText(env, settingNames.serviceBusNamespace);
+  if (!namespace) {
+    throw new ConfigError(`Setting ${settingNames.serviceBusNamespace} is missing (or ${settingNames.serviceBusConnection} with a connection string).`);
+  }
+  return { kind: 'identity', fullyQualifiedNamespace: namespace, clientId: optionalText(env, settingNames.serviceBusClientId) };
+}
+
+function readTables(env: Env): TableSettings {
+  const connectionString = optionalText(env, settingNames.storageConnection);
+  if (connectionString) return { kind: 'connectionString', connectionString };
+  const uri = optionalText(env, settingNames.storageTableUri);
+  if (!uri) {
+    throw new ConfigError(`Setting ${settingNames.storageTableUri} is missing (or ${settingNames.storageConnection} with a connection string).`);
+  }
+  return {
+    kind: 'identity',
+    tableServiceUri: parseSetting(env, settingNames.storageTableUri, httpUrl, uri),
+    clientId: optionalText(env, settingNames.storageClientId),
+  };
+}
+
+export function loadConfig(env: Env): Config {
+  const accounts = parseSetting(env, settingNames.accounts, accountsSchema, parseJsonSetting(env, settingNames.accounts));
+  const ttlSeconds = parseSetting(
+    env,
+    settingNames.secretCacheTtl,
+    z.coerce.number().int().min(0).max(86400),
+    optionalText(env, settingNames.secretCacheTtl) ?? '600',
+  );
+  return {
+    accounts,
+    telesignApiBaseUrl: parseSetting(env, settingNames.telesignApiBaseUrl, httpUrl, optionalText(env, settingNames.telesignApiBaseUrl) ?? 'https://rest-api.telesign.com').replace(/\/+$/, ''),
+    secrets: readSecrets(env),
+    secretCacheTtlMs: ttlSeconds * 1000,
+    serviceBus: readServiceBus(env),
+    inboundQueueName: parseSetting(env, settingNames.inboundQueueName, z.string().regex(/^[A-Za-z0-9][\w.\-]{0,259}$/, 'a queue name'), optionalText(env, settingNames.inboundQueueName) ?? 'sms-inbound'),
+    tables: readTables(env),
+  };
+}
+
+export function findAccount(accounts: readonly TelesignAccount[], customerId: string): TelesignAccount | undefined {
+  const wanted = customerId.toLowerCase();
+  return accounts.find((a) => a.customerId.toLowerCase() === wanted);
+}

@@ -1,0 +1,129 @@
+import type { TelesignAccount } from '../config';
+import { INBOUND_EVENT_SCHEMA_VERSION, type InboundEvent, type QueuedEvent } from '../domain/inboundEvent';
+import { digitsOnly, normalizePhone } from '../domain/phone';
+import { threadIdOf } from '../domain/threadId';
+import {
+  deliveryReportedEventId,
+  deliveryReportSessionId,
+  messageReceivedEventId,
+  normalizeReferenceId,
+  unrecognizedEventId,
+} from './eventIds';
+import { parseTelesignTime } from './time';
+
+/**
+ * Turns an authentic callback body into the event we queue (PROTOCOL.md §3). Strict about what identifies an
+ * event, lenient about everything marked UNCONFIRMED: a shape we cannot read becomes `callback.unrecognized` with
+ * its raw body, so that nothing Telesign handed us is dropped.
+ */
+
+export interface ParseContext {
+  account: TelesignAccount;
+  receivedAt: string;
+}
+
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** Telesign shows some numbers both as JSON numbers and as strings. */
+function integer(v: unknown): number | undefined {
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v)) return Number.parseInt(v, 10);
+  return undefined;
+}
+
+function referenceOf(body: Json): string | undefined {
+  const ref = text(body.reference_id)?.trim();
+  return ref ? normalizeReferenceId(ref) : undefined;
+}
+
+export function parseCallback(rawBody: string, json: unknown, ctx: ParseContext): QueuedEvent {
+  if (!isObject(json)) return unrecognized(rawBody, ctx, 'the body is not a JSON object');
+  if (json.sub_resource === 'mo_sms' || isObject(json.user_response)) return parseInboundSms(rawBody, json, ctx);
+  if (isObject(json.status) && referenceOf(json) !== undefined) return parseDeliveryReport(rawBody, json, ctx);
+  return unrecognized(rawBody, ctx, 'neither an inbound SMS nor a delivery report');
+}
+
+function parseInboundSms(rawBody: string, body: Json, ctx: ParseContext): QueuedEvent {
+  const user = isObject(body.user_response) ? body.user_response : undefined;
+  const rawCustomer = text(user?.phone_number);
+  if (!rawCustomer || digitsOnly(rawCustomer) === '') {
+    return unrecognized(rawBody, ctx, 'an inbound SMS without the customer\'s phone number');
+  }
+  const from = customerNumber(rawCustomer);
+  if (!/^\d{3,15}$/.test(from)) return unrecognized(rawBody, ctx, 'an inbound SMS whose customer number is not a phone number');
+  // An empty sender_id is documented: the message reached the account's default number.
+  const senderId = text(user?.sender_id);
+  const senderDigits = senderId ? digitsOnly(senderId) : '';
+  const to = /^\d{3,15}$/.test(senderDigits) ? senderDigits : ctx.account.defaultSupportNumber;
+  const referenceId = referenceOf(body) ?? unrecognizedEventId(ctx.account.customerId, rawBody);
+  const status = isObject(body.status) ? body.status : undefined;
+  const threadId = threadIdOf(ctx.account.customerId, to, from);
+  const event: InboundEvent = {
+    schemaVersion: INBOUND_EVENT_SCHEMA_VERSION,
+    type: 'message.received',
+    eventId: messageReceivedEventId(ctx.account.customerId, referenceId),
+    account: ctx.account.customerId,
+    receivedAt: ctx.receivedAt,
+    threadId,
+    from,
+    to,
+    text: text(user?.mo_message) ?? '',
+    referenceId,
+    telesignTimestamp: text(body.submit_timestamp) ?? text(status?.updated_on),
+    isoCountryCode: text(user?.iso_country_code),
+  };
+  return { event, messageId: event.eventId, sessionId: threadId };
+}
+
+/** Telesign sends digits with the country code; keep its digits when libphonenumber disagrees rather than lose the message. */
+function customerNumber(raw: string): string {
+  const parsed = normalizePhone(raw);
+  return parsed.ok ? parsed.digits : digitsOnly(raw);
+}
+
+function parseDeliveryReport(rawBody: string, body: Json, ctx: ParseContext): QueuedEvent {
+  const status = body.status as Json;
+  const referenceId = referenceOf(body)!;
+  const statusCode = integer(status.code);
+  if (statusCode === undefined) return unrecognized(rawBody, ctx, 'a delivery report without a numeric status code');
+  const updatedOnRaw = text(status.updated_on);
+  const additional = isObject(body.additional_info) ? body.additional_info : undefined;
+  const parts = integer(additional?.message_parts_count);
+  const event: InboundEvent = {
+    schemaVersion: INBOUND_EVENT_SCHEMA_VERSION,
+    type: 'delivery.reported',
+    eventId: deliveryReportedEventId(ctx.account.customerId, referenceId, statusCode, updatedOnRaw ?? ''),
+    account: ctx.account.customerId,
+    receivedAt: ctx.receivedAt,
+    referenceId,
+    statusCode,
+    statusDescription: text(status.description) ?? '',
+    updatedOn: parseTelesignTime(updatedOnRaw),
+    updatedOnRaw,
+    messagePartsCount: parts !== undefined && parts >= 0 ? parts : undefined,
+    errors: Array.isArray(body.errors) ? body.errors.filter(isObject).map(errorEntry) : [],
+  };
+  return { event, messageId: event.eventId, sessionId: deliveryReportSessionId(referenceId) };
+}
+
+function errorEntry(e: Json): { code?: number | string; description?: string } {
+  const code = typeof e.code === 'number' || typeof e.code === 'string' ? e.code : undefined;
+  return { code, description: text(e.description) };
+}
+
+function unrecognized(rawBody: string, ctx: ParseContext, reason: string): QueuedEvent {
+  const eventId = unrecognizedEventId(ctx.account.customerId, rawBody);
+  const event: InboundEvent = {
+    schemaVersion: INBOUND_EVENT_SCHEMA_VERSION,
+    type: 'callback.unrecognized',
+    eventId,
+    account: ctx.account.customerId,
+    receivedAt: ctx.receivedAt,
+    reason,
+    rawBody,
+  };
+  return { event, messageId: eventId, sessionId: eventId };
+}

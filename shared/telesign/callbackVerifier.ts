@@ -1,0 +1,63 @@
+import { findAccount, type TelesignAccount } from '../config';
+import type { SecretProvider } from '../secrets/secretProvider';
+import { parseCallbackAuthHeaders, signatureMatches, signCallbackBody } from './callbackSignature';
+
+/**
+ * Verifies that a callback was signed by one of our Telesign accounts (PROTOCOL.md §3): both headers, over the
+ * raw bytes, in constant time, with the key of the account the Authorization header names.
+ *
+ * A key rotated in Key Vault must not make us refuse real traffic until the cache expires (customers' messages
+ * would be lost once Telesign gives up retrying), so a mismatch with a cached key re-reads the key once. The
+ * re-read is throttled per secret, or anyone could make every forged request cost a Key Vault call.
+ */
+
+export type VerifyOutcome =
+  | { ok: true; account: TelesignAccount }
+  | { ok: false; reason: string };
+
+export interface VerifierDeps {
+  accounts: readonly TelesignAccount[];
+  secrets: SecretProvider;
+  now: () => number;
+  /** Least time between two forced re-reads of the same key. */
+  refreshIntervalMs: number;
+}
+
+export interface CallbackVerifier {
+  verify(rawBody: Buffer, authorization: string | null | undefined, xTsAuthorization: string | null | undefined): Promise<VerifyOutcome>;
+}
+
+export function createCallbackVerifier(deps: VerifierDeps): CallbackVerifier {
+  const lastRefresh = new Map<string, number>();
+
+  const matchesKey = (apiKey: string, rawBody: Buffer, signatures: string[]) => {
+    const expected = signCallbackBody(apiKey, rawBody);
+    // Both must match: evaluate both so the time taken does not say which one failed.
+    return signatures.map((s) => signatureMatches(expected, s)).every(Boolean);
+  };
+
+  const mayRefresh = (secretName: string) => {
+    const last = lastRefresh.get(secretName);
+    if (last !== undefined && deps.now() - last < deps.refreshIntervalMs) return false;
+    lastRefresh.set(secretName, deps.now());
+    return true;
+  };
+
+  return {
+    async verify(rawBody, authorization, xTsAuthorization) {
+      const headers = parseCallbackAuthHeaders(authorization, xTsAuthorization);
+      if (!headers.ok) return { ok: false, reason: headers.reason };
+      const { customerId, authorizationSignature, xTsSignature } = headers.value;
+      const account = findAccount(deps.accounts, customerId);
+      if (!account) return { ok: false, reason: 'the customer id is not one of the configured Telesign accounts' };
+      const signatures = [authorizationSignature, xTsSignature];
+
+      if (matchesKey(await deps.secrets.get(account.apiKeySecretName), rawBody, signatures)) return { ok: true, account };
+      if (mayRefresh(account.apiKeySecretName)) {
+        deps.secrets.invalidate(account.apiKeySecretName);
+        if (matchesKey(await deps.secrets.get(account.apiKeySecretName), rawBody, signatures)) return { ok: true, account };
+      }
+      return { ok: false, reason: 'the signature does not match the body' };
+    },
+  };
+}
