@@ -1,0 +1,146 @@
+/** Wires the parts into the TelesignSandbox class: one HTTP server for Telesign's routes and the control API. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { silentLogger, type Logger } from '../../shared/log';
+import { Accounts } from './accounts';
+import { inboundSmsPayload } from './callbackPayloads';
+import { CallbackSender } from './callbackSender';
+import { CONTROL_PREFIX, type ControlApiDeps, handleControl } from './controlApi';
+import { FaultQueue } from './faults';
+import { HttpServer, pathOf, sendJson } from './httpServer';
+import { Lifecycle } from './lifecycle';
+import { MessageStore } from './messageStore';
+import { NonceStore } from './nonceStore';
+import { scheduleReports } from './reportScheduler';
+import { handleTelesign, type TelesignApiDeps } from './telesignApi';
+import { newReferenceId, notFoundBody } from './telesignBodies';
+import type { Fault, InboundInput, InboundResult, SandboxOptions, SentMessage } from './types';
+
+const DEFAULT_REPORT_DELAYS_MS: [number, number] = [20, 40];
+const DEFAULT_DATE_TOLERANCE_MS = 15 * 60 * 1000;
+const DEFAULT_CALLBACK_RETRY_DELAYS_MS: [number, number] = [10_000, 30_000];
+
+export class TelesignSandbox {
+  private server!: HttpServer;
+  private callbackUrl: string | undefined;
+  private readonly accounts: Accounts;
+  private readonly store = new MessageStore();
+  private readonly faults = new FaultQueue();
+  private readonly lifecycle = new Lifecycle();
+  private readonly nonces: NonceStore;
+  private readonly sender: CallbackSender;
+  private readonly logger: Logger;
+  private stopping: Promise<void> | undefined;
+
+  private constructor(private readonly options: SandboxOptions) {
+    this.accounts = new Accounts(options.accounts);
+    this.logger = options.logger ?? silentLogger;
+    this.callbackUrl = options.callbackUrl ? checkedUrl(options.callbackUrl) : undefined;
+    this.nonces = new NonceStore(2 * this.dateToleranceMs);
+    this.sender = new CallbackSender(
+      this.lifecycle,
+      options.callbackRetryDelaysMs ?? DEFAULT_CALLBACK_RETRY_DELAYS_MS,
+      this.logger,
+      (customerId) => {
+        const apiKey = this.accounts.apiKeyFor(customerId);
+        return this.callbackUrl && apiKey ? { url: this.callbackUrl, apiKey } : undefined;
+      },
+    );
+  }
+
+  static async start(options: SandboxOptions): Promise<TelesignSandbox> {
+    const sandbox = new TelesignSandbox(options);
+    sandbox.server = await HttpServer.listen(
+      options.host ?? '127.0.0.1',
+      options.port ?? 0,
+      (req, res) => sandbox.route(req, res),
+      (error) => sandbox.logger.error('telesign sandbox: handler failed', { error: error instanceof Error ? error.message : String(error) }),
+    );
+    sandbox.logger.info('telesign sandbox: listening', { url: sandbox.url });
+    return sandbox;
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  setCallbackUrl(url: string): void {
+    this.callbackUrl = checkedUrl(url);
+  }
+
+  setApiKey(customerId: string, apiKey: string): void {
+    this.accounts.set(customerId, apiKey);
+  }
+
+  sent(): SentMessage[] {
+    return this.store.all();
+  }
+
+  injectFaults(faults: Fault[]): void {
+    this.faults.push(faults);
+  }
+
+  async simulateInbound(input: InboundInput): Promise<InboundResult> {
+    const customerId = input.customerId ?? this.accounts.firstCustomerId();
+    if (this.accounts.apiKeyFor(customerId) === undefined) throw new Error(`unknown customer id ${customerId}`);
+    if (!this.callbackUrl) throw new Error('no callback URL set: call setCallbackUrl first');
+    const referenceId = newReferenceId();
+    const payload = inboundSmsPayload({ referenceId, from: input.from, to: input.to, text: input.text });
+    const callbackStatus = await this.sender.send(customerId, payload, { kind: 'mo_sms', referenceId }).first;
+    return { referenceId, callbackStatus };
+  }
+
+  /** Cancels pending reports and retries, and closes every connection, hung ones included. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.lifecycle.stop();
+      await this.server.close();
+      this.logger.info('telesign sandbox: stopped');
+    })();
+    return this.stopping;
+  }
+
+  private get dateToleranceMs(): number {
+    return this.options.dateToleranceMs ?? DEFAULT_DATE_TOLERANCE_MS;
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = pathOf(req);
+    if (path.startsWith(CONTROL_PREFIX)) return handleControl(this.controlDeps, req, res, path);
+    if (path.startsWith('/v1/')) return handleTelesign(this.telesignDeps, req, res, path);
+    return sendJson(res, 404, notFoundBody('Resource not found.'));
+  }
+
+  private readonly controlDeps: ControlApiDeps = {
+    sent: () => this.sent(),
+    simulateInbound: (input) => this.simulateInbound(input),
+    injectFaults: (faults) => this.injectFaults(faults),
+  };
+
+  private get telesignDeps(): TelesignApiDeps {
+    return {
+      accounts: this.accounts,
+      nonces: this.nonces,
+      dateToleranceMs: this.dateToleranceMs,
+      store: this.store,
+      faults: this.faults,
+      logger: this.logger,
+      onAccepted: (message) =>
+        scheduleReports(
+          {
+            lifecycle: this.lifecycle,
+            store: this.store,
+            sender: this.sender,
+            hasCallbackUrl: () => this.callbackUrl !== undefined,
+            delaysMs: this.options.reportDelaysMs ?? DEFAULT_REPORT_DELAYS_MS,
+          },
+          message,
+        ),
+    };
+  }
+}
+
+function checkedUrl(url: string): string {
+  const parsed = new URL(url); // throws on a malformed URL, which is what a test wants to hear about at once
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('callback URL must be http(s)');
+  return url;
+}
