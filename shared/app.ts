@@ -10,7 +10,14 @@ import {
   createSettingsSecretSource,
   type SecretProvider,
 } from './secrets';
+import type { InboundEvent } from './domain/inboundEvent';
 import { ingestCallback, type CallbackInput, type Ingested } from './services/ingest';
+import { routeEvent, type RouteDeps, type RouteResult } from './services/route';
+import { createConsentStore } from './storage/consentStore';
+import { createReferenceStore } from './storage/referenceStore';
+import { createTableClients, ensureTables, type TableClients } from './storage/tableClients';
+import { createThreadRepository } from './storage/threadRepository';
+import { createUnrecognizedStore } from './storage/unrecognizedStore';
 import { createCallbackVerifier, type CallbackVerifier } from './telesign/callbackVerifier';
 
 /**
@@ -20,6 +27,7 @@ import { createCallbackVerifier, type CallbackVerifier } from './telesign/callba
 export interface App {
   config: Config;
   ingest(input: CallbackInput, logger: Logger): Promise<Outcome<Ingested>>;
+  route(event: InboundEvent, logger: Logger): Promise<RouteResult>;
   close(): Promise<void>;
 }
 
@@ -37,6 +45,7 @@ export function createSecretProvider(config: Config): SecretProvider {
 export interface AppParts {
   secrets?: SecretProvider;
   publisher?: EventPublisher;
+  tables?: TableClients;
 }
 
 export function buildApp(config: Config, parts: AppParts = {}): App {
@@ -51,9 +60,27 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
   });
   const now = () => new Date();
 
+  const tables = parts.tables ?? createTableClients(config.tables);
+  // Tables are created once per process, on first use, and again after a failure.
+  let tablesReady: Promise<void> | undefined;
+  const ready = () => (tablesReady ??= ensureTables(tables).catch((e) => ((tablesReady = undefined), Promise.reject(e))));
+  const store: Omit<RouteDeps, 'logger'> = {
+    threads: createThreadRepository(tables.threads),
+    consent: createConsentStore(tables.consent),
+    references: createReferenceStore(tables.references),
+    unrecognized: createUnrecognizedStore(tables.unrecognized),
+    rules: config.routingRules,
+    accounts: config.accounts,
+    now,
+  };
+
   return {
     config,
     ingest: (input, logger) => ingestCallback(input, { verifier, publisher, logger, now }),
+    async route(event, logger) {
+      await ready();
+      return routeEvent(event, { ...store, logger });
+    },
     async close() {
       await publisher.close();
       await serviceBus?.close();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isShortCode, normalizePhone } from './domain/phone';
+import { routingRulesSchema, type RoutingRules } from './domain/routingRules';
 
 /**
  * Every setting the bundle reads, validated once. In Azure they are app settings; locally they come from
@@ -88,6 +89,7 @@ export interface Config {
   serviceBus: ServiceBusSettings;
   inboundQueueName: string;
   tables: TableSettings;
+  routingRules: RoutingRules;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -107,6 +109,7 @@ export const settingNames = {
   storageConnection: 'AzureWebJobsStorage',
   storageTableUri: 'AzureWebJobsStorage__tableServiceUri',
   storageClientId: 'AzureWebJobsStorage__clientId',
+  routingRules: 'ROUTING_RULES',
 } as const;
 
 function describeIssues(name: string, error: z.ZodError): string {
@@ -189,6 +192,9 @@ export function loadConfig(env: Env): Config {
     serviceBus: readServiceBus(env),
     inboundQueueName: parseSetting(env, settingNames.inboundQueueName, z.string().regex(/^[A-Za-z0-9][\w.\-]{0,259}$/, 'a queue name'), optionalText(env, settingNames.inboundQueueName) ?? 'sms-inbound'),
     tables: readTables(env),
+    routingRules: optionalText(env, settingNames.routingRules)
+      ? parseSetting(env, settingNames.routingRules, routingRulesSchema, parseJsonSetting(env, settingNames.routingRules))
+      : routingRulesSchema.parse({ defaultQueue: 'default' }),
   };
 }
 

@@ -1,0 +1,79 @@
+import type { ConsentSignal } from './consent';
+import type { ConversationState } from './conversationState';
+import type { MessageStatus } from './deliveryStatus';
+
+/**
+ * The conversation model as the services see it, free of any storage shape. A thread is one (support number,
+ * customer number) pair; it holds a sequence of conversations, of which only the last can be other than closed.
+ */
+
+export interface ConversationRecord {
+  n: number;
+  state: ConversationState;
+  queue: string;
+  priority: number;
+  /** Which routing rule chose the queue, for an operator asking "why did this land here". */
+  rule?: string;
+  agentId?: string;
+  createdAt: string;
+  updatedAt: string;
+  closedAt?: string;
+  closeReason?: string;
+  /** n of the conversation this one follows, when the thread had one before. */
+  previous?: number;
+  inboundCount: number;
+  outboundCount: number;
+  lastMessageAt?: string;
+  /** Set by a message that may be an opt-out in free words ("stop texting me"): the agent decides. */
+  possibleOptOut?: boolean;
+}
+
+export interface ThreadRecord {
+  threadId: string;
+  account: string;
+  supportNumber: string;
+  customerNumber: string;
+  createdAt: string;
+  updatedAt: string;
+  /** The thread's latest conversation (closed or not); absent only before the first message. */
+  conversation?: ConversationRecord;
+  /** Number the next message of the latest conversation will take. */
+  nextMessage: number;
+}
+
+export interface StatusChange {
+  status: MessageStatus;
+  code?: number;
+  description?: string;
+  /** Telesign's time when it gave one, else ours. */
+  at: string;
+  eventId?: string;
+}
+
+export interface MessageRecord {
+  conversation: number;
+  m: number;
+  direction: 'inbound' | 'outbound';
+  text: string;
+  segments: number;
+  encoding: 'GSM-7' | 'UCS-2';
+  createdAt: string;
+  /** Telesign's reference id: of the inbound message, or returned when we sent ours. */
+  referenceId?: string;
+  eventId?: string;
+  telesignTimestamp?: string;
+  consentSignal?: ConsentSignal['kind'];
+  consentKeyword?: string;
+  status?: MessageStatus;
+  timeline?: StatusChange[];
+  senderId?: string;
+  idempotencyKey?: string;
+  failureReason?: string;
+}
+
+export const conversationIdOf = (threadId: string, n: number) => `${threadId}.${n}`;
+
+export function parseConversationId(id: string): { threadId: string; n: number } | undefined {
+  const match = /^([A-Za-z0-9_-]{1,64})\.([1-9]\d{0,8})$/.exec(id);
+  return match ? { threadId: match[1], n: Number(match[2]) } : undefined;
+}

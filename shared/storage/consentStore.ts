@@ -1,0 +1,60 @@
+import type { TableClient } from '@azure/data-tables';
+import type { ConsentState } from '../domain/consent';
+import { consentKey } from './keys';
+import { isConflict, isNotFound, storageUnavailable } from './storageErrors';
+
+/**
+ * Consent per Telesign account and customer number: a STOP sent to one of an account's numbers stops
+ * messages from all of them. Kept apart from the thread partitions because it spans threads.
+ */
+export interface ConsentRecord {
+  state: ConsentState;
+  /** The event that set it, so an agent or an auditor can see why. */
+  eventId: string;
+  keyword: string;
+  /** When the customer said it (Telesign's time where known); an older event never overrides a newer one. */
+  at: string;
+}
+
+export interface ConsentStore {
+  get(account: string, customerNumber: string): Promise<ConsentRecord | undefined>;
+  /** Idempotent, and ordered by `at`: a redelivered or late event changes nothing. */
+  apply(account: string, customerNumber: string, record: ConsentRecord): Promise<'applied' | 'unchanged'>;
+}
+
+export function createConsentStore(client: TableClient, maxAttempts = 20): ConsentStore {
+  async function read(account: string, customerNumber: string) {
+    const { partitionKey, rowKey } = consentKey(account, customerNumber);
+    try {
+      const row = await client.getEntity<Record<string, unknown>>(partitionKey, rowKey);
+      const record: ConsentRecord = { state: row.state as ConsentState, eventId: String(row.eventId), keyword: String(row.keyword), at: String(row.at) };
+      return { record, etag: row.etag };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw storageUnavailable(error);
+    }
+  }
+
+  return {
+    async get(account, customerNumber) {
+      return (await read(account, customerNumber))?.record;
+    },
+
+    async apply(account, customerNumber, record) {
+      const key = consentKey(account, customerNumber);
+      for (let attempt = 0; attempt < maxAttempts; attempt++) {
+        const current = await read(account, customerNumber);
+        if (current && (current.record.eventId === record.eventId || current.record.at > record.at)) return 'unchanged';
+        try {
+          const entity = { ...key, ...record };
+          if (current) await client.updateEntity(entity, 'Replace', { etag: current.etag });
+          else await client.createEntity(entity);
+          return 'applied';
+        } catch (error) {
+          if (!isConflict(error)) throw storageUnavailable(error);
+        }
+      }
+      throw storageUnavailable(new Error('consent kept changing'));
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import { AppError } from '../errors';
+
+/**
+ * Runs read-decide-write attempts until one commits without a conflict. Bounded: past the bound the error
+ * goes back to Service Bus, which redelivers the event later. The random pause spreads competing writers
+ * out, so that a burst on one thread converges instead of colliding again in lockstep.
+ */
+export type Attempt<T> = { committed: true; value: T } | { committed: false };
+
+export interface RetryOptions {
+  maxAttempts?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export async function withOptimisticRetry<T>(attempt: () => Promise<Attempt<T>>, options: RetryOptions = {}): Promise<T> {
+  const maxAttempts = options.maxAttempts ?? 64;
+  const sleep = options.sleep ?? defaultSleep;
+  for (let i = 1; i <= maxAttempts; i++) {
+    const result = await attempt();
+    if (result.committed) return result.value;
+    await sleep(Math.random() * Math.min(5 * i, 100));
+  }
+  throw new AppError('storage_unavailable', `The thread kept changing under us: ${maxAttempts} attempts conflicted.`);
+}

@@ -1,0 +1,110 @@
+import type { TableEntity, TableEntityResult } from '@azure/data-tables';
+import type { ConversationRecord, MessageRecord, ThreadRecord } from '../domain/thread';
+import { conversationRow, HEAD_ROW, messageRow } from './keys';
+
+/**
+ * Records ↔ table rows. Rows are flat so that an operator (or a filter) can read them; nested values
+ * (the head's copy of the latest conversation, a message's status timeline) are JSON strings.
+ */
+
+type Row = TableEntity<Record<string, unknown>>;
+export type StoredRow = TableEntityResult<Record<string, unknown>>;
+
+/** The Tables SDK refuses `undefined` property values. */
+function defined(values: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
+}
+
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
+const bool = (v: unknown) => (typeof v === 'boolean' ? v : undefined);
+
+export function headRow(thread: ThreadRecord): Row {
+  return {
+    partitionKey: thread.threadId,
+    rowKey: HEAD_ROW,
+    ...defined({
+      account: thread.account,
+      supportNumber: thread.supportNumber,
+      customerNumber: thread.customerNumber,
+      createdAt: thread.createdAt,
+      updatedAt: thread.updatedAt,
+      nextMessage: thread.nextMessage,
+      currentConversation: thread.conversation?.n,
+      currentState: thread.conversation?.state,
+      conversation: thread.conversation ? JSON.stringify(thread.conversation) : undefined,
+    }),
+  };
+}
+
+export function threadFromRow(row: StoredRow): ThreadRecord {
+  return {
+    threadId: row.partitionKey!,
+    account: str(row.account)!,
+    supportNumber: str(row.supportNumber)!,
+    customerNumber: str(row.customerNumber)!,
+    createdAt: str(row.createdAt)!,
+    updatedAt: str(row.updatedAt)!,
+    nextMessage: num(row.nextMessage) ?? 1,
+    conversation: typeof row.conversation === 'string' ? (JSON.parse(row.conversation) as ConversationRecord) : undefined,
+  };
+}
+
+export function conversationRowOf(threadId: string, thread: Pick<ThreadRecord, 'account' | 'supportNumber' | 'customerNumber'>, c: ConversationRecord): Row {
+  return {
+    partitionKey: threadId,
+    rowKey: conversationRow(c.n),
+    ...defined({ ...c, account: thread.account, supportNumber: thread.supportNumber, customerNumber: thread.customerNumber }),
+  };
+}
+
+export function conversationFromRow(row: StoredRow): ConversationRecord {
+  return {
+    n: num(row.n)!,
+    state: str(row.state) as ConversationRecord['state'],
+    queue: str(row.queue)!,
+    priority: num(row.priority) ?? 0,
+    rule: str(row.rule),
+    agentId: str(row.agentId),
+    createdAt: str(row.createdAt)!,
+    updatedAt: str(row.updatedAt)!,
+    closedAt: str(row.closedAt),
+    closeReason: str(row.closeReason),
+    previous: num(row.previous),
+    inboundCount: num(row.inboundCount) ?? 0,
+    outboundCount: num(row.outboundCount) ?? 0,
+    lastMessageAt: str(row.lastMessageAt),
+    possibleOptOut: bool(row.possibleOptOut),
+  };
+}
+
+export function messageRowOf(threadId: string, message: MessageRecord): Row {
+  const { timeline, ...rest } = message;
+  return {
+    partitionKey: threadId,
+    rowKey: messageRow(message.conversation, message.m),
+    ...defined({ ...rest, timeline: timeline ? JSON.stringify(timeline) : undefined }),
+  };
+}
+
+export function messageFromRow(row: StoredRow): MessageRecord {
+  return {
+    conversation: num(row.conversation)!,
+    m: num(row.m)!,
+    direction: str(row.direction) as MessageRecord['direction'],
+    text: str(row.text) ?? '',
+    segments: num(row.segments) ?? 0,
+    encoding: (str(row.encoding) ?? 'GSM-7') as MessageRecord['encoding'],
+    createdAt: str(row.createdAt)!,
+    referenceId: str(row.referenceId),
+    eventId: str(row.eventId),
+    telesignTimestamp: str(row.telesignTimestamp),
+    consentSignal: str(row.consentSignal) as MessageRecord['consentSignal'],
+    consentKeyword: str(row.consentKeyword),
+    status: str(row.status) as MessageRecord['status'],
+    timeline: typeof row.timeline === 'string' ? JSON.parse(row.timeline) : undefined,
+    senderId: str(row.senderId),
+    idempotencyKey: str(row.idempotencyKey),
+    failureReason: str(row.failureReason),
+  };
+}

@@ -1,0 +1,91 @@
+import type { TableClient } from '@azure/data-tables';
+import { loadConfig } from '../../shared/config';
+import type { DeliveryReported, MessageReceived } from '../../shared/domain/inboundEvent';
+import { routingRulesSchema } from '../../shared/domain/routingRules';
+import { silentLogger } from '../../shared/log';
+import type { RouteDeps } from '../../shared/services/route';
+import { createConsentStore } from '../../shared/storage/consentStore';
+import { createReferenceStore } from '../../shared/storage/referenceStore';
+import { createTableClients, ensureTables, type TableClients } from '../../shared/storage/tableClients';
+import { createThreadRepository } from '../../shared/storage/threadRepository';
+import { createUnrecognizedStore } from '../../shared/storage/unrecognizedStore';
+import { parseCallback } from '../../shared/telesign/callbackParser';
+import { startAzuriteTables, type AzuriteTables } from '../../local/azurite';
+import { account1, accountsSetting, deliveryReportBody, inboundSmsBody, localSecrets } from './telesignFixtures';
+
+export const testConfig = (extra: Record<string, string> = {}) =>
+  loadConfig({
+    TELESIGN_ACCOUNTS: accountsSetting(account1),
+    LOCAL_SECRETS: JSON.stringify(localSecrets(account1)),
+    ServiceBusConnection: 'Endpoint=sb://127.0.0.1;SharedAccessKeyName=k;SharedAccessKey=v;UseDevelopmentEmulator=true',
+    AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+    ...extra,
+  });
+
+export const testRules = routingRulesSchema.parse({
+  defaultQueue: 'general',
+  rules: [
+    { name: 'billing', match: { keyword: '\\b(invoice|bill|refund)\\b' }, queue: 'billing', priority: 2 },
+    { name: 'toll-free', match: { supportNumber: '18005550199' }, queue: 'priority', priority: 5 },
+  ],
+});
+
+/** Counts the HTTP requests the Tables clients make: the hot-path budget is asserted on real round trips. */
+export function requestCounter() {
+  let count = 0;
+  const policy: Parameters<TableClient['pipeline']['addPolicy']>[0] = {
+    name: 'countRequests',
+    sendRequest: (request, next) => {
+      count++;
+      return next(request);
+    },
+  };
+  return { policy, count: () => count, reset: () => (count = 0) };
+}
+
+export interface RouteHarness {
+  azurite: AzuriteTables;
+  tables: TableClients;
+  deps: RouteDeps;
+  counter: ReturnType<typeof requestCounter>;
+  stop(): Promise<void>;
+}
+
+export async function startRouteHarness(): Promise<RouteHarness> {
+  const azurite = await startAzuriteTables();
+  const tables = createTableClients({ kind: 'connectionString', connectionString: azurite.connectionString });
+  await ensureTables(tables);
+  const counter = requestCounter();
+  for (const client of Object.values(tables)) client.pipeline.addPolicy(counter.policy);
+  const deps: RouteDeps = {
+    threads: createThreadRepository(tables.threads),
+    consent: createConsentStore(tables.consent),
+    references: createReferenceStore(tables.references),
+    unrecognized: createUnrecognizedStore(tables.unrecognized),
+    rules: testRules,
+    accounts: testConfig().accounts,
+    now: () => new Date(),
+    logger: silentLogger,
+  };
+  return { azurite, tables, deps, counter, stop: () => azurite.stop() };
+}
+
+const account = () => testConfig().accounts[0];
+let refSeq = 0;
+export const uniqueRef = () => (0x10000000 + ++refSeq).toString(16).toUpperCase().padStart(32, 'A');
+
+export function inboundEvent(options: { from: string; to?: string; text: string; referenceId?: string; submittedAt?: string }): MessageReceived {
+  const body = JSON.parse(inboundSmsBody({ from: options.from, to: options.to, text: options.text, referenceId: options.referenceId ?? uniqueRef() }));
+  if (options.submittedAt) body.submit_timestamp = options.submittedAt;
+  const raw = JSON.stringify(body);
+  const { event } = parseCallback(raw, body, { account: account(), receivedAt: new Date().toISOString() });
+  if (event.type !== 'message.received') throw new Error('fixture did not parse as a message');
+  return event;
+}
+
+export function reportEvent(referenceId: string, code: number, updatedOn: string, description = 'status'): DeliveryReported {
+  const raw = deliveryReportBody({ referenceId, code, updatedOn, description });
+  const { event } = parseCallback(raw, JSON.parse(raw), { account: account(), receivedAt: new Date().toISOString() });
+  if (event.type !== 'delivery.reported') throw new Error('fixture did not parse as a report');
+  return event;
+}
