@@ -1,0 +1,103 @@
+import { isServiceBusError, type ServiceBusClient, type ServiceBusReceivedMessage, type ServiceBusSessionReceiver } from '@azure/service-bus';
+import type { Logger } from '../shared/log';
+
+/**
+ * Drives a session-enabled queue the way the Functions host does for `routeInbound`: take the next session
+ * that has messages, handle its messages one at a time in order, complete on success, abandon on failure
+ * (Service Bus dead-letters after the delivery limit), and work several sessions at once.
+ * It speaks only @azure/service-bus, so it runs unchanged against the embedded broker, Microsoft's emulator
+ * or a real namespace.
+ */
+export interface SessionConsumerOptions {
+  client: ServiceBusClient;
+  queueName: string;
+  handler: (body: unknown, message: ServiceBusReceivedMessage) => Promise<void>;
+  logger: Logger;
+  /** Sessions handled at the same time (the host's maxConcurrentSessions). */
+  maxConcurrentSessions?: number;
+  /** A session with no message for this long is released (the host's sessionIdleTimeout). */
+  sessionIdleMs?: number;
+  /** Pause after finding no session with messages. */
+  pollMs?: number;
+}
+
+export interface SessionConsumer {
+  stop(): Promise<void>;
+}
+
+const quietErrors = new Set(['ServiceTimeout', 'SessionCannotBeLocked', 'MessagingEntityNotFound']);
+
+export function startSessionConsumer(options: SessionConsumerOptions): SessionConsumer {
+  const { client, queueName, handler, logger } = options;
+  const idleMs = options.sessionIdleMs ?? 1000;
+  const pollMs = options.pollMs ?? 200;
+  let running = true;
+  const abort = new AbortController();
+  const open = new Set<ServiceBusSessionReceiver>();
+  const pauses = new Set<() => void>();
+
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        pauses.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      pauses.add(done);
+    });
+
+  async function handleSession(receiver: ServiceBusSessionReceiver) {
+    while (running) {
+      const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: idleMs });
+      if (!message) return;
+      try {
+        await handler(message.body, message);
+        await receiver.completeMessage(message);
+      } catch (error) {
+        logger.warn('event handling failed; abandoned for redelivery', {
+          messageId: message.messageId,
+          deliveryCount: message.deliveryCount,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        await receiver.abandonMessage(message).catch(() => undefined);
+      }
+    }
+  }
+
+  async function worker() {
+    while (running) {
+      let receiver: ServiceBusSessionReceiver;
+      try {
+        receiver = await client.acceptNextSession(queueName, { maxAutoLockRenewalDurationInMs: 5 * 60_000, abortSignal: abort.signal });
+      } catch (error) {
+        if (!(isServiceBusError(error) && quietErrors.has(error.code)) && running) {
+          logger.warn('could not accept a session; trying again', { error: error instanceof Error ? error.message : String(error) });
+        }
+        if (running) await pause(pollMs);
+        continue;
+      }
+      open.add(receiver);
+      try {
+        await handleSession(receiver);
+      } catch (error) {
+        if (running) logger.warn('session receiver failed', { error: error instanceof Error ? error.message : String(error) });
+      } finally {
+        open.delete(receiver);
+        await receiver.close().catch(() => undefined);
+      }
+    }
+  }
+
+  const workers = Array.from({ length: options.maxConcurrentSessions ?? 4 }, () => worker());
+
+  return {
+    async stop() {
+      running = false;
+      abort.abort();
+      for (const wake of [...pauses]) wake();
+      await Promise.all([...open].map((r) => r.close().catch(() => undefined)));
+      await Promise.all(workers);
+    },
+  };
+}
