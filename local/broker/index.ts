@@ -1,0 +1,48 @@
+import { AmqpServer } from './amqpServer';
+import { AttachRouter } from './attach';
+import { Namespace } from './namespace';
+import { DEFAULT_HOST, DEFAULT_NEXT_SESSION_WAIT_MS, type BrokerOptions } from './options';
+
+export type { BrokerOptions, BrokerQueueOptions } from './options';
+
+/**
+ * An in-process Service Bus for local runs and tests. The real @azure/service-bus SDK reaches it through
+ * `connectionString` (UseDevelopmentEmulator=true: plain AMQP, any SAS key accepted).
+ */
+export class EmbeddedBroker {
+  readonly connectionString: string;
+
+  private constructor(
+    private readonly server: AmqpServer,
+    private readonly host: string,
+    readonly port: number,
+  ) {
+    this.connectionString =
+      `Endpoint=sb://${endpointHost(host)}:${port};SharedAccessKeyName=RootManageSharedAccessKey;` +
+      'SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true';
+  }
+
+  static async start(options: BrokerOptions): Promise<EmbeddedBroker> {
+    const namespace = new Namespace(options.queues);
+    const server = new AmqpServer(new AttachRouter(namespace, options.nextSessionWaitMs ?? DEFAULT_NEXT_SESSION_WAIT_MS));
+    const host = options.host ?? DEFAULT_HOST;
+    const port = await server.listen(host, options.port ?? 0);
+    return new EmbeddedBroker(server, host, port);
+  }
+
+  /** Closes the listener and drops every client connection; the queues keep their messages. */
+  stop(): Promise<void> {
+    return this.server.close();
+  }
+
+  /** Listens again on the same port with the same queues. */
+  async resume(): Promise<void> {
+    await this.server.listen(this.host, this.port);
+  }
+}
+
+/** Clients cannot dial a wildcard address. */
+function endpointHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
