@@ -13,6 +13,12 @@ import {
 import type { InboundEvent } from './domain/inboundEvent';
 import { ingestCallback, type CallbackInput, type Ingested } from './services/ingest';
 import { routeEvent, type RouteDeps, type RouteResult } from './services/route';
+import { sendAutoReplies } from './services/autoReplies';
+import { sendMessage, type SendDeps, type SendOptions, type SendResult } from './services/send';
+import type { SendCommand } from './services/sendRequest';
+import { validateCredentials } from './services/validateCredentials';
+import { createTelesignClient, type TelesignClient } from './telesign/client';
+import type { TelesignAccount } from './config';
 import { createConsentStore } from './storage/consentStore';
 import { createReferenceStore } from './storage/referenceStore';
 import { createTableClients, ensureTables, type TableClients } from './storage/tableClients';
@@ -28,6 +34,8 @@ export interface App {
   config: Config;
   ingest(input: CallbackInput, logger: Logger): Promise<Outcome<Ingested>>;
   route(event: InboundEvent, logger: Logger): Promise<RouteResult>;
+  send(command: SendCommand, logger: Logger, options?: SendOptions): Promise<Outcome<SendResult>>;
+  validate(customerId: string | undefined): Promise<Outcome<{ customerId: string; valid: boolean; reason: string }>>;
   close(): Promise<void>;
 }
 
@@ -46,6 +54,8 @@ export interface AppParts {
   secrets?: SecretProvider;
   publisher?: EventPublisher;
   tables?: TableClients;
+  /** Options for every Telesign client (tests shorten timeouts and retry pauses). */
+  telesign?: { timeoutMs?: number; retryDelayMs?: number; maxRetryAfterMs?: number };
 }
 
 export function buildApp(config: Config, parts: AppParts = {}): App {
@@ -74,13 +84,40 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
     now,
   };
 
+  // One client per account for the process: the key itself is read through the secret cache on every call.
+  const clients = new Map<string, TelesignClient>();
+  const telesignFor = (account: TelesignAccount) => {
+    let client = clients.get(account.customerId);
+    if (!client) {
+      client = createTelesignClient({
+        baseUrl: config.telesignApiBaseUrl,
+        customerId: account.customerId,
+        getApiKey: () => secrets.get(account.apiKeySecretName),
+        ...parts.telesign,
+      });
+      clients.set(account.customerId, client);
+    }
+    return client;
+  };
+  const sendDeps = (logger: Logger): SendDeps => ({ ...store, secrets, telesignFor, logger });
+  const send = async (command: SendCommand, logger: Logger, options?: SendOptions) => {
+    await ready();
+    return sendMessage(command, sendDeps(logger), options);
+  };
+
   return {
     config,
     ingest: (input, logger) => ingestCallback(input, { verifier, publisher, logger, now }),
     async route(event, logger) {
       await ready();
-      return routeEvent(event, { ...store, logger });
+      const result = await routeEvent(event, { ...store, logger });
+      if (event.type === 'message.received') {
+        await sendAutoReplies(event, result, { accounts: config.accounts, send: (c, o) => send(c, logger, o), logger });
+      }
+      return result;
     },
+    send,
+    validate: (customerId) => validateCredentials(customerId, { accounts: config.accounts, secrets, telesignFor }),
     async close() {
       await publisher.close();
       await serviceBus?.close();

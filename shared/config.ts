@@ -15,12 +15,23 @@ export class ConfigError extends Error {
   }
 }
 
+const autoReplyText = z.string().min(1).max(1600);
+
 const supportNumberSchema = z
   .object({
     number: z.string(),
     type: z.enum(['longcode', 'shortcode', 'tollfree']),
     description: z.string().optional(),
     defaultLanguage: z.string().regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, 'a language tag such as en or en-US').optional(),
+    /** Texts the router sends by itself: on a new conversation, to HELP, and to confirm STOP and START. */
+    autoReplies: z
+      .strictObject({
+        greeting: autoReplyText.optional(),
+        help: autoReplyText.optional(),
+        optOut: autoReplyText.optional(),
+        optIn: autoReplyText.optional(),
+      })
+      .optional(),
   })
   .transform((n, ctx) => {
     if (n.type === 'shortcode') {

@@ -68,7 +68,10 @@ export interface MessageRecord {
   timeline?: StatusChange[];
   senderId?: string;
   idempotencyKey?: string;
+  /** Why a send failed, kept so that a retry with the same idempotency key gets the same answer. */
+  failureCode?: string;
   failureReason?: string;
+  failureDetails?: string;
 }
 
 export const conversationIdOf = (threadId: string, n: number) => `${threadId}.${n}`;

@@ -34,7 +34,7 @@ export interface RouteDeps {
 
 export type RouteResult =
   | { kind: 'message'; conversationId: string; messageNumber: number; startedConversation: boolean; consent: ConsentSignal }
-  | { kind: 'duplicate'; eventId: string }
+  | { kind: 'duplicate'; eventId: string; applied?: { conversationId: string; startedConversation: boolean } }
   | { kind: 'report'; conversationId: string; status: MessageRecord['status']; changed: boolean }
   | { kind: 'report_pending'; referenceId: string }
   | { kind: 'unrecognized_stored'; eventId: string };
@@ -85,8 +85,13 @@ async function routeMessage(event: MessageReceived, deps: RouteDeps): Promise<Ro
   const language = account?.supportNumbers.find((n) => n.number === event.to)?.defaultLanguage;
 
   const result = await withOptimisticRetry<RouteResult>(async () => {
-    const state = await deps.threads.read(event.threadId, event.eventId);
-    if (state.applied) return { committed: true, value: { kind: 'duplicate', eventId: event.eventId } };
+    const state = await deps.threads.read(event.threadId, eventRow(event.eventId));
+    if (state.applied) {
+      // What the first delivery did, so that follow-up work (automatic replies) can be finished on a redelivery.
+      const n = Number(state.marker?.conversation);
+      const applied = Number.isInteger(n) && n > 0 ? { conversationId: conversationIdOf(event.threadId, n), startedConversation: state.marker?.started === true } : undefined;
+      return { committed: true, value: { kind: 'duplicate', eventId: event.eventId, applied } };
+    }
 
     const plan = applyInboundMessage(state.thread, event, { rules: deps.rules, language, now: deps.now().toISOString() });
     // Consent spans threads, so it cannot join the thread's batch. It is written first and is idempotent:
@@ -104,7 +109,7 @@ async function routeMessage(event: MessageReceived, deps: RouteDeps): Promise<Ro
       thread: plan.thread,
       conversations: [plan.conversation],
       newMessages: [plan.message],
-      markers: [{ rowKey: eventRow(event.eventId), properties: { type: event.type } }],
+      markers: [{ rowKey: eventRow(event.eventId), properties: { type: event.type, conversation: plan.conversation.n, started: plan.startedConversation } }],
     });
     if (outcome === 'conflict') return { committed: false };
     return {
@@ -167,7 +172,7 @@ export async function applyReport(pointer: MessagePointer, event: DeliveryReport
         { status: next, code: event.statusCode, description: event.statusDescription, at: event.updatedOn ?? event.receivedAt, eventId: event.eventId },
       ],
     };
-    const outcome = await deps.threads.updateMessage(pointer.threadId, message, state.etag, { rowKey: eventRow(event.eventId) });
+    const outcome = await deps.threads.updateMessage(pointer.threadId, message, state.etag, { create: eventRow(event.eventId) });
     if (outcome === 'conflict') return { committed: false };
     return { committed: true, value: { kind: 'report', conversationId, status: message.status, changed } };
   });

@@ -105,6 +105,8 @@ export function messageFromRow(row: StoredRow): MessageRecord {
     timeline: typeof row.timeline === 'string' ? JSON.parse(row.timeline) : undefined,
     senderId: str(row.senderId),
     idempotencyKey: str(row.idempotencyKey),
+    failureCode: str(row.failureCode),
     failureReason: str(row.failureReason),
+    failureDetails: str(row.failureDetails),
   };
 }

@@ -21,8 +21,9 @@ import { conversationRow } from './keys';
 export interface ThreadState {
   thread?: ThreadRecord;
   etag?: string;
-  /** The event's marker exists: it was applied before. */
+  /** The marker row asked for exists (an event applied before, an idempotency key taken). */
   applied: boolean;
+  marker?: Record<string, unknown>;
 }
 
 export interface ThreadChange {
@@ -42,12 +43,13 @@ export interface MessageState {
 export type CommitResult = 'committed' | 'conflict';
 
 export interface ThreadRepository {
-  /** The head and, when given, the event's marker, in one query. */
-  read(threadId: string, eventId?: string): Promise<ThreadState>;
+  /** The head and, when given, a marker row (`evt-…`, `key-…`), in one query. */
+  read(threadId: string, markerRowKey?: string): Promise<ThreadState>;
   /** Creates the head when `etag` is undefined, else replaces it only if unchanged. */
   commit(threadId: string, etag: string | undefined, change: ThreadChange): Promise<CommitResult>;
   readMessage(threadId: string, conversation: number, m: number, eventId?: string): Promise<MessageState>;
-  updateMessage(threadId: string, message: MessageRecord, etag: string, marker?: { rowKey: string }): Promise<CommitResult>;
+  /** Replaces a message if unchanged; in the same batch creates a marker and/or deletes one. */
+  updateMessage(threadId: string, message: MessageRecord, etag: string, markers?: { create?: string; remove?: string }): Promise<CommitResult>;
   getConversation(threadId: string, n: number): Promise<ConversationRecord | undefined>;
   listMessages(threadId: string, conversation: number): Promise<MessageRecord[]>;
 }
@@ -79,16 +81,13 @@ export function createThreadRepository(client: TableClient): ThreadRepository {
   ];
 
   return {
-    async read(threadId, eventId) {
-      const keys = [HEAD_ROW, ...(eventId ? [eventRow(eventId)] : [])];
+    async read(threadId, markerRowKey) {
+      const keys = [HEAD_ROW, ...(markerRowKey ? [markerRowKey] : [])];
       const filter = `PartitionKey eq ${odataString(threadId)} and (${keys.map((k) => `RowKey eq ${odataString(k)}`).join(' or ')})`;
       const rows = await queryRows(client, filter);
       const head = rows.find((r) => r.rowKey === HEAD_ROW);
-      return {
-        thread: head ? threadFromRow(head) : undefined,
-        etag: head?.etag,
-        applied: eventId !== undefined && rows.some((r) => r.rowKey === eventRow(eventId)),
-      };
+      const marker = markerRowKey ? rows.find((r) => r.rowKey === markerRowKey) : undefined;
+      return { thread: head ? threadFromRow(head) : undefined, etag: head?.etag, applied: marker !== undefined, marker };
     },
 
     async commit(threadId, etag, change) {
@@ -112,9 +111,10 @@ export function createThreadRepository(client: TableClient): ThreadRepository {
       };
     },
 
-    async updateMessage(threadId, message, etag, marker) {
+    async updateMessage(threadId, message, etag, markers = {}) {
       const actions: TransactionAction[] = [['update', messageRowOf(threadId, message), 'Replace', { etag }]];
-      if (marker) actions.push(markerAction(threadId, marker.rowKey));
+      if (markers.create) actions.push(markerAction(threadId, markers.create));
+      if (markers.remove) actions.push(['delete', { partitionKey: threadId, rowKey: markers.remove }]);
       return submit(client, actions);
     },
 
