@@ -15,7 +15,10 @@ export interface SessionConsumerOptions {
   logger: Logger;
   /** Sessions handled at the same time (the host's maxConcurrentSessions). */
   maxConcurrentSessions?: number;
-  /** A session with no message for this long is released (the host's sessionIdleTimeout). */
+  /**
+   * A session with no message for this long is released (the host's sessionIdleTimeout). Short, because most
+   * sessions are a delivery report's reference with one or two messages: a long wait would hold a worker idle.
+   */
   sessionIdleMs?: number;
   /** Pause after finding no session with messages. */
   pollMs?: number;
@@ -29,7 +32,7 @@ const quietErrors = new Set(['ServiceTimeout', 'SessionCannotBeLocked', 'Messagi
 
 export function startSessionConsumer(options: SessionConsumerOptions): SessionConsumer {
   const { client, queueName, handler, logger } = options;
-  const idleMs = options.sessionIdleMs ?? 1000;
+  const idleMs = options.sessionIdleMs ?? 200;
   const pollMs = options.pollMs ?? 200;
   let running = true;
   const abort = new AbortController();

@@ -1,6 +1,6 @@
 import { loadConfig, type Config, type Env } from './config';
 import type { Logger } from './log';
-import type { Outcome } from './outcome';
+import { failure, type Outcome } from './outcome';
 import { createServiceBusClient } from './queue/serviceBusClient';
 import { createServiceBusPublisher, type EventPublisher } from './queue/eventPublisher';
 import {
@@ -25,6 +25,16 @@ import { createTableClients, ensureTables, type TableClients } from './storage/t
 import { createThreadRepository } from './storage/threadRepository';
 import { createUnrecognizedStore } from './storage/unrecognizedStore';
 import { createCallbackVerifier, type CallbackVerifier } from './telesign/callbackVerifier';
+import type { ConversationAction } from './domain/conversationState';
+import { changeConversation, getConversation, listConversations, listMessages, type ConversationDeps, type Page } from './services/conversations';
+import type { ListQuery, PageQuery } from './services/conversationRequests';
+import type { Conversation, ConversationDetail, Message } from './services/conversationViews';
+import { autoCloseIdle, type AutoCloseResult } from './services/autoClose';
+import { createHealthCheck, type Health } from './services/health';
+import { createConversationIndex } from './storage/conversationIndex';
+import { createConversationReader } from './storage/conversationRows';
+import { probeTable } from './storage/tableProbe';
+import { createQueueProbe } from './queue/queueProbe';
 
 /**
  * Composition root: the real dependencies, built once per process from the settings, then shared by every
@@ -33,9 +43,19 @@ import { createCallbackVerifier, type CallbackVerifier } from './telesign/callba
 export interface App {
   config: Config;
   ingest(input: CallbackInput, logger: Logger): Promise<Outcome<Ingested>>;
+  /** Creates the tables if needed; hosts call it at start to fail fast on a storage problem. */
+  ready(): Promise<void>;
   route(event: InboundEvent, logger: Logger): Promise<RouteResult>;
   send(command: SendCommand, logger: Logger, options?: SendOptions): Promise<Outcome<SendResult>>;
   validate(customerId: string | undefined): Promise<Outcome<{ customerId: string; valid: boolean; reason: string }>>;
+  conversations: {
+    list(query: ListQuery, logger: Logger): Promise<Outcome<Page<Conversation>>>;
+    get(id: string, logger: Logger): Promise<Outcome<ConversationDetail>>;
+    messages(id: string, query: PageQuery, logger: Logger): Promise<Outcome<Page<Message>>>;
+    change(id: string, action: ConversationAction, logger: Logger): Promise<Outcome<ConversationDetail>>;
+    autoClose(logger: Logger): Promise<AutoCloseResult>;
+  };
+  health(): Promise<Health>;
   close(): Promise<void>;
 }
 
@@ -54,6 +74,8 @@ export interface AppParts {
   secrets?: SecretProvider;
   publisher?: EventPublisher;
   tables?: TableClients;
+  /** Stands in for the Service Bus check when `publisher` replaces the real queue. */
+  queueProbe?: () => Promise<void>;
   /** Options for every Telesign client (tests shorten timeouts and retry pauses). */
   telesign?: { timeoutMs?: number; retryDelayMs?: number; maxRetryAfterMs?: number };
 }
@@ -79,6 +101,7 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
     consent: createConsentStore(tables.consent),
     references: createReferenceStore(tables.references),
     unrecognized: createUnrecognizedStore(tables.unrecognized),
+    index: createConversationIndex(tables.conversationIndex),
     rules: config.routingRules,
     accounts: config.accounts,
     now,
@@ -105,9 +128,46 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
     return sendMessage(command, sendDeps(logger), options);
   };
 
+  const conversationDeps = (logger: Logger): ConversationDeps => ({ ...store, index: store.index!, conversations: createConversationReader(tables.threads), logger });
+  const withTables = <T>(work: (deps: ConversationDeps) => Promise<T>) => async (logger: Logger) => {
+    await ready();
+    return work(conversationDeps(logger));
+  };
+  const idle = (days: number) => (days > 0 ? days * 24 * 60 * 60 * 1000 : undefined);
+  const queueProbe = parts.queueProbe ?? (serviceBus ? createQueueProbe(serviceBus, config.inboundQueueName) : async () => undefined);
+  const health = createHealthCheck({
+    storage: async () => {
+      await ready();
+      await probeTable(tables.threads);
+    },
+    queue: queueProbe,
+    // Through the cache: a cached key is a working key as far as the channel is concerned.
+    secrets: async () => void (await secrets.get(config.accounts[0].apiKeySecretName)),
+  });
+
   return {
     config,
+    conversations: {
+      list: (query, logger) => withTables((deps) => listConversations(query, deps))(logger),
+      get: (id, logger) => withTables((deps) => getConversation(id, deps))(logger),
+      messages: (id, query, logger) => withTables((deps) => listMessages(id, query, deps))(logger),
+      change: (id, action, logger) =>
+        withTables(async (deps) => {
+          const outcome = await changeConversation(id, action, deps);
+          if (!outcome.ok) return outcome;
+          return outcome.value.changed ? { ok: true as const, value: outcome.value.conversation } : failure('internal_error', 'The conversation did not change.');
+        })(logger),
+      autoClose: (logger) =>
+        withTables((deps) =>
+          autoCloseIdle({
+            ...deps,
+            idleLimits: { open: idle(config.autoCloseDays.open), active: idle(config.autoCloseDays.active), waiting: idle(config.autoCloseDays.waiting) },
+          }),
+        )(logger),
+    },
+    health,
     ingest: (input, logger) => ingestCallback(input, { verifier, publisher, logger, now }),
+    ready,
     async route(event, logger) {
       await ready();
       const result = await routeEvent(event, { ...store, logger });

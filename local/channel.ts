@@ -1,0 +1,127 @@
+import { ServiceBusClient } from '@azure/service-bus';
+import { buildApp, resetApp, useApp, type App } from '../shared/app';
+import { loadConfig, type Env } from '../shared/config';
+import type { Logger } from '../shared/log';
+import type { SecretProvider } from '../shared/secrets';
+import { startAzuriteTables, type AzuriteTables } from './azurite';
+import { EmbeddedBroker } from './broker';
+import { startHttpHost, type HttpHost } from './httpHost';
+import { loadFunctions } from './loadFunctions';
+import { defaultPorts, embeddedParts, LOCAL_ADMIN_KEY, LOCAL_FUNCTION_KEY, SANDBOX_ACCOUNT } from './localSettings';
+import { startSessionConsumer, type SessionConsumer } from './sessionConsumer';
+import { TelesignSandbox } from './telesignSandbox';
+import { invocationContext } from './invocationContext';
+
+/**
+ * The whole channel on one machine (DESIGN.md §5): Azurite's Table service, the embedded broker, the Telesign
+ * sandbox, the HTTP host on the function files' routes, and a session consumer driving the Service Bus
+ * functions. Any part whose setting points at a real service is not started; the real one is used.
+ */
+export interface ChannelOptions {
+  env: Env;
+  logger: Logger;
+  /** 0 everywhere gives free ports (tests). */
+  ports?: Partial<typeof defaultPorts>;
+  host?: string;
+  /** Keep Azurite's data in this file between runs. */
+  dataFile?: string;
+  maxConcurrentSessions?: number;
+  /** Test knobs: the broker's delivery limit and the sandbox's report delays. */
+  maxDeliveryCount?: number;
+  reportDelaysMs?: [number, number];
+  callbackRetryDelaysMs?: [number, number];
+  telesignClient?: { timeoutMs?: number; retryDelayMs?: number; maxRetryAfterMs?: number };
+  /** Tests reach a local Key Vault endpoint through the real SecretClient with a test credential. */
+  secrets?: SecretProvider;
+}
+
+export interface Channel {
+  app: App;
+  http: HttpHost;
+  env: Env;
+  sandbox?: TelesignSandbox;
+  broker?: EmbeddedBroker;
+  azurite?: AzuriteTables;
+  functionKey: string;
+  adminKey: string;
+  serviceBusClient: ServiceBusClient;
+  stop(): Promise<void>;
+}
+
+export async function startChannel(options: ChannelOptions): Promise<Channel> {
+  const ports = { ...defaultPorts, ...options.ports };
+  const env: Env = { ...options.env };
+  const parts = embeddedParts(env);
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+
+  try {
+    const queueName = env.INBOUND_QUEUE_NAME || 'sms-inbound';
+    let azurite: AzuriteTables | undefined;
+    if (parts.tables) {
+      azurite = await startAzuriteTables({ port: ports.tables, host: options.host, dataFile: options.dataFile });
+      stops.push(() => azurite!.stop());
+      env.AzureWebJobsStorage = azurite.connectionString;
+    }
+    let broker: EmbeddedBroker | undefined;
+    if (parts.broker) {
+      broker = await EmbeddedBroker.start({
+        port: ports.broker,
+        host: options.host,
+        queues: [{ name: queueName, requiresSession: true, maxDeliveryCount: options.maxDeliveryCount ?? 10 }],
+      });
+      stops.push(() => broker!.stop());
+      env.ServiceBusConnection = broker.connectionString;
+    }
+    let sandbox: TelesignSandbox | undefined;
+    if (parts.sandbox) {
+      sandbox = await TelesignSandbox.start({
+        port: ports.sandbox,
+        host: options.host,
+        accounts: [{ customerId: SANDBOX_ACCOUNT.customerId, apiKey: SANDBOX_ACCOUNT.apiKey }],
+        reportDelaysMs: options.reportDelaysMs ?? [300, 800],
+        callbackRetryDelaysMs: options.callbackRetryDelaysMs,
+      });
+      stops.push(() => sandbox!.stop());
+      env.TELESIGN_API_BASE_URL = sandbox.url;
+    }
+
+    const config = loadConfig(env);
+    const app = buildApp(config, { telesign: options.telesignClient, secrets: options.secrets });
+    useApp(app);
+    stops.push(() => resetApp());
+    await app.ready();
+
+    const functions = loadFunctions();
+    const functionKey = env.LOCAL_FUNCTION_KEY || LOCAL_FUNCTION_KEY;
+    const adminKey = env.LOCAL_ADMIN_KEY || LOCAL_ADMIN_KEY;
+    const http = await startHttpHost({ port: ports.http, host: options.host, functions: functions.http, functionKey, adminKey, logger: options.logger });
+    stops.push(() => http.close());
+    sandbox?.setCallbackUrl(`${http.url}/api/telesign/callback`);
+
+    const serviceBusClient = new ServiceBusClient(env.ServiceBusConnection!);
+    stops.push(() => serviceBusClient.close());
+    const consumers: SessionConsumer[] = functions.serviceBus.map((fn) =>
+      startSessionConsumer({
+        client: serviceBusClient,
+        queueName: fn.queueName.replace(/^%(.+)%$/, (_m, name: string) => env[name] ?? name),
+        logger: options.logger,
+        maxConcurrentSessions: options.maxConcurrentSessions,
+        handler: async (body, message) => {
+          const metadata = { messageId: message.messageId, sessionId: message.sessionId, deliveryCount: message.deliveryCount };
+          await fn.handler(body, invocationContext(fn.name, options.logger, metadata));
+        },
+      }),
+    );
+    stops.push(async () => {
+      await Promise.all(consumers.map((c) => c.stop()));
+    });
+
+    return { app, http, env, sandbox, broker, azurite, functionKey, adminKey, serviceBusClient, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

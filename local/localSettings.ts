@@ -1,0 +1,79 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Env } from '../shared/config';
+
+/**
+ * Settings for the embedded channel: `local.settings.json` (the Functions format, `Values`) when it exists,
+ * over built-in defaults that make every part embedded. A setting that points at a real service is kept, and
+ * that part is not embedded (see `embeddedParts`).
+ */
+export const SANDBOX_ACCOUNT = {
+  customerId: 'FFFFFFFF-EEEE-DDDD-1234-AB1234567890',
+  apiKey: 'VGVzdCBLZXk=',
+  apiKeySecretName: 'telesign-api-key',
+  supportNumber: '14252306549',
+};
+
+export const LOCAL_FUNCTION_KEY = 'local-function-key';
+export const LOCAL_ADMIN_KEY = 'local-admin-key';
+
+export const defaultPorts = { http: 7071, sandbox: 7072, broker: 5672, tables: 10002 };
+
+export const EMBEDDED = 'embedded';
+
+export const localDefaults: Env = {
+  TELESIGN_ACCOUNTS: JSON.stringify([
+    {
+      customerId: SANDBOX_ACCOUNT.customerId,
+      apiKeySecretName: SANDBOX_ACCOUNT.apiKeySecretName,
+      defaultSupportNumber: SANDBOX_ACCOUNT.supportNumber,
+      supportNumbers: [
+        {
+          number: SANDBOX_ACCOUNT.supportNumber,
+          type: 'longcode',
+          description: 'Sandbox support line',
+          defaultLanguage: 'en-US',
+          autoReplies: {
+            help: 'Contoso support: reply with your question and an agent will answer. Reply STOP to opt out.',
+            optOut: 'You will no longer receive messages from Contoso support. Reply START to opt back in.',
+            optIn: 'Welcome back: you will receive messages from Contoso support again.',
+          },
+        },
+      ],
+    },
+  ]),
+  LOCAL_SECRETS: JSON.stringify({ [SANDBOX_ACCOUNT.apiKeySecretName]: SANDBOX_ACCOUNT.apiKey }),
+  INBOUND_QUEUE_NAME: 'sms-inbound',
+  ServiceBusConnection: EMBEDDED,
+  AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+  TELESIGN_API_BASE_URL: EMBEDDED,
+  LOCAL_FUNCTION_KEY,
+  LOCAL_ADMIN_KEY,
+};
+
+export function readLocalSettings(dir = process.cwd()): { env: Env; source: string } {
+  const file = path.join(dir, 'local.settings.json');
+  if (!existsSync(file)) return { env: { ...localDefaults }, source: 'built-in defaults (no local.settings.json)' };
+  let parsed: { Values?: Record<string, unknown> };
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    throw new Error(`${file} is not valid JSON.`);
+  }
+  const values = Object.fromEntries(Object.entries(parsed.Values ?? {}).map(([k, v]) => [k, v === null || v === undefined ? undefined : String(v)]));
+  const env: Env = { ...localDefaults };
+  for (const [k, v] of Object.entries(values)) if (v !== undefined && v !== '') env[k] = v;
+  return { env, source: file };
+}
+
+/** Which parts to run in-process: those whose setting is absent, `embedded`, or the development shorthand. */
+export function embeddedParts(env: Env) {
+  const sb = env.ServiceBusConnection?.trim() ?? '';
+  const storage = env.AzureWebJobsStorage?.trim() ?? '';
+  const telesign = env.TELESIGN_API_BASE_URL?.trim() ?? '';
+  return {
+    broker: !env.ServiceBusConnection__fullyQualifiedNamespace && (sb === '' || sb === EMBEDDED),
+    tables: !env.AzureWebJobsStorage__tableServiceUri && (storage === '' || storage === 'UseDevelopmentStorage=true'),
+    sandbox: telesign === '' || telesign === EMBEDDED,
+  };
+}

@@ -1,0 +1,58 @@
+import { startChannel, type Channel, type ChannelOptions } from '../../local/channel';
+import { localDefaults } from '../../local/localSettings';
+import type { Logger } from '../../shared/log';
+
+/**
+ * The embedded channel in this process on free ports, as `npm start` runs it. Test files that use it must
+ * first `jest.mock('@azure/functions-core', () => require('../../local/functionsCore').coreApi, { virtual: true })`.
+ */
+export interface ChannelHarness {
+  channel: Channel;
+  logs: string[];
+  api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  stop(): Promise<void>;
+}
+
+export function capturingLogger(lines: string[]): Logger {
+  const write = (level: string) => (message: string, props?: Record<string, unknown>) => lines.push(`${level} ${message}${props ? ' ' + JSON.stringify(props) : ''}`);
+  return { info: write('info'), warn: write('warn'), error: write('error') };
+}
+
+export async function startChannelHarness(overrides: Partial<ChannelOptions> = {}): Promise<ChannelHarness> {
+  const logs: string[] = [];
+  const channel = await startChannel({
+    logger: capturingLogger(logs),
+    ports: { http: 0, sandbox: 0, broker: 0, tables: 0 },
+    reportDelaysMs: [20, 40],
+    callbackRetryDelaysMs: [50, 100],
+    telesignClient: { timeoutMs: 1000, retryDelayMs: 20, maxRetryAfterMs: 50 },
+    maxConcurrentSessions: 4,
+    ...overrides,
+    env: { ...localDefaults, ...overrides.env },
+  });
+  return {
+    channel,
+    logs,
+    async api(method, path, body, headers = {}) {
+      const response = await fetch(`${channel.http.url}${path}`, {
+        method,
+        headers: { 'x-functions-key': channel.functionKey, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    },
+    stop: () => channel.stop(),
+  };
+}
+
+/** Polls until `done` holds (the channel is asynchronous: queue, router, delivery reports). */
+export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    value = await read();
+  }
+  return value;
+}
