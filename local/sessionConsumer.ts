@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { isServiceBusError, type ServiceBusClient, type ServiceBusReceivedMessage, type ServiceBusSessionReceiver } from '@azure/service-bus';
 import type { Logger } from '../shared/log';
 
@@ -36,6 +37,8 @@ export function startSessionConsumer(options: SessionConsumerOptions): SessionCo
   const pollMs = options.pollMs ?? 200;
   let running = true;
   const abort = new AbortController();
+  // Every waiting acceptNextSession listens on this one signal: more than Node's default ten is expected.
+  setMaxListeners(0, abort.signal);
   const open = new Set<ServiceBusSessionReceiver>();
   const pauses = new Set<() => void>();
 
