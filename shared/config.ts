@@ -101,6 +101,8 @@ export interface Config {
   inboundQueueName: string;
   tables: TableSettings;
   routingRules: RoutingRules;
+  /** Idle days after which the auto-close timer closes a conversation in each state; 0 = never. */
+  autoCloseDays: { open: number; active: number; waiting: number };
 }
 
 export type Env = Record<string, string | undefined>;
@@ -121,6 +123,9 @@ export const settingNames = {
   storageTableUri: 'AzureWebJobsStorage__tableServiceUri',
   storageClientId: 'AzureWebJobsStorage__clientId',
   routingRules: 'ROUTING_RULES',
+  autoCloseOpenDays: 'AUTO_CLOSE_OPEN_DAYS',
+  autoCloseActiveDays: 'AUTO_CLOSE_ACTIVE_DAYS',
+  autoCloseWaitingDays: 'AUTO_CLOSE_WAITING_DAYS',
 } as const;
 
 function describeIssues(name: string, error: z.ZodError): string {
@@ -187,6 +192,17 @@ function readTables(env: Env): TableSettings {
   };
 }
 
+/** Dynamics' defaults: open and active conversations close after 30 idle days, waiting ones after 7. */
+function readAutoCloseDays(env: Env): Config['autoCloseDays'] {
+  const days = (name: string, fallback: number) =>
+    parseSetting(env, name, z.coerce.number().min(0).max(3650), optionalText(env, name) ?? String(fallback));
+  return {
+    open: days(settingNames.autoCloseOpenDays, 30),
+    active: days(settingNames.autoCloseActiveDays, 30),
+    waiting: days(settingNames.autoCloseWaitingDays, 7),
+  };
+}
+
 export function loadConfig(env: Env): Config {
   const accounts = parseSetting(env, settingNames.accounts, accountsSchema, parseJsonSetting(env, settingNames.accounts));
   const ttlSeconds = parseSetting(
@@ -206,6 +222,7 @@ export function loadConfig(env: Env): Config {
     routingRules: optionalText(env, settingNames.routingRules)
       ? parseSetting(env, settingNames.routingRules, routingRulesSchema, parseJsonSetting(env, settingNames.routingRules))
       : routingRulesSchema.parse({ defaultQueue: 'default' }),
+    autoCloseDays: readAutoCloseDays(env),
   };
 }
 

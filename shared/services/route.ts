@@ -10,9 +10,10 @@ import {
   type MessageReceived,
 } from '../domain/inboundEvent';
 import type { RoutingRules } from '../domain/routingRules';
-import { conversationIdOf, type MessageRecord } from '../domain/thread';
+import { conversationIdOf, parseConversationId, type ConversationRecord, type MessageRecord } from '../domain/thread';
 import { maskPhone, type Logger } from '../log';
 import type { ConsentStore } from '../storage/consentStore';
+import { movesIndexEntry, type ConversationIndex } from '../storage/conversationIndex';
 import { eventRow } from '../storage/keys';
 import { withOptimisticRetry } from '../storage/optimisticRetry';
 import type { MessagePointer, ReferenceStore } from '../storage/referenceStore';
@@ -30,6 +31,8 @@ export interface RouteDeps {
   accounts: readonly TelesignAccount[];
   now: () => Date;
   logger: Logger;
+  /** The conversations index (DESIGN.md §3); without it the router keeps only the threads. */
+  index?: ConversationIndex;
 }
 
 export type RouteResult =
@@ -84,6 +87,7 @@ async function routeMessage(event: MessageReceived, deps: RouteDeps): Promise<Ro
   const account = findAccount(deps.accounts, event.account);
   const language = account?.supportNumbers.find((n) => n.number === event.to)?.defaultLanguage;
 
+  let moved: { before?: ConversationRecord; after: ConversationRecord } | undefined;
   const result = await withOptimisticRetry<RouteResult>(async () => {
     const state = await deps.threads.read(event.threadId, eventRow(event.eventId));
     if (state.applied) {
@@ -112,6 +116,7 @@ async function routeMessage(event: MessageReceived, deps: RouteDeps): Promise<Ro
       markers: [{ rowKey: eventRow(event.eventId), properties: { type: event.type, conversation: plan.conversation.n, started: plan.startedConversation } }],
     });
     if (outcome === 'conflict') return { committed: false };
+    moved = { before: state.thread?.conversation, after: plan.conversation };
     return {
       committed: true,
       value: {
@@ -124,6 +129,7 @@ async function routeMessage(event: MessageReceived, deps: RouteDeps): Promise<Ro
     };
   });
 
+  await indexConversation(event.threadId, result, moved, deps);
   deps.logger.info(result.kind === 'duplicate' ? 'inbound message already applied' : 'inbound message applied', {
     eventId: event.eventId,
     threadId: event.threadId,
@@ -133,6 +139,22 @@ async function routeMessage(event: MessageReceived, deps: RouteDeps): Promise<Ro
       : {}),
   });
   return result;
+}
+
+/**
+ * One index write when a conversation starts or changes state, none when a message joins it (the hot path).
+ * A failure throws after the thread committed: the redelivered event is a duplicate, which writes the entry
+ * its conversation row calls for, so a crash between the two writes converges.
+ */
+async function indexConversation(threadId: string, result: RouteResult, moved: { before?: ConversationRecord; after: ConversationRecord } | undefined, deps: RouteDeps) {
+  if (!deps.index) return;
+  if (result.kind === 'message' && moved && movesIndexEntry(moved.before, moved.after)) {
+    await deps.index.record(threadId, moved.before, moved.after);
+  } else if (result.kind === 'duplicate' && result.applied) {
+    const id = parseConversationId(result.applied.conversationId);
+    const conversation = id && (await deps.threads.getConversation(threadId, id.n));
+    if (conversation) await deps.index.put(threadId, conversation);
+  }
 }
 
 async function routeReport(event: DeliveryReported, deps: RouteDeps): Promise<RouteResult> {

@@ -1,5 +1,6 @@
 import { findAccount, type TelesignAccount } from '../config';
 import type { ConsentStore } from '../storage/consentStore';
+import type { ConversationIndex } from '../storage/conversationIndex';
 import { shouldReplace } from '../domain/deliveryStatus';
 import { classify, type RoutingRules } from '../domain/routingRules';
 import { initialConversationState } from '../domain/conversationState';
@@ -32,6 +33,8 @@ export interface SendDeps {
   /** How long a retry waits for a first request with the same idempotency key that is still sending. */
   inFlightWaitMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** The conversations index: a first message to a customer starts a conversation, which enters it. */
+  index?: ConversationIndex;
 }
 
 export interface SendOptions {
@@ -137,11 +140,22 @@ async function resolveAndRecord(command: SendCommand, deps: SendDeps, options: S
       markers: keyRow ? [{ rowKey: keyRow, properties: { conversation: conversation.n, m, fingerprint: command.fingerprint } }] : [],
     });
     if (outcome === 'conflict') return { committed: false };
+    if (startsNew) await indexStarted(threadId, thread.conversation, updatedConversation, deps);
     return done({ kind: 'recorded', value: { account, thread: updatedThread, message, pointer: { threadId, conversation: conversation.n, m } } });
   });
 }
 
 const done = <T>(value: T) => ({ committed: true as const, value });
+
+/** The message is recorded: it must still be sent, so a lost index write is logged, not thrown. */
+async function indexStarted(threadId: string, previous: ConversationRecord | undefined, started: ConversationRecord, deps: SendDeps) {
+  try {
+    await deps.index?.record(threadId, previous, started);
+  } catch (error) {
+    deps.logger.warn('conversation index not updated for a new conversation', { threadId, error: error instanceof Error ? error.message : String(error) });
+  }
+}
+
 const refused = (code: ErrorCode, message: string, details?: unknown): Resolution => ({ kind: 'refused', outcome: failure(code, message, details) });
 
 type ConversationPlan =

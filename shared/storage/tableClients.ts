@@ -7,6 +7,7 @@ export const tableNames = {
   references: 'references',
   consent: 'consent',
   unrecognized: 'unrecognized',
+  conversationIndex: 'conversationIndex',
 } as const;
 
 export type TableName = keyof typeof tableNames;

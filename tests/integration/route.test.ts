@@ -87,7 +87,7 @@ describe('inbound messages', () => {
     const customer = newCustomer();
     const event = inboundEvent({ from: customer, text: 'only once' });
     expect((await routeEvent(event, h.deps)).kind).toBe('message');
-    expect(await routeEvent(event, h.deps)).toEqual({ kind: 'duplicate', eventId: event.eventId });
+    expect(await routeEvent(event, h.deps)).toMatchObject({ kind: 'duplicate', eventId: event.eventId });
     expect(await h.deps.threads.listMessages(threadOf(customer), 1)).toHaveLength(1);
   });
 

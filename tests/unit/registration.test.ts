@@ -6,6 +6,9 @@ describe('function registration', () => {
   beforeAll(async () => {
     await import('../../functions/telesignCallback');
     await import('../../functions/routeInbound');
+    await import('../../functions/conversations');
+    await import('../../functions/health');
+    await import('../../functions/autoClose');
   });
 
   it('registers telesignCallback as an anonymous POST HTTP trigger on telesign/callback', () => {
@@ -23,5 +26,24 @@ describe('function registration', () => {
       isSessionsEnabled: true,
       cardinality: 'one',
     });
+  });
+
+  it.each([
+    ['listConversations', 'GET', 'conversations'],
+    ['getConversation', 'GET', 'conversations/{id}'],
+    ['listConversationMessages', 'GET', 'conversations/{id}/messages'],
+    ['assignConversation', 'POST', 'conversations/{id}/assign'],
+    ['waitConversation', 'POST', 'conversations/{id}/wait'],
+    ['closeConversation', 'POST', 'conversations/{id}/close'],
+  ])('registers %s as a function-key %s HTTP trigger on %s', (name, method, route) => {
+    expect(triggerOf(name)).toMatchObject({ type: 'httpTrigger', authLevel: 'function', route, methods: [method] });
+  });
+
+  it('registers health as an anonymous GET on health', () => {
+    expect(triggerOf('health')).toMatchObject({ type: 'httpTrigger', authLevel: 'anonymous', route: 'health', methods: ['GET'] });
+  });
+
+  it('registers autoClose as an hourly timer that does not run at start', () => {
+    expect(triggerOf('autoClose')).toMatchObject({ type: 'timerTrigger', schedule: '0 0 * * * *', runOnStartup: false });
   });
 });

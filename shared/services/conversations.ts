@@ -1,0 +1,213 @@
+import { conversationStates, transition, type ConversationAction, type ConversationState } from '../domain/conversationState';
+import { parseConversationId, type ConversationRecord } from '../domain/thread';
+import type { Logger } from '../log';
+import { failure, success, type Outcome } from '../outcome';
+import type { ConsentStore } from '../storage/consentStore';
+import { indexKeyOf, type ConversationIndex, type IndexEntry } from '../storage/conversationIndex';
+import type { ConversationReader, ConversationView } from '../storage/conversationRows';
+import { withOptimisticRetry } from '../storage/optimisticRetry';
+import type { ThreadRepository } from '../storage/threadRepository';
+import { decodeListToken, decodeMessagesToken, encodeToken } from './continuationToken';
+import type { ListQuery, PageQuery } from './conversationRequests';
+import { conversationDetailOf, conversationOf, messageOf, type Conversation, type ConversationDetail, type Message } from './conversationViews';
+
+export interface ConversationDeps {
+  threads: ThreadRepository;
+  conversations: ConversationReader;
+  index: ConversationIndex;
+  consent: ConsentStore;
+  now: () => Date;
+  logger: Logger;
+}
+
+export interface Page<T> {
+  items: T[];
+  continuationToken?: string;
+}
+
+const notFound = (id: string) => failure<never>('conversation_not_found', `There is no conversation ${JSON.stringify(id)}.`);
+
+/**
+ * Newest activity first, from the index, each entry checked against its conversation row (the truth): an entry
+ * the row disagrees with is repaired and the row decides whether the conversation belongs in this answer.
+ * With no state given, the state partitions are merged on their RowKeys, which order by activity across states.
+ */
+export async function listConversations(query: ListQuery, deps: ConversationDeps): Promise<Outcome<Page<Conversation>>> {
+  let after: Partial<Record<ConversationState, string>> = {};
+  if (query.continuationToken !== undefined) {
+    const cursor = decodeListToken(query.continuationToken);
+    if (!cursor || cursor.state !== query.state || cursor.queue !== query.queue) {
+      return failure('invalid_request', 'continuationToken was not given out by this listing (same state and queue), or it was altered.');
+    }
+    after = cursor.after;
+  }
+  const states = query.state ? [query.state] : [...conversationStates];
+  const streams = states.map((state) => ({
+    state,
+    entries: deps.index.scan(state, { queue: query.queue, after: after[state], pageSize: query.limit + 1 })[Symbol.asyncIterator](),
+    head: undefined as IndexEntry | undefined,
+    done: false,
+  }));
+  const prime = () =>
+    Promise.all(
+      streams.map(async (s) => {
+        if (s.head || s.done) return;
+        const next = await s.entries.next();
+        if (next.done) s.done = true;
+        else s.head = next.value;
+      }),
+    );
+
+  const items: Conversation[] = [];
+  const seen = new Set<string>();
+  const position = { ...after };
+  while (items.length < query.limit) {
+    const batch: IndexEntry[] = [];
+    while (batch.length < query.limit - items.length) {
+      await prime();
+      const first = streams.filter((s) => s.head).sort((a, b) => (a.head!.rowKey < b.head!.rowKey ? -1 : 1))[0];
+      if (!first) break;
+      batch.push(first.head!);
+      position[first.state] = first.head!.rowKey;
+      first.head = undefined;
+    }
+    if (batch.length === 0) break;
+    const views = await Promise.all(batch.map((entry) => checkEntry(entry, deps)));
+    for (const view of views) {
+      if (!view || !states.includes(view.conversation.state)) continue;
+      if (query.queue !== undefined && view.conversation.queue !== query.queue) continue;
+      const item = conversationOf(view);
+      if (seen.has(item.id)) continue;
+      seen.add(item.id);
+      items.push(item);
+    }
+  }
+  await prime();
+  const more = streams.some((s) => s.head);
+  return success({
+    items,
+    continuationToken: more ? encodeToken({ k: 'list', state: query.state, queue: query.queue, after: position }) : undefined,
+  });
+}
+
+/** Reads the row an entry points to and repairs the entry when the row calls for another one. */
+export async function checkEntry(entry: IndexEntry, deps: Pick<ConversationDeps, 'conversations' | 'index' | 'logger'>): Promise<ConversationView | undefined> {
+  const view = await deps.conversations.read(entry.threadId, entry.n);
+  if (!view) {
+    await deps.index.remove(entry);
+    deps.logger.warn('index entry without a conversation removed', { conversationId: entry.conversationId });
+    return undefined;
+  }
+  const expected = indexKeyOf(entry.threadId, view.conversation);
+  if (expected.state !== entry.state || expected.rowKey !== entry.rowKey) {
+    await deps.index.put(entry.threadId, view.conversation);
+    await deps.index.remove(entry);
+    deps.logger.info('stale index entry repaired', { conversationId: entry.conversationId, indexed: entry.state, actual: expected.state });
+  }
+  return view;
+}
+
+export async function getConversation(id: string, deps: ConversationDeps): Promise<Outcome<ConversationDetail>> {
+  const parsed = parseConversationId(id);
+  if (!parsed) return notFound(id);
+  const view = await deps.conversations.read(parsed.threadId, parsed.n);
+  if (!view) return notFound(id);
+  return success(conversationDetailOf(view, await deps.consent.get(view.account, view.customerNumber)));
+}
+
+/** Oldest first: the order an agent reads a conversation in. */
+export async function listMessages(id: string, query: PageQuery, deps: ConversationDeps): Promise<Outcome<Page<Message>>> {
+  const parsed = parseConversationId(id);
+  if (!parsed) return notFound(id);
+  let afterM = 0;
+  if (query.continuationToken !== undefined) {
+    const cursor = decodeMessagesToken(query.continuationToken);
+    if (!cursor || cursor.id !== id) return failure('invalid_request', 'continuationToken was not given out for this conversation\'s messages, or it was altered.');
+    afterM = cursor.m;
+  }
+  const view = await deps.conversations.read(parsed.threadId, parsed.n);
+  if (!view) return notFound(id);
+  const page = await deps.conversations.messages(parsed.threadId, parsed.n, afterM, query.limit);
+  return success({
+    items: page.messages.map((m) => messageOf(parsed.threadId, m)),
+    continuationToken: page.lastM === undefined ? undefined : encodeToken({ k: 'messages', id, m: page.lastM }),
+  });
+}
+
+export interface ChangeOptions {
+  /** Checked on the row inside the optimistic loop: false leaves the conversation as it is (auto-close). */
+  onlyIf?: (conversation: ConversationRecord) => boolean;
+}
+
+export type Changed = { changed: true; conversation: ConversationDetail } | { changed: false; view: ConversationView };
+
+type Attempted =
+  | { kind: 'refused'; outcome: Outcome<never> }
+  | { kind: 'unchanged'; view: ConversationView }
+  | { kind: 'changed'; before: ConversationRecord; view: ConversationView };
+
+/**
+ * assign, wait, close: the domain's transition applied under the thread head's ETag, then the index moved.
+ * Only a thread's latest conversation can be other than closed, so an older one answers with its own state.
+ */
+export async function changeConversation(id: string, action: ConversationAction, deps: ConversationDeps, options: ChangeOptions = {}): Promise<Outcome<Changed>> {
+  const parsed = parseConversationId(id);
+  if (!parsed) return notFound(id);
+  const { threadId, n } = parsed;
+
+  const result = await withOptimisticRetry<Attempted>(async () => {
+    const state = await deps.threads.read(threadId);
+    const thread = state.thread;
+    const latest = thread?.conversation;
+    if (!thread || !latest || n > latest.n) return done({ kind: 'refused', outcome: notFound(id) });
+    if (n < latest.n) {
+      const older = await deps.conversations.read(threadId, n);
+      return done({ kind: 'refused', outcome: older ? refuse(older.conversation, action) : notFound(id) });
+    }
+    const view: ConversationView = { threadId, account: thread.account, supportNumber: thread.supportNumber, customerNumber: thread.customerNumber, conversation: latest };
+    if (options.onlyIf && !options.onlyIf(latest)) return done({ kind: 'unchanged', view });
+
+    const moved = transition(latest, action);
+    if (!moved.ok) return done({ kind: 'refused', outcome: refuse(latest, action) });
+    const now = deps.now().toISOString();
+    const conversation: ConversationRecord = {
+      ...latest,
+      state: moved.state,
+      agentId: moved.agentId,
+      updatedAt: now,
+      ...(action.kind === 'close' ? { closedAt: now, closeReason: action.reason } : {}),
+    };
+    const outcome = await deps.threads.commit(threadId, state.etag, { thread: { ...thread, conversation, updatedAt: now }, conversations: [conversation] });
+    if (outcome === 'conflict') return { committed: false };
+    return done({ kind: 'changed', before: latest, view: { ...view, conversation } });
+  });
+  if (result.kind === 'refused') return result.outcome;
+  if (result.kind === 'unchanged') return success({ changed: false, view: result.view });
+
+  const { before, view } = result;
+  await moveIndexEntry(threadId, before, view.conversation, deps);
+  deps.logger.info('conversation changed', { conversationId: id, action: action.kind, from: before.state, to: view.conversation.state });
+  const consent = await deps.consent.get(view.account, view.customerNumber);
+  return success({ changed: true, conversation: conversationDetailOf(view, consent) });
+}
+
+/**
+ * The change is committed whatever happens here: a failed index write leaves the old entry, which the next
+ * reader of its state (an agent's listing, the auto-close timer) repairs. Failing the request instead would
+ * make the caller retry a transition that already happened.
+ */
+async function moveIndexEntry(threadId: string, before: ConversationRecord, after: ConversationRecord, deps: ConversationDeps) {
+  try {
+    await deps.index.record(threadId, before, after);
+  } catch (error) {
+    deps.logger.warn('conversation index not updated; a reader will repair it', { threadId, error: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+const done = <T>(value: T) => ({ committed: true as const, value });
+
+function refuse(current: ConversationRecord, action: ConversationAction): Outcome<never> {
+  const moved = transition(current, action);
+  const message = moved.ok ? `cannot ${action.kind} this conversation` : moved.message;
+  return failure('invalid_transition', message, { state: current.state });
+}
