@@ -84,11 +84,10 @@ program
   .action(async (o: { state?: string; queue?: string }) => {
     const query = new URLSearchParams(Object.entries(o).filter(([, v]) => v) as [string, string][]);
     const result = await call('GET', `${globals().api}/conversations?${query}`);
-    const items: Array<Record<string, unknown>> = result.items ?? result.conversations ?? [];
+    const items: Array<Record<string, any>> = result.items ?? [];
     if (items.length === 0) console.log('No conversations.');
     for (const c of items) {
-      const customer = c.customer as { e164?: string } | undefined;
-      console.log(`${c.id}  ${String(c.state).padEnd(7)}  ${String(c.queue).padEnd(10)}  ${customer?.e164 ?? ''}  ${c.lastMessageAt ?? c.updatedAt ?? ''}`);
+      console.log(`${c.id}  ${String(c.state).padEnd(7)}  ${String(c.queue).padEnd(10)}  ${c.customerNumber?.e164 ?? ''}  ${c.lastActivityAt ?? ''}`);
     }
   });
 
@@ -98,9 +97,9 @@ program
   .action(async (id: string) => {
     const conversation = await call('GET', `${globals().api}/conversations/${encodeURIComponent(id)}`);
     const messages = await call('GET', `${globals().api}/conversations/${encodeURIComponent(id)}/messages?limit=100`);
-    const customer = conversation.customer?.e164 ?? '';
+    const customer = conversation.customerNumber?.e164 ?? '';
     console.log(`${conversation.id}  ${conversation.state}  queue ${conversation.queue}${conversation.agentId ? `  agent ${conversation.agentId}` : ''}  customer ${customer}`);
-    for (const m of messages.items ?? messages.messages ?? []) {
+    for (const m of messages.items ?? []) {
       const who = m.direction === 'inbound' ? 'customer' : 'agent   ';
       const status = m.direction === 'outbound' ? `  [${m.status}]` : '';
       console.log(`${m.createdAt}  ${who}  ${m.text}${status}`);
