@@ -157,7 +157,9 @@ export async function buildPackage(options: PackageOptions = {}): Promise<Packag
   });
   const disagreeing = funcIgnore.disagreements(projectFiles);
   if (disagreeing.length > 0) {
-    throw new Error(`.funcignore reads differently for func and for git on ${disagreeing.slice(0, 5).join(', ')}: anchor the pattern with a leading slash.`);
+    throw new Error(
+      `func and git read .funcignore differently on ${disagreeing.slice(0, 5).join(', ')}: write the pattern so that both match the same paths (see the top of .funcignore).`,
+    );
   }
   const uploaded = projectFiles.filter(funcIgnore.accepts);
   for (const required of ['host.json', 'package.json']) {

@@ -1,0 +1,255 @@
+targetScope = 'subscription'
+
+// Everything the Telesign SMS channel runs on, in one resource group: a Flex Consumption function app that
+// reaches storage, Service Bus, Key Vault and Application Insights with one user-assigned identity and no keys.
+// Layout after Azure-Samples/functions-quickstart-typescript-azd; deploy with `azd provision` or
+// `az deployment sub create` (docs/deploy.md).
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the environment (the azd environment, or a short name such as prod). Names the resource group and seeds the unique suffix of every resource name.')
+param environmentName string
+
+@minLength(1)
+@description('Region for every resource. It must offer Flex Consumption: az functionapp list-flexconsumption-locations.')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Resource group to create; empty for rg-<environmentName>.')
+param resourceGroupName string = ''
+
+@minLength(1)
+@description('The Telesign accounts this channel serves, as the app reads them from TELESIGN_ACCOUNTS: customerId, apiKeySecretName (the name of the Key Vault secret that holds the API key: the key itself is never a parameter), defaultSupportNumber, supportNumbers. Example: infra/telesign-accounts.example.json.')
+param telesignAccounts array
+
+@description('Telesign REST endpoint: https://rest-api.telesign.com, or https://rest-ww.telesign.com for enterprise accounts.')
+param telesignApiBaseUrl string = 'https://rest-api.telesign.com'
+
+@description('Routing rules as the app reads them from ROUTING_RULES (defaultQueue, defaultPriority, ordered rules); empty sends every conversation to the queue named default.')
+param routingRules object = {}
+
+@minValue(0)
+@maxValue(86400)
+@description('Seconds an API key read from Key Vault stays cached in memory (SECRET_CACHE_TTL_SECONDS). A rotated key is picked up at the latest after this, or at once when Telesign refuses the old one.')
+param secretCacheTtlSeconds int = 600
+
+@minValue(0)
+@maxValue(3650)
+@description('Idle days after which the hourly auto-close closes an open conversation (no agent yet); 0 never closes it.')
+param autoCloseOpenDays int = 30
+
+@minValue(0)
+@maxValue(3650)
+@description('Idle days after which the hourly auto-close closes an active conversation (an agent assigned); 0 never closes it.')
+param autoCloseActiveDays int = 30
+
+@minValue(0)
+@maxValue(3650)
+@description('Idle days after which the hourly auto-close closes a waiting conversation; 0 never closes it.')
+param autoCloseWaitingDays int = 7
+
+@description('Name of the session-enabled Service Bus queue between the callback and the router (INBOUND_QUEUE_NAME).')
+param inboundQueueName string = 'sms-inbound'
+
+@description('Most Flex Consumption instances the app may scale out to: a cap on cost and on the load it puts on Telesign, Key Vault and Table Storage.')
+param maximumInstanceCount int = 100
+
+@allowed([
+  512
+  2048
+  4096
+])
+@description('Memory of each instance, in MB.')
+param instanceMemoryMB int = 2048
+
+@description('Object id of the person, group or pipeline that operates the channel. It is given Key Vault Secrets Officer on the vault, to set and rotate the Telesign API keys. Defaults to whoever deploys; empty for nobody.')
+param operatorPrincipalId string = deployer().objectId
+
+@allowed([
+  'User'
+  'Group'
+  'ServicePrincipal'
+])
+@description('What operatorPrincipalId is: a User, an Entra Group, or a ServicePrincipal (a pipeline).')
+param operatorPrincipalType string = 'User'
+
+@description('Purge protection on the Key Vault: a deleted vault and its secrets stay recoverable for 90 days and cannot be purged sooner. It cannot be turned off once on; false only for throw-away environments.')
+param keyVaultPurgeProtection bool = true
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+var functionAppName = 'func-sms-${resourceToken}'
+// Flex Consumption reads the deployed package from this container.
+var deploymentContainerName = 'app-package-${resourceToken}'
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: !empty(resourceGroupName) ? resourceGroupName : 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+// The app's only credential: every connection names this identity, and rbac.bicep says what it may do.
+module identity 'br/public:avm/res/managed-identity/user-assigned-identity:0.4.1' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: 'id-func-sms-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module appServicePlan 'br/public:avm/res/web/serverfarm:0.1.1' = {
+  name: 'appServicePlan'
+  scope: rg
+  params: {
+    name: 'plan-${resourceToken}'
+    sku: {
+      name: 'FC1'
+      tier: 'FlexConsumption'
+    }
+    reserved: true
+    location: location
+    tags: tags
+  }
+}
+
+// Host storage (deployment package, function keys, timer locks) and the app's tables. Shared keys are off:
+// a connection string with a key would work nowhere, so none can leak.
+module storage 'br/public:avm/res/storage/storage-account:0.8.3' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: 'st${resourceToken}'
+    location: location
+    tags: tags
+    allowSharedKeyAccess: false
+    allowBlobPublicAccess: false
+    minimumTlsVersion: 'TLS1_2'
+    dnsEndpointType: 'Standard'
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      defaultAction: 'Allow'
+      bypass: 'AzureServices'
+    }
+    blobServices: {
+      containers: [
+        {
+          name: deploymentContainerName
+        }
+      ]
+    }
+  }
+}
+
+module serviceBus 'app/servicebus.bicep' = {
+  name: 'serviceBus'
+  scope: rg
+  params: {
+    name: 'sb-${resourceToken}'
+    location: location
+    tags: tags
+    queueName: inboundQueueName
+  }
+}
+
+module keyVault 'app/keyvault.bicep' = {
+  name: 'keyVault'
+  scope: rg
+  params: {
+    name: 'kv-${resourceToken}'
+    location: location
+    tags: tags
+    purgeProtection: keyVaultPurgeProtection
+  }
+}
+
+module logAnalytics 'br/public:avm/res/operational-insights/workspace:0.11.1' = {
+  name: 'logAnalytics'
+  scope: rg
+  params: {
+    name: 'log-${resourceToken}'
+    location: location
+    tags: tags
+    dataRetention: 30
+  }
+}
+
+// Local auth off: telemetry is accepted only from identities with Monitoring Metrics Publisher.
+module monitoring 'br/public:avm/res/insights/component:0.6.0' = {
+  name: 'applicationInsights'
+  scope: rg
+  params: {
+    name: 'appi-${resourceToken}'
+    location: location
+    tags: tags
+    workspaceResourceId: logAnalytics.outputs.resourceId
+    disableLocalAuth: true
+  }
+}
+
+module rbac 'app/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    serviceBusNamespaceName: serviceBus.outputs.name
+    keyVaultName: keyVault.outputs.name
+    applicationInsightsName: monitoring.outputs.name
+    managedIdentityPrincipalId: identity.outputs.principalId
+    operatorPrincipalId: operatorPrincipalId
+    operatorPrincipalType: operatorPrincipalType
+  }
+}
+
+module api 'app/api.bicep' = {
+  name: 'api'
+  scope: rg
+  params: {
+    name: functionAppName
+    location: location
+    tags: tags
+    appServicePlanId: appServicePlan.outputs.resourceId
+    storageAccountName: storage.outputs.name
+    deploymentContainerName: deploymentContainerName
+    identityId: identity.outputs.resourceId
+    identityClientId: identity.outputs.clientId
+    applicationInsightsName: monitoring.outputs.name
+    serviceBusFullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
+    inboundQueueName: serviceBus.outputs.queueName
+    keyVaultUri: keyVault.outputs.uri
+    telesignAccounts: telesignAccounts
+    telesignApiBaseUrl: telesignApiBaseUrl
+    routingRules: routingRules
+    secretCacheTtlSeconds: secretCacheTtlSeconds
+    autoCloseOpenDays: autoCloseOpenDays
+    autoCloseActiveDays: autoCloseActiveDays
+    autoCloseWaitingDays: autoCloseWaitingDays
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+  }
+  // The app starts as soon as it exists: with its roles already granted, its first start does not fail.
+  dependsOn: [
+    rbac
+  ]
+}
+
+// For the next steps in docs/deploy.md (azd also writes them to .azure/<env>/.env).
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_NAME string = api.outputs.name
+output SERVICE_API_NAME string = api.outputs.name
+output TELESIGN_CALLBACK_URL string = 'https://${api.outputs.defaultHostName}/api/telesign/callback'
+output TELESIGN_VALIDATE_URL string = 'https://${api.outputs.defaultHostName}/api/telesign/validate'
+output KEY_VAULT_NAME string = keyVault.outputs.name
+output KEY_VAULT_URL string = keyVault.outputs.uri
+output SERVICE_BUS_NAMESPACE string = serviceBus.outputs.name
+output INBOUND_QUEUE_NAME string = serviceBus.outputs.queueName
+output STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.name

@@ -1,0 +1,225 @@
+import { execFile } from 'node:child_process';
+import { existsSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { inflateRawSync } from 'node:zlib';
+import { PACKAGE_DIR, ZIP_NAME, formatSize } from '../../local/packageZip';
+
+/**
+ * Runs `npm run package` as an operator would and inspects the zip it writes: what `func azure functionapp
+ * publish` uploads, and what runs in Azure. The zip is read from its own central directory, so this checks the
+ * artifact, not the packager's idea of it.
+ */
+
+const root = path.resolve(__dirname, '../..');
+const execFileAsync = promisify(execFile);
+
+interface ZipEntry {
+  name: string;
+  method: number;
+  compressedSize: number;
+  size: number;
+  localHeaderOffset: number;
+}
+
+function readCentralDirectory(zip: Buffer): { declaredCount: number; entries: ZipEntry[] } {
+  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (eocd < 0) throw new Error('no end of central directory record');
+  let declaredCount = zip.readUInt16LE(eocd + 10);
+  let offset = zip.readUInt32LE(eocd + 16);
+  if (declaredCount === 0xffff || offset === 0xffffffff) {
+    // Zip64: the locator just before the record points at the zip64 end of central directory.
+    const zip64 = Number(zip.readBigUInt64LE(eocd - 20 + 8));
+    declaredCount = Number(zip.readBigUInt64LE(zip64 + 32));
+    offset = Number(zip.readBigUInt64LE(zip64 + 48));
+  }
+  const entries: ZipEntry[] = [];
+  while (zip.readUInt32LE(offset) === 0x02014b50) {
+    const nameLength = zip.readUInt16LE(offset + 28);
+    const extraLength = zip.readUInt16LE(offset + 30);
+    const commentLength = zip.readUInt16LE(offset + 32);
+    entries.push({
+      name: zip.toString('utf8', offset + 46, offset + 46 + nameLength),
+      method: zip.readUInt16LE(offset + 10),
+      compressedSize: zip.readUInt32LE(offset + 20),
+      size: zip.readUInt32LE(offset + 24),
+      localHeaderOffset: zip.readUInt32LE(offset + 42),
+    });
+    offset += 46 + nameLength + extraLength + commentLength;
+  }
+  return { declaredCount, entries };
+}
+
+function extract(zip: Buffer, entry: ZipEntry): Buffer {
+  const at = entry.localHeaderOffset;
+  if (zip.readUInt32LE(at) !== 0x04034b50) throw new Error(`no local header for ${entry.name}`);
+  const start = at + 30 + zip.readUInt16LE(at + 26) + zip.readUInt16LE(at + 28);
+  const data = zip.subarray(start, start + entry.compressedSize);
+  const content = entry.method === 8 ? inflateRawSync(data) : Buffer.from(data);
+  if (content.length !== entry.size) throw new Error(`${entry.name}: ${content.length} bytes, expected ${entry.size}`);
+  return content;
+}
+
+function globToRegExp(glob: string): RegExp {
+  const source = glob
+    .split('**')
+    .map((part) => part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]'))
+    .join('.*');
+  return new RegExp(`^${source}$`);
+}
+
+/** node_modules/a/node_modules/@s/b/lib/x.js → node_modules/a/node_modules/@s/b */
+function packageDirOf(file: string): string {
+  const match = /^(node_modules\/(?:@[^/]+\/)?[^/]+(?:\/node_modules\/(?:@[^/]+\/)?[^/]+)*)/.exec(file);
+  if (!match) throw new Error(`not inside a package: ${file}`);
+  return match[1];
+}
+
+function npm(args: string[]) {
+  const execPath = process.env.npm_execpath;
+  if (execPath && /\.c?js$/.test(execPath)) return execFileAsync(process.execPath, [execPath, ...args], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
+  return execFileAsync(process.platform === 'win32' ? 'npm.cmd' : 'npm', args, { cwd: root, maxBuffer: 16 * 1024 * 1024, shell: process.platform === 'win32' });
+}
+
+describe('npm run package', () => {
+  const zipPath = path.join(root, PACKAGE_DIR, ZIP_NAME);
+  let zip: Buffer;
+  let entries: ZipEntry[];
+  let names: string[];
+  let declaredCount: number;
+  let packagerOutput: string;
+
+  beforeAll(async () => {
+    const { stdout } = await npm(['run', 'package']);
+    packagerOutput = stdout;
+    zip = await fs.readFile(zipPath);
+    ({ declaredCount, entries } = readCentralDirectory(zip));
+    names = entries.map((e) => e.name);
+    console.log(`deployment package ${path.relative(root, zipPath)}: ${entries.length} files, ${formatSize(zip.length)} (${zip.length} bytes)`);
+  }, 300_000);
+
+  it('writes a well-formed zip and reports its size', () => {
+    expect(entries.length).toBeGreaterThan(0);
+    expect(entries.length).toBe(declaredCount);
+    expect(new Set(names).size).toBe(names.length);
+    expect(packagerOutput).toContain(`${zip.length} bytes`);
+  });
+
+  it('holds host.json and package.json at its root, as in the project', () => {
+    const byName = new Map(entries.map((e) => [e.name, e]));
+    expect(extract(zip, byName.get('host.json')!).toString('utf8')).toBe(readFileSync(path.join(root, 'host.json'), 'utf8'));
+    expect(extract(zip, byName.get('package.json')!).toString('utf8')).toBe(readFileSync(path.join(root, 'package.json'), 'utf8'));
+  });
+
+  it("holds exactly the compiled function files that package.json's main glob names", () => {
+    const byName = new Map(entries.map((e) => [e.name, e]));
+    const main = JSON.parse(extract(zip, byName.get('package.json')!).toString('utf8')).main as string;
+    const matched = names.filter((n) => globToRegExp(main.replace(/^\.\//, '')).test(n)).sort();
+    const functionSources = functionFiles();
+    const expected = functionSources.map((f) => `dist/functions/${f.replace(/\.ts$/, '.js')}`).sort();
+    expect(matched.length).toBeGreaterThan(0);
+    expect(matched).toEqual(expected);
+  });
+
+  it('holds only the runtime: compiled code, host.json, the manifest and node_modules', () => {
+    const topLevel = new Set(names.map((n) => n.split('/')[0]));
+    expect([...topLevel].sort()).toEqual(['dist', 'host.json', 'node_modules', 'package-lock.json', 'package.json']);
+    const underDist = new Set(names.filter((n) => n.startsWith('dist/')).map((n) => n.split('/')[1]));
+    expect([...underDist].sort()).toEqual(['functions', 'shared']);
+  });
+
+  it('leaves out the laptop-only code, the local settings, the tests and the TypeScript sources', () => {
+    const ours = names.filter((n) => !n.startsWith('node_modules/'));
+    expect(ours.filter((n) => n.startsWith('local/') || n.startsWith('dist/local/'))).toEqual([]);
+    expect(names.filter((n) => /(^|\/)local\.settings(\.sample)?\.json$/.test(n))).toEqual([]);
+    expect(ours.filter((n) => n.startsWith('tests/') || n.startsWith('dist/tests/') || /\.test\.js$/.test(n))).toEqual([]);
+    expect(ours.filter((n) => n.endsWith('.ts') || n.endsWith('.js.map'))).toEqual([]);
+    expect(ours.filter((n) => /^(functions|shared|bench|docs|infra)\//.test(n))).toEqual([]);
+  });
+
+  it('holds the production dependencies from package-lock.json and none of the development ones', () => {
+    const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
+    const lock = JSON.parse(readFileSync(path.join(root, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dev?: boolean }>;
+    };
+    const packageDirs = new Set(names.filter((n) => n.startsWith('node_modules/') && n !== 'node_modules/.package-lock.json' && !n.startsWith('node_modules/.bin/')).map(packageDirOf));
+    const notInLock = [...packageDirs].filter((dir) => !lock.packages[dir]);
+    const devOnly = [...packageDirs].filter((dir) => lock.packages[dir]?.dev === true);
+    expect(notInLock).toEqual([]);
+    expect(devOnly).toEqual([]);
+    for (const dependency of Object.keys(manifest.dependencies)) {
+      expect(names).toContain(`node_modules/${dependency}/package.json`);
+    }
+    for (const tool of ['typescript', 'jest', 'ts-jest', 'azurite', 'eslint', 'yazl', 'ignore']) {
+      expect(packageDirs.has(`node_modules/${tool}`)).toBe(false);
+    }
+  });
+
+  it('is the same file set as the staging folder that azd deploys', async () => {
+    const staged = readdirFiles(path.join(root, PACKAGE_DIR, 'app'));
+    expect(staged.sort()).toEqual([...names].sort());
+  });
+
+  it('loads and registers every function from the zip alone, without the project or its dev dependencies', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'telesign-package-'));
+    try {
+      // Nothing above the extracted folder may hold a node_modules that would hide a missing dependency.
+      for (let up = path.dirname(dir); up !== path.dirname(up); up = path.dirname(up)) {
+        expect(existsSync(path.join(up, 'node_modules'))).toBe(false);
+      }
+      for (const entry of entries) {
+        const target = path.join(dir, entry.name);
+        await fs.mkdir(path.dirname(target), { recursive: true });
+        await fs.writeFile(target, extract(zip, entry));
+      }
+      // The Functions worker provides @azure/functions-core at run time; this stand-in records what registers.
+      const core = path.join(dir, 'node_modules', '@azure', 'functions-core');
+      await fs.mkdir(core, { recursive: true });
+      await fs.writeFile(path.join(core, 'package.json'), JSON.stringify({ name: '@azure/functions-core', main: 'index.js' }));
+      await fs.writeFile(
+        path.join(core, 'index.js'),
+        [
+          'const registered = (globalThis.__registered = []);',
+          'exports.registerFunction = (metadata) => { registered.push(metadata.name); return { dispose() {} }; };',
+          'exports.setProgrammingModel = () => {};',
+          'exports.registerHook = () => ({ dispose() {} });',
+          'exports.log = () => {};',
+        ].join('\n'),
+      );
+      const main = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).main as string;
+      const script = [
+        `const files = require('fs').readdirSync('${path.posix.dirname(main)}').filter((f) => f.endsWith('.js'));`,
+        `for (const f of files) require('./${path.posix.dirname(main)}/' + f);`,
+        'process.stdout.write(JSON.stringify(globalThis.__registered));',
+      ].join('\n');
+      const env = { ...process.env };
+      delete env.NODE_PATH;
+      const { stdout } = await execFileAsync(process.execPath, ['-e', script], { cwd: dir, env });
+      const registered = JSON.parse(stdout) as string[];
+      const declared = functionFiles().flatMap((f) => [...readFileSync(path.join(root, 'functions', f), 'utf8').matchAll(/app\.\w+\(\s*'([^']+)'/g)].map((m) => m[1]));
+      expect(declared.length).toBeGreaterThan(0);
+      expect(registered).toEqual(expect.arrayContaining(declared));
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+/** One file per function at the top of functions/ (helpers live in functions/support/). */
+function functionFiles(): string[] {
+  return readdirSync(path.join(root, 'functions')).filter((f) => f.endsWith('.ts'));
+}
+
+function readdirFiles(dir: string, base = dir): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...readdirFiles(full, base));
+    else out.push(path.relative(base, full).split(path.sep).join('/'));
+  }
+  return out;
+}

@@ -1,0 +1,388 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { loadConfig, settingNames } from '../../shared/config';
+import { tableNames } from '../../shared/storage/tableClients';
+import { PACKAGE_DIR } from '../../local/packageZip';
+
+/**
+ * Bicep cannot be compiled here (docs/deploy.md has operators run `az bicep build` first), so these tests read
+ * the templates as text and hold them to what the code needs: every setting it reads in Azure, every role it
+ * uses, and no secret anywhere.
+ */
+
+const root = path.resolve(__dirname, '../..');
+const read = (relative: string) => readFileSync(path.join(root, relative), 'utf8');
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name).split(path.sep).join('/')],
+  );
+}
+
+const bicepFiles = filesUnder('infra').filter((f) => f.endsWith('.bicep'));
+const api = read('infra/app/api.bicep');
+const rbac = read('infra/app/rbac.bicep');
+const main = read('infra/main.bicep');
+const serviceBus = read('infra/app/servicebus.bicep');
+const keyVault = read('infra/app/keyvault.bicep');
+
+/** The `{ name: 'X' value: ... }` items of `var appSettings = [ ... ]` in api.bicep. */
+function appSettings(): Map<string, string> {
+  const block = /^var appSettings = \[\n([\s\S]*?)\n\]/m.exec(api);
+  if (!block) throw new Error('api.bicep has no `var appSettings = [...]`');
+  const settings = new Map<string, string>();
+  for (const m of block[1].matchAll(/name: '([^']+)'\n\s*value: ([^\n]+)/g)) {
+    if (settings.has(m[1])) throw new Error(`${m[1]} is set twice`);
+    settings.set(m[1], m[2].trim());
+  }
+  return settings;
+}
+
+/** Role assignment resources of a Bicep file, with the parts that say who gets what, where. */
+function roleAssignments(bicep: string) {
+  return [...bicep.matchAll(/^resource (\w+) 'Microsoft\.Authorization\/roleAssignments@[^']+' = (?:if \([^\n]*\) )?\{\n([\s\S]*?)\n\}/gm)].map((m) => {
+    const body = m[2];
+    const field = (re: RegExp) => re.exec(body)?.slice(1) ?? [];
+    const [nameScope, namePrincipal, nameRole] = field(/^\s*name: guid\((\w+)\.id, (\w+), roles\.(\w+)\)$/m);
+    return {
+      symbol: m[1],
+      nameScope,
+      namePrincipal,
+      nameRole,
+      scope: field(/^\s*scope: (\w+)$/m)[0],
+      role: field(/roleDefinitionId: subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions', roles\.(\w+)\)/)[0],
+      principal: field(/^\s*principalId: (\w+)$/m)[0],
+    };
+  });
+}
+
+describe('app settings in infra/app/api.bicep', () => {
+  const settings = appSettings();
+
+  // Read by shared/config.ts, but only on a laptop: in Azure each has an identity-based replacement, and setting
+  // one there would switch the app to a connection string or to API keys in plain settings.
+  const localOnly = new Set<string>([
+    settingNames.localSecrets, // API keys inline; Azure reads them from Key Vault (KEY_VAULT_URL)
+    settingNames.serviceBusConnection, // connection string; Azure uses ServiceBusConnection__fullyQualifiedNamespace
+    settingNames.storageConnection, // connection string; Azure uses AzureWebJobsStorage__tableServiceUri
+  ]);
+  // Optional settings (a default in shared/config.ts) that the template leaves to their default. None today: the
+  // template sets every optional one too, from a parameter, so that operators change them by redeploying.
+  const optionalLeftToDefault = new Set<string>([]);
+
+  // Not read by shared/config.ts but by the Functions host and its extensions.
+  const hostSettings = [
+    'AzureWebJobsStorage__accountName',
+    'AzureWebJobsStorage__blobServiceUri',
+    'AzureWebJobsStorage__queueServiceUri',
+    'AzureWebJobsStorage__credential',
+    'ServiceBusConnection__credential',
+    'APPLICATIONINSIGHTS_CONNECTION_STRING',
+    'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+  ];
+
+  it('sets every setting shared/config.ts reads in Azure', () => {
+    const required = Object.values(settingNames).filter((name) => !localOnly.has(name) && !optionalLeftToDefault.has(name));
+    expect(required.length).toBeGreaterThan(0);
+    expect(required.filter((name) => !settings.has(name))).toEqual([]);
+  });
+
+  it('sets none of the laptop-only settings, nor what Flex Consumption refuses', () => {
+    const forbidden = [...localOnly, 'FUNCTIONS_WORKER_RUNTIME', 'FUNCTIONS_EXTENSION_VERSION', 'WEBSITE_RUN_FROM_PACKAGE', 'AzureWebJobsStorage'];
+    expect(forbidden.filter((name) => settings.has(name))).toEqual([]);
+  });
+
+  it('sets the host settings for identity-based storage, Service Bus and Application Insights', () => {
+    expect(hostSettings.filter((name) => !settings.has(name))).toEqual([]);
+  });
+
+  it('sets every connection and %setting% the function triggers name', () => {
+    const sources = readdirSync(path.join(root, 'functions'))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => read(`functions/${f}`))
+      .join('\n');
+    const connections = [...sources.matchAll(/connection: '(\w+)'/g)].map((m) => m[1]);
+    const percentNames = [
+      ...[...sources.matchAll(/%\$\{settingNames\.(\w+)\}%/g)].map((m) => settingNames[m[1] as keyof typeof settingNames]),
+      ...[...sources.matchAll(/'%(\w+)%'/g)].map((m) => m[1]),
+    ];
+    expect(connections.length + percentNames.length).toBeGreaterThan(0);
+    for (const connection of connections) {
+      expect(settings.get(`${connection}__fullyQualifiedNamespace`)).toBeDefined();
+      expect(settings.get(`${connection}__credential`)).toBe("'managedidentity'");
+      expect(settings.get(`${connection}__clientId`)).toBe('identityClientId');
+    }
+    expect(percentNames.filter((name) => !settings.has(name))).toEqual([]);
+  });
+
+  it('connects with the user-assigned identity everywhere, never with a key', () => {
+    for (const [name, value] of settings) {
+      if (name.endsWith('__credential')) expect([name, value]).toEqual([name, "'managedidentity'"]);
+      if (name.endsWith('__clientId') || name === settingNames.managedIdentityClientId) expect([name, value]).toEqual([name, 'identityClientId']);
+    }
+    expect(settings.get('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')).toBe("'ClientId=${identityClientId};Authorization=AAD'");
+    expect(settings.get(settingNames.storageTableUri)).toBe('storage.properties.primaryEndpoints.table');
+    expect(settings.get(settingNames.keyVaultUrl)).toBe('keyVaultUri');
+  });
+
+  it('gives the app settings that shared/config.ts accepts, with the example accounts', () => {
+    // The values the template would produce, for one made-up deployment.
+    const produced: Record<string, string> = {
+      AzureWebJobsStorage__accountName: 'stexample',
+      AzureWebJobsStorage__blobServiceUri: 'https://stexample.blob.core.windows.net/',
+      AzureWebJobsStorage__queueServiceUri: 'https://stexample.queue.core.windows.net/',
+      AzureWebJobsStorage__tableServiceUri: 'https://stexample.table.core.windows.net/',
+      AzureWebJobsStorage__credential: 'managedidentity',
+      AzureWebJobsStorage__clientId: '00000000-0000-0000-0000-000000000001',
+      ServiceBusConnection__fullyQualifiedNamespace: 'sb-example.servicebus.windows.net',
+      ServiceBusConnection__credential: 'managedidentity',
+      ServiceBusConnection__clientId: '00000000-0000-0000-0000-000000000001',
+      INBOUND_QUEUE_NAME: 'sms-inbound',
+      KEY_VAULT_URL: 'https://kv-example.vault.azure.net/',
+      AZURE_CLIENT_ID: '00000000-0000-0000-0000-000000000001',
+      SECRET_CACHE_TTL_SECONDS: '600',
+      TELESIGN_ACCOUNTS: JSON.stringify(JSON.parse(read('infra/telesign-accounts.example.json'))),
+      TELESIGN_API_BASE_URL: 'https://rest-api.telesign.com',
+      ROUTING_RULES: '',
+      AUTO_CLOSE_OPEN_DAYS: '30',
+      AUTO_CLOSE_ACTIVE_DAYS: '30',
+      AUTO_CLOSE_WAITING_DAYS: '7',
+    };
+    const env = Object.fromEntries([...settings.keys()].map((name) => [name, produced[name]]));
+    const config = loadConfig(env);
+    expect(config.secrets.kind).toBe('keyVault');
+    expect(config.serviceBus.kind).toBe('identity');
+    expect(config.tables.kind).toBe('identity');
+    expect(config.accounts[0].apiKeySecretName).toBe('telesign-api-key');
+  });
+});
+
+describe('role assignments in infra/app/rbac.bicep', () => {
+  const roleIds = Object.fromEntries([.../^var roles = \{\n([\s\S]*?)\n\}/m.exec(rbac)![1].matchAll(/^\s*(\w+): '([0-9a-f-]{36})'/gm)].map((m) => [m[1], m[2]]));
+  const existing = Object.fromEntries([...rbac.matchAll(/^resource (\w+) '([^@']+)@[^']+' existing/gm)].map((m) => [m[1], m[2]]));
+  const sources = (dir: string) => filesUnder(dir).filter((f) => f.endsWith('.ts')).map(read).join('\n');
+
+  // Each role the app's identity needs, the resource it is scoped to, and what in the code or template needs it.
+  const needed = [
+    { role: 'Azure Service Bus Data Sender', id: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39', on: 'Microsoft.ServiceBus/namespaces', because: () => /createSender\(/.test(sources('shared/queue')) },
+    { role: 'Azure Service Bus Data Receiver', id: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0', on: 'Microsoft.ServiceBus/namespaces', because: () => /app\.serviceBusQueue\(/.test(sources('functions')) },
+    { role: 'Key Vault Secrets User', id: '4633458b-17de-408a-b874-0445c86b69e6', on: 'Microsoft.KeyVault/vaults', because: () => /\.getSecret\(/.test(sources('shared/secrets')) },
+    { role: 'Storage Table Data Contributor', id: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3', on: 'Microsoft.Storage/storageAccounts', because: () => /createTable\(/.test(sources('shared/storage')) && Object.keys(tableNames).length > 0 },
+    { role: 'Storage Blob Data Owner', id: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b', on: 'Microsoft.Storage/storageAccounts', because: () => /type: 'UserAssignedIdentity'/.test(api) && api.includes("'AzureWebJobsStorage__blobServiceUri'") },
+    { role: 'Monitoring Metrics Publisher', id: '3913510d-42f4-4e42-8a64-420c390055eb', on: 'Microsoft.Insights/components', because: () => /Authorization=AAD/.test(api) },
+  ];
+
+  it.each(needed)('grants $role on the $on to the app identity', ({ id, on, because }) => {
+    expect(because()).toBe(true);
+    const roleVar = Object.keys(roleIds).find((k) => roleIds[k] === id);
+    expect(roleVar).toBeDefined();
+    const assignment = roleAssignments(rbac).find((a) => a.role === roleVar && a.principal === 'managedIdentityPrincipalId');
+    expect(assignment).toBeDefined();
+    expect(existing[assignment!.scope]).toBe(on);
+    // guid(scope, principal, role): the same three as the assignment itself, so a redeployment finds it again.
+    expect([assignment!.nameScope, assignment!.namePrincipal, assignment!.nameRole]).toEqual([assignment!.scope, assignment!.principal, roleVar]);
+  });
+
+  it('grants the app identity nothing beyond those roles', () => {
+    const granted = roleAssignments(rbac)
+      .filter((a) => a.principal === 'managedIdentityPrincipalId')
+      .map((a) => roleIds[a.role]);
+    expect(granted.sort()).toEqual(needed.map((n) => n.id).sort());
+  });
+
+  it('names every role assignment in every template guid(scope, principal, role)', () => {
+    for (const file of bicepFiles) {
+      for (const a of roleAssignments(read(file))) {
+        expect({ file, symbol: a.symbol, scope: a.nameScope, principal: a.namePrincipal, role: a.nameRole }).toEqual({
+          file,
+          symbol: a.symbol,
+          scope: a.scope,
+          principal: a.principal,
+          role: a.role,
+        });
+      }
+    }
+  });
+
+  it('uses no broad or owner-level role anywhere', () => {
+    const broad = {
+      Owner: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
+      Contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
+      'User Access Administrator': '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9',
+      'Azure Service Bus Data Owner': '090c5cfd-751d-490a-894a-3ce6f1109419',
+      'Key Vault Administrator': '00482a5a-887f-4fb3-b363-3b7fe8e74483',
+      'Storage Account Contributor': '17d1049b-9a84-46fb-8f53-869881c3d3ab',
+    };
+    const all = bicepFiles.map(read).join('\n');
+    expect(Object.entries(broad).filter(([, id]) => all.includes(id))).toEqual([]);
+  });
+});
+
+describe('the resources', () => {
+  it('runs the app on Flex Consumption, Node 22, as the user-assigned identity', () => {
+    expect(main).toMatch(/name: 'FC1'\n\s*tier: 'FlexConsumption'/);
+    expect(api).toMatch(/kind: 'functionapp,linux'/);
+    expect(api).toMatch(/runtime: \{\n\s*name: 'node'\n\s*version: '22'/);
+    expect(api).toMatch(/userAssignedResourceIds: \[\n\s*identityId\n/);
+    expect(api).toMatch(/authentication: \{\n\s*type: 'UserAssignedIdentity'/);
+  });
+
+  it('turns off every key-based door: storage shared keys, Service Bus SAS, Application Insights local auth', () => {
+    expect(main).toMatch(/allowSharedKeyAccess: false/);
+    expect(main).toMatch(/allowBlobPublicAccess: false/);
+    expect(main).toMatch(/module monitoring [^\n]*\n[\s\S]*?disableLocalAuth: true/);
+    expect(serviceBus).toMatch(/disableLocalAuth: true/);
+  });
+
+  it('makes the Key Vault RBAC-only and creates no secret in it', () => {
+    expect(keyVault).toMatch(/enableRbacAuthorization: true/);
+    expect(keyVault).not.toMatch(/accessPolicies/);
+    expect(bicepFiles.map(read).join('\n')).not.toMatch(/Microsoft\.KeyVault\/vaults\/secrets/);
+  });
+
+  it('makes the queue session-enabled, deduplicating, dead-lettering, with ten deliveries', () => {
+    expect(serviceBus).toMatch(/name: 'Standard'/);
+    expect(serviceBus).toMatch(/requiresSession: true/);
+    expect(serviceBus).toMatch(/requiresDuplicateDetection: true/);
+    expect(serviceBus).toMatch(/maxDeliveryCount: 10\n/);
+    expect(serviceBus).toMatch(/deadLetteringOnMessageExpiration: true/);
+  });
+
+  it('keeps duplicates out for longer than Telesign retries, and says why', () => {
+    const window = /duplicateDetectionHistoryTimeWindow: 'PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?'/.exec(serviceBus);
+    expect(window).not.toBeNull();
+    const seconds = Number(window![1] ?? 0) * 3600 + Number(window![2] ?? 0) * 60 + Number(window![3] ?? 0);
+    // Telesign retries an inbound SMS after 10 s and again after 30 s.
+    expect(seconds).toBeGreaterThan(40);
+    const comment = serviceBus
+      .slice(0, window!.index)
+      .split('\n')
+      .filter((line) => line.trim().startsWith('//'))
+      .join(' ');
+    expect(comment).toMatch(/Telesign retries/);
+  });
+
+  it('describes every parameter', () => {
+    for (const file of bicepFiles) {
+      const lines = read(file).split('\n');
+      lines.forEach((line, i) => {
+        if (!line.startsWith('param ')) return;
+        let start = i;
+        while (start > 0 && lines[start - 1].trim() !== '' && !/^(param|var|resource|module|output) /.test(lines[start - 1])) start--;
+        expect({ file, param: line, described: lines.slice(start, i).some((l) => l.startsWith('@description(')) }).toEqual({ file, param: line, described: true });
+      });
+    }
+  });
+
+  it('gives azd and the deployment guide what they need as outputs', () => {
+    for (const output of ['AZURE_FUNCTION_NAME', 'AZURE_RESOURCE_GROUP', 'TELESIGN_CALLBACK_URL', 'KEY_VAULT_NAME', 'SERVICE_BUS_NAMESPACE', 'INBOUND_QUEUE_NAME']) {
+      expect(main).toMatch(new RegExp(`^output ${output} string = `, 'm'));
+    }
+    expect(main).toMatch(/TELESIGN_CALLBACK_URL string = 'https:\/\/\$\{[^}]+\}\/api\/telesign\/callback'/);
+  });
+});
+
+describe('parameters and azd', () => {
+  const params = [...main.matchAll(/^param (\w+) (\w+)( = .*)?$/gm)].map((m) => ({ name: m[1], required: m[3] === undefined }));
+  const parameterFile = JSON.parse(read('infra/main.parameters.json')) as { parameters: Record<string, { value: unknown }> };
+
+  it('main.parameters.json names only main.bicep parameters and gives every required one', () => {
+    const names = new Set(params.map((p) => p.name));
+    expect(Object.keys(parameterFile.parameters).filter((p) => !names.has(p))).toEqual([]);
+    expect(params.filter((p) => p.required && !(p.name in parameterFile.parameters)).map((p) => p.name)).toEqual([]);
+  });
+
+  it('azure.yaml deploys the folder npm run package stages, without a server-side build', () => {
+    const azure = parseYaml(read('azure.yaml')) as { services: Record<string, { host: string; language: string; project: string; dist: string; remoteBuild: boolean }> };
+    const service = azure.services.api;
+    expect(service).toMatchObject({ host: 'function', project: '.', remoteBuild: false });
+    expect(path.normalize(service.dist)).toBe(path.join(PACKAGE_DIR, 'app'));
+    expect(main).toMatch(/output SERVICE_API_NAME string/);
+  });
+});
+
+describe('no secret in the templates', () => {
+  const templateFiles = [...filesUnder('infra'), 'azure.yaml'];
+  const texts = templateFiles.map((file) => ({ file, text: read(file) }));
+
+  it('holds no key, connection string, password or key-listing function', () => {
+    const patterns = [
+      /AccountKey=/i,
+      /SharedAccessKey(Name)?=/i,
+      /SharedAccessSignature/i,
+      /InstrumentationKey=/i,
+      /[?&]sig=/i,
+      /password/i,
+      /listKeys\(/i,
+      /listConnectionStrings\(/i,
+      /listSecrets\(/i,
+      /\.primaryKey|\.secondaryKey|primaryConnectionString/i,
+      /-----BEGIN/,
+      /apiKey"\s*:/, // a Telesign key field in an accounts file
+    ];
+    const found = texts.flatMap(({ file, text }) => patterns.filter((p) => p.test(text)).map((p) => `${file}: ${p}`));
+    expect(found).toEqual([]);
+  });
+
+  it('holds no long base64 or hex literal (the shape of keys and tokens)', () => {
+    const found = texts.flatMap(({ file, text }) =>
+      [...text.matchAll(/['"]([A-Za-z0-9+/=_-]{32,})['"]/g)]
+        .map((m) => m[1])
+        .filter((literal) => /\d/.test(literal)) // setting names such as AzureWebJobsStorage__queueServiceUri are words, keys are not
+        .filter((literal) => !/^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(literal)) // GUIDs: role definition ids, Telesign customer ids
+        .map((literal) => `${file}: ${literal}`),
+    );
+    expect(found).toEqual([]);
+  });
+
+  it('does not carry the sample API key of local.settings.sample.json', () => {
+    const sample = JSON.parse(read('local.settings.sample.json')) as { Values: Record<string, string> };
+    const localSecrets = Object.values(JSON.parse(sample.Values.LOCAL_SECRETS ?? '{}') as Record<string, string>);
+    expect(localSecrets.length).toBeGreaterThan(0);
+    expect(texts.filter(({ text }) => localSecrets.some((secret) => text.includes(secret))).map((t) => t.file)).toEqual([]);
+  });
+
+  it('gives no secure parameter a default value, and takes parameter values from the environment only', () => {
+    for (const file of bicepFiles) {
+      expect(read(file)).not.toMatch(/@secure\(\)\s*\n(@[^\n]*\n)*param \w+ \w+ = /);
+    }
+    for (const [name, { value }] of Object.entries(parameterFile())) {
+      expect([name, value]).toEqual([name, expect.stringMatching(/^\$\{[A-Z_]+(=[^}]*)?\}$/)]);
+    }
+  });
+
+  function parameterFile() {
+    return (JSON.parse(read('infra/main.parameters.json')) as { parameters: Record<string, { value: unknown }> }).parameters;
+  }
+});
+
+describe('docs/deploy.md', () => {
+  const guide = read('docs/deploy.md');
+  const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+
+  it('has operators build the Bicep before deploying it', () => {
+    expect(guide).toMatch(/az bicep build --file infra\/main\.bicep/);
+  });
+
+  it('runs only npm scripts that package.json defines', () => {
+    const used = [...guide.matchAll(/npm run ([\w:-]+)/g)].map((m) => m[1]);
+    expect(used).toContain('package');
+    expect(used.filter((s) => !(s in scripts))).toEqual([]);
+  });
+
+  it('names only files that exist', () => {
+    const mentioned = [...guide.matchAll(/`((?:infra|docs|local|shared|functions)\/[\w./-]+\.\w+)`/g)].map((m) => m[1]);
+    expect(mentioned.length).toBeGreaterThan(0);
+    expect(mentioned.filter((file) => !filesUnder(path.dirname(file)).includes(file))).toEqual([]);
+  });
+
+  it('calls only routes the functions register', () => {
+    const routes = readdirSync(path.join(root, 'functions'))
+      .filter((f) => f.endsWith('.ts'))
+      .flatMap((f) => [...read(`functions/${f}`).matchAll(/route: '([^']+)'/g)].map((m) => m[1]));
+    const called = [...guide.matchAll(/\/api\/([\w/{}-]+)/g)].map((m) => m[1].replace(/\/$/, ''));
+    expect(called.length).toBeGreaterThan(0);
+    expect(called.filter((route) => !routes.includes(route))).toEqual([]);
+  });
+});
