@@ -1,46 +1,37 @@
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
 import { getApp } from '../shared/app';
 import type { ConversationAction } from '../shared/domain/conversationState';
-import { toHttp, unexpectedErrorResponse } from '../shared/http/toHttp';
+import { toHttp } from '../shared/http/toHttp';
 import type { Outcome } from '../shared/outcome';
 import { parseAssignBody, parseCloseBody, parseListQuery, parseMessagesQuery, parseWaitBody } from '../shared/services/conversationRequests';
 import { contextLogger } from './support/contextLogger';
+import { guarded } from './support/guarded';
 import { readJson } from './support/readJson';
 
 /** Agents' tools read and act on conversations (DESIGN.md §1): same function-key auth and error format as sending. */
-async function answer<T>(ctx: InvocationContext, work: () => Promise<Outcome<T>>): Promise<HttpResponseInit> {
-  try {
-    return toHttp(await work(), (value) => ({ status: 200, jsonBody: value }));
-  } catch (error) {
-    ctx.error(`${ctx.functionName} failed unexpectedly`, { error: error instanceof Error ? error.name : 'unknown' });
-    return unexpectedErrorResponse(error);
-  }
-}
+const answer = <T>(work: (req: HttpRequest, ctx: InvocationContext) => Promise<Outcome<T>>) =>
+  guarded(async (req, ctx) => toHttp(await work(req, ctx), (value) => ({ status: 200, jsonBody: value })));
 
-export const listConversations = (req: HttpRequest, ctx: InvocationContext) =>
-  answer(ctx, async () => {
-    const query = parseListQuery(req.query);
-    return query.ok ? getApp().conversations.list(query.value, contextLogger(ctx)) : query;
-  });
+export const listConversations = answer(async (req, ctx) => {
+  const query = parseListQuery(req.query);
+  return query.ok ? getApp().conversations.list(query.value, contextLogger(ctx)) : query;
+});
 
-export const getConversation = (req: HttpRequest, ctx: InvocationContext) =>
-  answer(ctx, () => getApp().conversations.get(req.params.id, contextLogger(ctx)));
+export const getConversation = answer((req, ctx) => getApp().conversations.get(req.params.id, contextLogger(ctx)));
 
-export const listConversationMessages = (req: HttpRequest, ctx: InvocationContext) =>
-  answer(ctx, async () => {
-    const query = parseMessagesQuery(req.query);
-    return query.ok ? getApp().conversations.messages(req.params.id, query.value, contextLogger(ctx)) : query;
-  });
+export const listConversationMessages = answer(async (req, ctx) => {
+  const query = parseMessagesQuery(req.query);
+  return query.ok ? getApp().conversations.messages(req.params.id, query.value, contextLogger(ctx)) : query;
+});
 
 /** A transition's body is parsed into the domain's action; wait and close accept an empty body. */
 function transitionHandler(toAction: (body: unknown) => Outcome<ConversationAction>, optional: boolean) {
-  return (req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> =>
-    answer(ctx, async () => {
-      const body = await readJson(req, { optional });
-      if (!body.ok) return body;
-      const action = toAction(body.value);
-      return action.ok ? getApp().conversations.change(req.params.id, action.value, contextLogger(ctx)) : action;
-    });
+  return answer(async (req, ctx) => {
+    const body = await readJson(req, { optional });
+    if (!body.ok) return body;
+    const action = toAction(body.value);
+    return action.ok ? getApp().conversations.change(req.params.id, action.value, contextLogger(ctx)) : action;
+  });
 }
 
 const mapped = <T, A extends ConversationAction>(parsed: Outcome<T>, to: (value: T) => A): Outcome<ConversationAction> =>

@@ -84,7 +84,7 @@ program
   .action(async (o: { state?: string; queue?: string }) => {
     const query = new URLSearchParams(Object.entries(o).filter(([, v]) => v) as [string, string][]);
     const result = await call('GET', `${globals().api}/conversations?${query}`);
-    const items: Array<Record<string, any>> = result.items ?? [];
+    const items: Array<{ id: string; state: string; queue: string; customerNumber?: { e164: string }; lastActivityAt?: string }> = result.items ?? [];
     if (items.length === 0) console.log('No conversations.');
     for (const c of items) {
       console.log(`${c.id}  ${String(c.state).padEnd(7)}  ${String(c.queue).padEnd(10)}  ${c.customerNumber?.e164 ?? ''}  ${c.lastActivityAt ?? ''}`);

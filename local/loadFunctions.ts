@@ -41,6 +41,8 @@ function provideCoreModule() {
 export function loadFunctions(functionsDir = path.join(__dirname, '..', 'functions')): LoadedFunctions {
   provideCoreModule();
   for (const file of readdirSync(functionsDir)) {
+    // Loaded by path, as the worker loads package.json's `main` glob: the file list is only known at run time.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     if (/\.(js|ts)$/.test(file) && !file.endsWith('.d.ts')) require(path.join(functionsDir, file));
   }
   return describe(coreApi.registered());

@@ -1,4 +1,4 @@
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 jest.mock('@azure/functions-core', () => require('../support/functionsCoreStub'), { virtual: true });
 
 import { execFileSync } from 'node:child_process';

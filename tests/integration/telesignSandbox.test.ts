@@ -71,7 +71,7 @@ interface Answer {
   status: number;
   headers: http.IncomingHttpHeaders;
   text: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+   
   json: any;
 }
 
@@ -135,7 +135,7 @@ function callbackSignatureValid(cb: ReceivedCallback, customerId: string, apiKey
 interface ReceivedCallback {
   headers: http.IncomingHttpHeaders;
   raw: Buffer;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+   
   json: any;
 }
 

@@ -11,7 +11,7 @@ import { parse } from 'yaml';
  */
 export const OPENAPI_FILE = path.join(__dirname, '../../docs/openapi.yaml');
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 type Document = any;
 
 export const loadOpenApi = (): Document => parse(readFileSync(OPENAPI_FILE, 'utf8'));
