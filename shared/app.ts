@@ -155,6 +155,7 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
         withTables(async (deps) => {
           const outcome = await changeConversation(id, action, deps);
           if (!outcome.ok) return outcome;
+          // Only auto-close asks for a conditional change; an API transition either changes or fails.
           return outcome.value.changed ? { ok: true as const, value: outcome.value.conversation } : failure('internal_error', 'The conversation did not change.');
         })(logger),
       autoClose: (logger) =>
