@@ -1,5 +1,7 @@
 import { findAccount, type TelesignAccount } from '../config';
 import type { SecretProvider } from '../secrets/secretProvider';
+import { AppError } from '../errors';
+import { ApiKeyFormatError } from './apiKey';
 import { parseCallbackAuthHeaders, signatureMatches, signCallbackBody } from './callbackSignature';
 
 /**
@@ -30,8 +32,15 @@ export interface CallbackVerifier {
 export function createCallbackVerifier(deps: VerifierDeps): CallbackVerifier {
   const lastRefresh = new Map<string, number>();
 
-  const matchesKey = (apiKey: string, rawBody: Buffer, signatures: string[]) => {
-    const expected = signCallbackBody(apiKey, rawBody);
+  const matchesKey = (apiKey: string, rawBody: Buffer, signatures: string[], secretName: string) => {
+    let expected: string;
+    try {
+      expected = signCallbackBody(apiKey, rawBody);
+    } catch (error) {
+      // A malformed key is an operator's fix, not the caller's fault: answer 503 so Telesign keeps retrying.
+      if (error instanceof ApiKeyFormatError) throw new AppError('secrets_unavailable', `The API key in secret ${secretName} is not standard base64; set it again in Key Vault.`);
+      throw error;
+    }
     // Both must match: evaluate both so the time taken does not say which one failed.
     return signatures.map((s) => signatureMatches(expected, s)).every(Boolean);
   };
@@ -52,10 +61,11 @@ export function createCallbackVerifier(deps: VerifierDeps): CallbackVerifier {
       if (!account) return { ok: false, reason: 'the customer id is not one of the configured Telesign accounts' };
       const signatures = [authorizationSignature, xTsSignature];
 
-      if (matchesKey(await deps.secrets.get(account.apiKeySecretName), rawBody, signatures)) return { ok: true, account };
-      if (mayRefresh(account.apiKeySecretName)) {
-        deps.secrets.invalidate(account.apiKeySecretName);
-        if (matchesKey(await deps.secrets.get(account.apiKeySecretName), rawBody, signatures)) return { ok: true, account };
+      const secretName = account.apiKeySecretName;
+      if (matchesKey(await deps.secrets.get(secretName), rawBody, signatures, secretName)) return { ok: true, account };
+      if (mayRefresh(secretName)) {
+        deps.secrets.invalidate(secretName);
+        if (matchesKey(await deps.secrets.get(secretName), rawBody, signatures, secretName)) return { ok: true, account };
       }
       return { ok: false, reason: 'the signature does not match the body' };
     },

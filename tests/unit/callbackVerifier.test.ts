@@ -104,4 +104,13 @@ describe('callback verification', () => {
     await verify(body, forged);
     expect(vault.reads()).toBe(3);
   });
+
+  it('answers secrets_unavailable, naming the secret, when the stored key is not standard base64', async () => {
+    const { verify, vault } = setup();
+    vault.rotate(account1.apiKeySecretName, 'not-base64_key');
+    await expect(verify(body, callbackHeaders(account1.customerId, account1.apiKey, body))).rejects.toMatchObject({
+      code: 'secrets_unavailable',
+      message: expect.stringContaining(account1.apiKeySecretName),
+    });
+  });
 });
