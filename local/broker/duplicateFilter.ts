@@ -1,26 +1,17 @@
+import { ExpiringSet } from '../expiringSet';
+
 /** Remembers message ids for the queue's duplicate-detection window. */
 export class DuplicateFilter {
-  private readonly seenUntil = new Map<string, number>();
+  private readonly seen: ExpiringSet;
 
-  constructor(private readonly windowMs: number) {}
+  constructor(windowMs: number) {
+    this.seen = new ExpiringSet(windowMs);
+  }
 
   /** True when the id was already seen within the window; otherwise remembers it. */
   isDuplicate(messageId: unknown, now: number): boolean {
     const key = idKey(messageId);
-    if (key === undefined) return false;
-    this.prune(now);
-    const until = this.seenUntil.get(key);
-    if (until !== undefined && until > now) return true;
-    this.seenUntil.set(key, now + this.windowMs);
-    return false;
-  }
-
-  private prune(now: number): void {
-    // Insertion order is expiry order, so stop at the first live entry.
-    for (const [key, until] of this.seenUntil) {
-      if (until > now) break;
-      this.seenUntil.delete(key);
-    }
+    return key !== undefined && !this.seen.add(key, now);
   }
 }
 

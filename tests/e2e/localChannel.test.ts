@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { eventually } from '../support/eventually';
 
 /**
  * The channel as README starts it: `npm start` in a child process, spoken to over HTTP only, the way a
@@ -23,16 +24,6 @@ async function call(method: string, url: string, body?: unknown) {
   });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
-
-async function within<T>(ms: number, read: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
-  const deadline = Date.now() + ms;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
-    value = await read();
-  }
-  return value;
 }
 
 const portIsFree = (port: number) =>
@@ -77,7 +68,7 @@ describe('npm start', () => {
   it('shows a customer\'s SMS as an open conversation within 2 seconds', async () => {
     const inbound = await call('POST', `${sandbox}/sandbox/inbound`, { from: '15555550100', to: '14252306549', text: 'Hi, my order has not arrived' });
     expect(inbound.body.callbackStatus).toBe(200);
-    const listed = await within(2000, () => call('GET', `${api}/conversations?state=open`), (r) => r.body?.items?.length > 0);
+    const listed = await eventually(() => call('GET', `${api}/conversations?state=open`), (r) => r.body?.items?.length > 0, 2000);
     expect(listed.status).toBe(200);
     expect(listed.body.items[0]).toMatchObject({ state: 'open', customerNumber: { e164: '+15555550100', digits: '15555550100' } });
     conversationId = listed.body.items[0].id;
@@ -88,7 +79,7 @@ describe('npm start', () => {
     expect(reply.status).toBe(202);
     const sent = await call('GET', `${sandbox}/sandbox/messages`);
     expect(sent.body).toEqual(expect.arrayContaining([expect.objectContaining({ phoneNumber: '15555550100', message: 'Sorry about that, checking now.' })]));
-    const messages = await within(10_000, () => call('GET', `${api}/conversations/${conversationId}/messages`), (r) =>
+    const messages = await eventually(() => call('GET', `${api}/conversations/${conversationId}/messages`), (r) =>
       r.body.items.some((m: { id: string; status: string }) => m.id === reply.body.messageId && m.status === 'delivered'),
     );
     expect(messages.body.items.find((m: { id: string }) => m.id === reply.body.messageId)).toMatchObject({ status: 'delivered' });
@@ -96,7 +87,7 @@ describe('npm start', () => {
 
   it('opts the customer out on STOP, and a later send answers 409', async () => {
     await call('POST', `${sandbox}/sandbox/inbound`, { from: '15555550100', to: '14252306549', text: 'STOP' });
-    const detail = await within(5000, () => call('GET', `${api}/conversations/${conversationId}`), (r) => r.body.consent?.state === 'opted_out');
+    const detail = await eventually(() => call('GET', `${api}/conversations/${conversationId}`), (r) => r.body.consent?.state === 'opted_out', 5000);
     expect(detail.body.consent.state).toBe('opted_out');
     const refused = await call('POST', `${api}/messages`, { conversationId, text: 'One more thing' });
     expect(refused).toMatchObject({ status: 409, body: { error: { code: 'recipient_opted_out' } } });

@@ -6,6 +6,7 @@ import { createServiceBusPublisher } from '../../shared/queue/eventPublisher';
 import { parseQueueBody, routeEvent } from '../../shared/services/route';
 import { threadIdOf } from '../../shared/domain/threadId';
 import { account1 } from '../support/telesignFixtures';
+import { eventually } from '../support/eventually';
 import { inboundEvent, startRouteHarness, type RouteHarness } from '../support/routeHarness';
 
 let h: RouteHarness;
@@ -34,15 +35,6 @@ afterAll(async () => {
   await broker.stop();
   await h.stop();
 });
-
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, attempts = 100): Promise<T> {
-  let value = await read();
-  for (let i = 0; i < attempts && !done(value); i++) {
-    await new Promise((r) => setTimeout(r, 50));
-    value = await read();
-  }
-  return value;
-}
 
 describe('routeInbound through @azure/service-bus', () => {
   it('applies the events of a session in the order they were published', async () => {

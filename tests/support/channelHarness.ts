@@ -46,13 +46,4 @@ export async function startChannelHarness(overrides: Partial<ChannelOptions> = {
   };
 }
 
-/** Polls until `done` holds (the channel is asynchronous: queue, router, delivery reports). */
-export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
-    value = await read();
-  }
-  return value;
-}
+export { eventually } from './eventually';
