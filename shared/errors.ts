@@ -23,7 +23,6 @@ export type ErrorCode =
   | 'telesign_rejected'
   | 'telesign_failed'
   | 'telesign_unavailable'
-  | 'telesign_outcome_unknown'
   | 'unauthorized'
   | 'internal_error';
 

@@ -19,7 +19,6 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   too_many_segments: 422,
   telesign_rejected: 422,
   telesign_failed: 502,
-  telesign_outcome_unknown: 502,
   queue_unavailable: 503,
   secrets_unavailable: 503,
   storage_unavailable: 503,
