@@ -59,34 +59,45 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
 
   try {
     const queueName = env.INBOUND_QUEUE_NAME || 'sms-inbound';
-    let azurite: AzuriteTables | undefined;
-    if (parts.tables) {
-      azurite = await startAzuriteTables({ port: ports.tables, host: options.host, dataFile: options.dataFile });
-      stops.push(() => azurite!.stop());
-      env.AzureWebJobsStorage = azurite.connectionString;
-    }
-    let broker: EmbeddedBroker | undefined;
-    if (parts.broker) {
-      broker = await EmbeddedBroker.start({
-        port: ports.broker,
-        host: options.host,
-        queues: [{ name: queueName, requiresSession: true, maxDeliveryCount: options.maxDeliveryCount ?? 10 }],
-      });
-      stops.push(() => broker!.stop());
-      env.ServiceBusConnection = broker.connectionString;
-    }
-    let sandbox: TelesignSandbox | undefined;
-    if (parts.sandbox) {
-      sandbox = await TelesignSandbox.start({
-        port: ports.sandbox,
-        host: options.host,
-        accounts: [{ customerId: SANDBOX_ACCOUNT.customerId, apiKey: SANDBOX_ACCOUNT.apiKey }],
-        reportDelaysMs: options.reportDelaysMs ?? [300, 800],
-        callbackRetryDelaysMs: options.callbackRetryDelaysMs,
-      });
-      stops.push(() => sandbox!.stop());
-      env.TELESIGN_API_BASE_URL = sandbox.url;
-    }
+    // Each embedded part: started only when its setting asks for it, stopped with the channel, and its
+    // endpoint written into the setting the app then reads.
+    const embed = async <T extends { stop(): Promise<void> }>(wanted: boolean, start: () => Promise<T>, setting: string, endpoint: (part: T) => string) => {
+      if (!wanted) return undefined;
+      const part = await start();
+      stops.push(() => part.stop());
+      env[setting] = endpoint(part);
+      return part;
+    };
+    const azurite = await embed(
+      parts.tables,
+      () => startAzuriteTables({ port: ports.tables, host: options.host, dataFile: options.dataFile }),
+      'AzureWebJobsStorage',
+      (a) => a.connectionString,
+    );
+    const broker = await embed(
+      parts.broker,
+      () =>
+        EmbeddedBroker.start({
+          port: ports.broker,
+          host: options.host,
+          queues: [{ name: queueName, requiresSession: true, maxDeliveryCount: options.maxDeliveryCount ?? 10 }],
+        }),
+      'ServiceBusConnection',
+      (b) => b.connectionString,
+    );
+    const sandbox = await embed(
+      parts.sandbox,
+      () =>
+        TelesignSandbox.start({
+          port: ports.sandbox,
+          host: options.host,
+          accounts: [{ customerId: SANDBOX_ACCOUNT.customerId, apiKey: SANDBOX_ACCOUNT.apiKey }],
+          reportDelaysMs: options.reportDelaysMs ?? [300, 800],
+          callbackRetryDelaysMs: options.callbackRetryDelaysMs,
+        }),
+      'TELESIGN_API_BASE_URL',
+      (t) => t.url,
+    );
 
     const config = loadConfig(env);
     const app = buildApp(config, { telesign: options.telesignClient, secrets: options.secrets });
