@@ -7,6 +7,7 @@
  *   send       POST /api/messages until Telesign (the sandbox) accepted it and the status is recorded
  */
 import { createHmac } from 'node:crypto';
+
 import { startChannel } from '../local/channel';
 import { localDefaults, SANDBOX_ACCOUNT } from '../local/localSettings';
 import { threadIdOf } from '../shared/domain/threadId';
@@ -37,7 +38,12 @@ async function timed(count: number, concurrency: number, one: (i: number) => Pro
   );
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { perSecond: count / seconds, p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: latencies[latencies.length - 1] };
+  return {
+    perSecond: count / seconds,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    max: latencies[latencies.length - 1],
+  };
 }
 
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
@@ -52,7 +58,9 @@ async function main() {
     reportDelaysMs: [5, 10],
     maxConcurrentSessions: 16,
   });
-  const threads = createThreadRepository(createTableClient({ kind: 'connectionString', connectionString: channel.env.AzureWebJobsStorage! }, 'threads'));
+  const threads = createThreadRepository(
+    createTableClient({ kind: 'connectionString', connectionString: channel.env.AzureWebJobsStorage! }, 'threads'),
+  );
   const callbackUrl = `${channel.http.url}/api/telesign/callback`;
   const support = SANDBOX_ACCOUNT.supportNumber;
   const customers = 50;
@@ -62,7 +70,11 @@ async function main() {
     const signature = createHmac('sha256', Buffer.from(SANDBOX_ACCOUNT.apiKey, 'base64')).update(body).digest('base64');
     const response = await fetch(callbackUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `TSA ${SANDBOX_ACCOUNT.customerId}:${signature}`, 'x-ts-authorization': signature },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `TSA ${SANDBOX_ACCOUNT.customerId}:${signature}`,
+        'x-ts-authorization': signature,
+      },
       body,
     });
     if (response.status !== 200) throw new Error(`callback answered ${response.status}`);
@@ -73,7 +85,12 @@ async function main() {
       status: { updated_on: new Date().toISOString(), code: 1500, description: 'Delivered to customer' },
       submit_timestamp: new Date().toISOString(),
       errors: [],
-      user_response: { phone_number: customerOf(i), iso_country_code: 'US', sender_id: support, mo_message: `message ${tag} ${i}` },
+      user_response: {
+        phone_number: customerOf(i),
+        iso_country_code: 'US',
+        sender_id: support,
+        mo_message: `message ${tag} ${i}`,
+      },
       sub_resource: 'mo_sms',
       reference_id: `${tag}${String(i).padStart(8, '0')}`.padEnd(32, '0').toUpperCase(),
     });
@@ -110,13 +127,19 @@ async function main() {
   const sendParallel = await timed(Math.min(COUNT, 200), CONCURRENCY, send);
   const memory = process.memoryUsage();
 
-  console.log(`bench: ${COUNT} events per run, concurrency ${CONCURRENCY}, ${customers} customers, Node ${process.version}, ${new Date().toISOString()}`);
+  console.log(
+    `bench: ${COUNT} events per run, concurrency ${CONCURRENCY}, ${customers} customers, Node ${process.version}, ${new Date().toISOString()}`,
+  );
   console.log(row('callback, sequential', sequential));
   console.log(row(`callback, ${CONCURRENCY} in flight`, parallel));
-  console.log(`${'routing, callback to stored message'.padEnd(34)} ${(COUNT / routingSeconds).toFixed(0).padStart(7)}/s   (${COUNT} events in ${routingSeconds.toFixed(2)} s, while arriving)`);
+  console.log(
+    `${'routing, callback to stored message'.padEnd(34)} ${(COUNT / routingSeconds).toFixed(0).padStart(7)}/s   (${COUNT} events in ${routingSeconds.toFixed(2)} s, while arriving)`,
+  );
   console.log(row('send, sequential', sendSequential));
   console.log(row(`send, ${CONCURRENCY} in flight`, sendParallel));
-  console.log(`memory: rss ${mb(rssBefore)} → ${mb(memory.rss)} MiB, heap used ${mb(memory.heapUsed)} MiB (one process: host, Azurite, broker, sandbox)`);
+  console.log(
+    `memory: rss ${mb(rssBefore)} → ${mb(memory.rss)} MiB, heap used ${mb(memory.heapUsed)} MiB (one process: host, Azurite, broker, sandbox)`,
+  );
   await channel.stop();
 }
 

@@ -1,4 +1,5 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
+
 import { getApp } from '../shared/app';
 import { contextLogger } from './support/contextLogger';
 

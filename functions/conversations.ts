@@ -1,9 +1,16 @@
 import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
+
 import { getApp } from '../shared/app';
 import type { ConversationAction } from '../shared/domain/conversationState';
 import { toHttp } from '../shared/http/toHttp';
 import type { Outcome } from '../shared/outcome';
-import { parseAssignBody, parseCloseBody, parseListQuery, parseMessagesQuery, parseWaitBody } from '../shared/services/conversationRequests';
+import {
+  parseAssignBody,
+  parseCloseBody,
+  parseListQuery,
+  parseMessagesQuery,
+  parseWaitBody,
+} from '../shared/services/conversationRequests';
 import { contextLogger } from './support/contextLogger';
 import { guarded } from './support/guarded';
 import { readJson } from './support/readJson';
@@ -34,12 +41,20 @@ function transitionHandler(toAction: (body: unknown) => Outcome<ConversationActi
   });
 }
 
-const mapped = <T, A extends ConversationAction>(parsed: Outcome<T>, to: (value: T) => A): Outcome<ConversationAction> =>
-  parsed.ok ? { ok: true, value: to(parsed.value) } : parsed;
+const mapped = <T, A extends ConversationAction>(
+  parsed: Outcome<T>,
+  to: (value: T) => A,
+): Outcome<ConversationAction> => (parsed.ok ? { ok: true, value: to(parsed.value) } : parsed);
 
-export const assignConversation = transitionHandler((b) => mapped(parseAssignBody(b), (v) => ({ kind: 'assign', agentId: v.agentId })), false);
+export const assignConversation = transitionHandler(
+  (b) => mapped(parseAssignBody(b), (v) => ({ kind: 'assign', agentId: v.agentId })),
+  false,
+);
 export const waitConversation = transitionHandler((b) => mapped(parseWaitBody(b), () => ({ kind: 'wait' })), true);
-export const closeConversation = transitionHandler((b) => mapped(parseCloseBody(b), (v) => ({ kind: 'close', reason: v.reason })), true);
+export const closeConversation = transitionHandler(
+  (b) => mapped(parseCloseBody(b), (v) => ({ kind: 'close', reason: v.reason })),
+  true,
+);
 
 const routes = [
   ['listConversations', 'GET', 'conversations', listConversations],

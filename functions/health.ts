@@ -1,4 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+
 import { getApp } from '../shared/app';
 
 /**
@@ -12,7 +13,13 @@ export async function health(_req: HttpRequest, ctx: InvocationContext): Promise
   } catch (error) {
     // Only settings that do not load get here: the probes themselves never throw.
     ctx.error('health check failed unexpectedly', { error: error instanceof Error ? error.name : 'unknown' });
-    return { status: 503, jsonBody: { status: 'degraded', checks: { storage: 'unavailable', queue: 'unavailable', secrets: 'unavailable' } } };
+    return {
+      status: 503,
+      jsonBody: {
+        status: 'degraded',
+        checks: { storage: 'unavailable', queue: 'unavailable', secrets: 'unavailable' },
+      },
+    };
   }
 }
 

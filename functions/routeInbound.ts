@@ -1,4 +1,5 @@
 import { app, type InvocationContext } from '@azure/functions';
+
 import { getApp } from '../shared/app';
 import { settingNames } from '../shared/config';
 import { parseQueueBody } from '../shared/services/route';

@@ -1,4 +1,5 @@
 import { app } from '@azure/functions';
+
 import { getApp } from '../shared/app';
 import { errorResponse, toHttp } from '../shared/http/toHttp';
 import { parseSendRequest } from '../shared/services/sendRequest';

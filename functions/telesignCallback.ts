@@ -1,4 +1,5 @@
 import { app } from '@azure/functions';
+
 import { getApp } from '../shared/app';
 import { toHttp } from '../shared/http/toHttp';
 import { CALLBACK_MAX_BYTES } from '../shared/services/ingest';
@@ -10,7 +11,11 @@ import { readBodyCapped } from './support/readBody';
 export const telesignCallback = guarded(async (req, ctx) => {
   const rawBody = await readBodyCapped(req, CALLBACK_MAX_BYTES);
   const outcome = await getApp().ingest(
-    { rawBody, authorization: req.headers.get('authorization'), xTsAuthorization: req.headers.get('x-ts-authorization') },
+    {
+      rawBody,
+      authorization: req.headers.get('authorization'),
+      xTsAuthorization: req.headers.get('x-ts-authorization'),
+    },
     contextLogger(ctx),
   );
   return toHttp(outcome, () => ({ status: 200, jsonBody: {} }));

@@ -1,5 +1,6 @@
 import { app } from '@azure/functions';
 import { z } from 'zod';
+
 import { getApp } from '../shared/app';
 import { AppError } from '../shared/errors';
 import { errorResponse, toHttp } from '../shared/http/toHttp';

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+
 import { developmentStorageConnectionString } from '../shared/storage/tableClients';
 
 /**
@@ -17,7 +18,9 @@ export interface AzuriteTables {
   stop(): Promise<void>;
 }
 
-export async function startAzuriteTables(options: { port?: number; host?: string; dataFile?: string } = {}): Promise<AzuriteTables> {
+export async function startAzuriteTables(
+  options: { port?: number; host?: string; dataFile?: string } = {},
+): Promise<AzuriteTables> {
   const host = options.host ?? '127.0.0.1';
   const inMemory = options.dataFile === undefined;
   const config = new TableConfiguration(

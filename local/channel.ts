@@ -1,16 +1,17 @@
 import { ServiceBusClient } from '@azure/service-bus';
-import { buildApp, resetApp, useApp, type App } from '../shared/app';
-import { loadConfig, type Env } from '../shared/config';
+
+import { type App, buildApp, resetApp, useApp } from '../shared/app';
+import { type Env, loadConfig } from '../shared/config';
 import type { Logger } from '../shared/log';
 import type { SecretProvider } from '../shared/secrets';
-import { startAzuriteTables, type AzuriteTables } from './azurite';
+import { type AzuriteTables, startAzuriteTables } from './azurite';
 import { EmbeddedBroker } from './broker';
-import { startHttpHost, type HttpHost } from './httpHost';
+import { type HttpHost, startHttpHost } from './httpHost';
+import { invocationContext } from './invocationContext';
 import { loadFunctions } from './loadFunctions';
 import { defaultPorts, embeddedParts, LOCAL_ADMIN_KEY, LOCAL_FUNCTION_KEY, SANDBOX_ACCOUNT } from './localSettings';
-import { startSessionConsumer, type SessionConsumer } from './sessionConsumer';
+import { type SessionConsumer, startSessionConsumer } from './sessionConsumer';
 import { TelesignSandbox } from './telesignSandbox';
-import { invocationContext } from './invocationContext';
 
 /**
  * The whole channel on one machine (DESIGN.md §5): Azurite's Table service, the embedded broker, the Telesign
@@ -61,7 +62,12 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
     const queueName = env.INBOUND_QUEUE_NAME || 'sms-inbound';
     // Each embedded part: started only when its setting asks for it, stopped with the channel, and its
     // endpoint written into the setting the app then reads.
-    const embed = async <T extends { stop(): Promise<void> }>(wanted: boolean, start: () => Promise<T>, setting: string, endpoint: (part: T) => string) => {
+    const embed = async <T extends { stop(): Promise<void> }>(
+      wanted: boolean,
+      start: () => Promise<T>,
+      setting: string,
+      endpoint: (part: T) => string,
+    ) => {
       if (!wanted) return undefined;
       const part = await start();
       stops.push(() => part.stop());
@@ -108,7 +114,14 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
     const functions = loadFunctions();
     const functionKey = env.LOCAL_FUNCTION_KEY || LOCAL_FUNCTION_KEY;
     const adminKey = env.LOCAL_ADMIN_KEY || LOCAL_ADMIN_KEY;
-    const http = await startHttpHost({ port: ports.http, host: options.host, functions: functions.http, functionKey, adminKey, logger: options.logger });
+    const http = await startHttpHost({
+      port: ports.http,
+      host: options.host,
+      functions: functions.http,
+      functionKey,
+      adminKey,
+      logger: options.logger,
+    });
     stops.push(() => http.close());
     sandbox?.setCallbackUrl(`${http.url}/api/telesign/callback`);
 
@@ -121,7 +134,11 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
         logger: options.logger,
         maxConcurrentSessions: options.maxConcurrentSessions,
         handler: async (body, message) => {
-          const metadata = { messageId: message.messageId, sessionId: message.sessionId, deliveryCount: message.deliveryCount };
+          const metadata = {
+            messageId: message.messageId,
+            sessionId: message.sessionId,
+            deliveryCount: message.deliveryCount,
+          };
           await fn.handler(body, invocationContext(fn.name, options.logger, metadata));
         },
       }),

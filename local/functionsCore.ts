@@ -18,8 +18,12 @@ export interface RegisteredFunction {
 const registry: RegisteredFunction[] = [];
 
 export const coreApi = {
-  registerFunction(metadata: { name: string; bindings: Record<string, Binding> }, handler: RegisteredFunction['handler']) {
-    if (!registry.some((f) => f.name === metadata.name)) registry.push({ name: metadata.name, bindings: metadata.bindings, handler });
+  registerFunction(
+    metadata: { name: string; bindings: Record<string, Binding> },
+    handler: RegisteredFunction['handler'],
+  ) {
+    if (!registry.some((f) => f.name === metadata.name))
+      registry.push({ name: metadata.name, bindings: metadata.bindings, handler });
     return { dispose() {} };
   },
   setProgrammingModel() {},

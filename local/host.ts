@@ -1,4 +1,5 @@
 import path from 'node:path';
+
 import { consoleLogger } from '../shared/log';
 import { startChannel } from './channel';
 import { defaultPorts, embeddedParts, readLocalSettings, SANDBOX_ACCOUNT } from './localSettings';

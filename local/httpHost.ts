@@ -1,11 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+
 import { HttpRequest, type HttpResponseInit } from '@azure/functions';
+
 import type { Logger } from '../shared/log';
-import type { HttpFunction } from './loadFunctions';
 import { invocationContext } from './invocationContext';
+import type { HttpFunction } from './loadFunctions';
 import { compileRoute } from './routeMatcher';
 
 /**
@@ -40,7 +41,10 @@ function keyMatches(given: string | undefined, expected: string): boolean {
 
 function send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}) {
   const payload = body === undefined ? undefined : JSON.stringify(body);
-  res.writeHead(status, { ...headers, ...(payload !== undefined ? { 'content-type': 'application/json; charset=utf-8' } : {}) });
+  res.writeHead(status, {
+    ...headers,
+    ...(payload !== undefined ? { 'content-type': 'application/json; charset=utf-8' } : {}),
+  });
   res.end(payload);
 }
 
@@ -78,15 +82,24 @@ export async function startHttpHost(options: HttpHostOptions): Promise<HttpHost>
       const path = url.pathname.slice('/api/'.length);
       const method = (req.method ?? 'GET').toUpperCase();
       const candidates = routes.map((r) => ({ ...r, params: r.matcher.match(path) })).filter((r) => r.params);
-      if (candidates.length === 0) return send(res, 404, errorBody('not_found', `No function answers on /api/${path}.`));
+      if (candidates.length === 0)
+        return send(res, 404, errorBody('not_found', `No function answers on /api/${path}.`));
       const route = candidates.find((r) => r.fn.methods.includes(method));
-      if (!route) return send(res, 405, errorBody('method_not_allowed', `Use ${candidates.flatMap((r) => r.fn.methods).join(' or ')}.`));
+      if (!route)
+        return send(
+          res,
+          405,
+          errorBody('method_not_allowed', `Use ${candidates.flatMap((r) => r.fn.methods).join(' or ')}.`),
+        );
 
       const key = (req.headers['x-functions-key'] as string | undefined) ?? url.searchParams.get('code') ?? undefined;
       const level = route.fn.authLevel;
       const authorised =
-        level === 'anonymous' || keyMatches(key, options.adminKey) || (level === 'function' && keyMatches(key, options.functionKey));
-      if (!authorised) return send(res, 401, errorBody('unauthorized', 'A valid function key is required (header x-functions-key).'));
+        level === 'anonymous' ||
+        keyMatches(key, options.adminKey) ||
+        (level === 'function' && keyMatches(key, options.functionKey));
+      if (!authorised)
+        return send(res, 401, errorBody('unauthorized', 'A valid function key is required (header x-functions-key).'));
 
       const body = await readBody(req);
       if (body === undefined) return send(res, 413, errorBody('payload_too_large', 'The body is over 1 MiB.'));
@@ -100,10 +113,15 @@ export async function startHttpHost(options: HttpHostOptions): Promise<HttpHost>
         params: route.params!,
         body: body.length ? { bytes: body } : undefined,
       });
-      const result = (await route.fn.handler(request, invocationContext(route.fn.name, options.logger))) as HttpResponseInit;
+      const result = (await route.fn.handler(
+        request,
+        invocationContext(route.fn.name, options.logger),
+      )) as HttpResponseInit;
       await writeResponse(res, result ?? { status: 204 });
     } catch (error) {
-      options.logger.error('local host failed to serve a request', { error: error instanceof Error ? error.message : String(error) });
+      options.logger.error('local host failed to serve a request', {
+        error: error instanceof Error ? error.message : String(error),
+      });
       if (!res.headersSent) send(res, 500, errorBody('internal_error', 'The local host failed to serve the request.'));
     }
   });

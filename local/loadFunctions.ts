@@ -1,7 +1,8 @@
 import { readdirSync } from 'node:fs';
 import Module from 'node:module';
 import path from 'node:path';
-import { coreApi, triggerOf, type RegisteredFunction } from './functionsCore';
+
+import { coreApi, type RegisteredFunction, triggerOf } from './functionsCore';
 
 export interface HttpFunction {
   name: string;
@@ -61,7 +62,12 @@ export function describe(functions: readonly RegisteredFunction[]): LoadedFuncti
         handler: fn.handler,
       });
     } else if (trigger.type === 'serviceBusTrigger') {
-      loaded.serviceBus.push({ name: fn.name, queueName: String(trigger.queueName), connection: String(trigger.connection), handler: fn.handler });
+      loaded.serviceBus.push({
+        name: fn.name,
+        queueName: String(trigger.queueName),
+        connection: String(trigger.connection),
+        handler: fn.handler,
+      });
     } else {
       loaded.others.push(fn.name);
     }

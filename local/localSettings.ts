@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+
 import type { Env } from '../shared/config';
 
 /**
@@ -60,7 +61,9 @@ export function readLocalSettings(dir = process.cwd()): { env: Env; source: stri
   } catch {
     throw new Error(`${file} is not valid JSON.`);
   }
-  const values = Object.fromEntries(Object.entries(parsed.Values ?? {}).map(([k, v]) => [k, v === null || v === undefined ? undefined : String(v)]));
+  const values = Object.fromEntries(
+    Object.entries(parsed.Values ?? {}).map(([k, v]) => [k, v === null || v === undefined ? undefined : String(v)]),
+  );
   const env: Env = { ...localDefaults };
   for (const [k, v] of Object.entries(values)) if (v !== undefined && v !== '') env[k] = v;
   return { env, source: file };

@@ -37,4 +37,9 @@ export function funcIgnoreAccepts(funcIgnoreContent: string): PathFilter {
 
 /** Whatever .funcignore says, func never walks into these folders nor uploads these files (FileSystemHelpers.GetLocalFiles). */
 export const funcAlwaysSkippedDirectories: readonly string[] = ['.git', '.vscode'];
-export const funcAlwaysSkippedFiles: readonly string[] = ['.funcignore', '.gitignore', 'local.settings.json', 'project.lock.json'];
+export const funcAlwaysSkippedFiles: readonly string[] = [
+  '.funcignore',
+  '.gitignore',
+  'local.settings.json',
+  'project.lock.json',
+];

@@ -2,9 +2,16 @@ import { execFile } from 'node:child_process';
 import { createWriteStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+
 import ignore from 'ignore';
 import { ZipFile } from 'yazl';
-import { funcAlwaysSkippedDirectories, funcAlwaysSkippedFiles, funcIgnoreAccepts, type PathFilter } from './packageFuncIgnore';
+
+import {
+  funcAlwaysSkippedDirectories,
+  funcAlwaysSkippedFiles,
+  funcIgnoreAccepts,
+  type PathFilter,
+} from './packageFuncIgnore';
 
 /**
  * `npm run package`: the zip that `func azure functionapp publish` uploads after `npm run build` and
@@ -43,7 +50,11 @@ function toPosix(relativePath: string): string {
   return relativePath.split(path.sep).join('/');
 }
 
-async function listFiles(dir: string, skip: (relativePath: string, isDirectory: boolean) => boolean, base = dir): Promise<string[]> {
+async function listFiles(
+  dir: string,
+  skip: (relativePath: string, isDirectory: boolean) => boolean,
+  base = dir,
+): Promise<string[]> {
   const found: string[] = [];
   for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
@@ -62,7 +73,9 @@ function sameName(list: readonly string[], name: string): boolean {
 }
 
 /** The .funcignore filter as func applies it, checked path by path against git's reading of the same file. */
-async function readFuncIgnore(root: string): Promise<{ accepts: PathFilter; disagreements: (paths: string[]) => string[] }> {
+async function readFuncIgnore(
+  root: string,
+): Promise<{ accepts: PathFilter; disagreements: (paths: string[]) => string[] }> {
   const content = await fs.readFile(path.join(root, '.funcignore'), 'utf8');
   const accepts = funcIgnoreAccepts(content);
   const git = ignore().add(content);
@@ -77,7 +90,9 @@ async function checkBuildOutput(root: string): Promise<void> {
   const missing: string[] = [];
   const stale: string[] = [];
   for (const tree of ['functions', 'shared']) {
-    const sources = (await listFiles(path.join(root, tree), () => false)).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
+    const sources = (await listFiles(path.join(root, tree), () => false)).filter(
+      (f) => f.endsWith('.ts') && !f.endsWith('.d.ts'),
+    );
     const builtDir = path.join(root, 'dist', tree);
     const built = await listFiles(builtDir, () => false).catch(() => [] as string[]);
     const builtJs = new Set(built.filter((f) => f.endsWith('.js')));
@@ -89,9 +104,12 @@ async function checkBuildOutput(root: string): Promise<void> {
       if (!sourceSet.has(js.replace(/\.js$/, '.ts'))) stale.push(`dist/${tree}/${js}`);
     }
   }
-  if (missing.length > 0) throw new Error(`The build output is missing ${missing.slice(0, 5).join(', ')}: run npm run build first.`);
+  if (missing.length > 0)
+    throw new Error(`The build output is missing ${missing.slice(0, 5).join(', ')}: run npm run build first.`);
   if (stale.length > 0) {
-    throw new Error(`dist/ holds compiled files whose sources are gone (${stale.slice(0, 5).join(', ')}): delete dist/ and build again.`);
+    throw new Error(
+      `dist/ holds compiled files whose sources are gone (${stale.slice(0, 5).join(', ')}): delete dist/ and build again.`,
+    );
   }
 }
 
@@ -119,7 +137,12 @@ async function installProductionDependencies(stagingDir: string): Promise<void> 
     stagingDir,
   ]);
   try {
-    await execFileAsync(file, args, { cwd: stagingDir, env, maxBuffer: 16 * 1024 * 1024, shell: process.platform === 'win32' });
+    await execFileAsync(file, args, {
+      cwd: stagingDir,
+      env,
+      maxBuffer: 16 * 1024 * 1024,
+      shell: process.platform === 'win32',
+    });
   } catch (error) {
     const e = error as { stderr?: string; stdout?: string; message: string };
     throw new Error(`npm ci --omit=dev failed in ${stagingDir}:\n${e.stderr || e.stdout || e.message}`);
@@ -152,7 +175,10 @@ export async function buildPackage(options: PackageOptions = {}): Promise<Packag
   // The project folder as func sees it, minus node_modules: the production dependencies come from the lock file.
   const projectFiles = await listFiles(root, (relative, isDirectory) => {
     const name = path.posix.basename(relative);
-    if (isDirectory) return relative === 'node_modules' || relative === toPosix(PACKAGE_DIR) || sameName(funcAlwaysSkippedDirectories, name);
+    if (isDirectory)
+      return (
+        relative === 'node_modules' || relative === toPosix(PACKAGE_DIR) || sameName(funcAlwaysSkippedDirectories, name)
+      );
     return sameName(funcAlwaysSkippedFiles, name);
   });
   const disagreeing = funcIgnore.disagreements(projectFiles);
@@ -163,7 +189,8 @@ export async function buildPackage(options: PackageOptions = {}): Promise<Packag
   }
   const uploaded = projectFiles.filter(funcIgnore.accepts);
   for (const required of ['host.json', 'package.json']) {
-    if (!uploaded.includes(required)) throw new Error(`.funcignore excludes ${required}, which the package needs at its root.`);
+    if (!uploaded.includes(required))
+      throw new Error(`.funcignore excludes ${required}, which the package needs at its root.`);
   }
 
   await fs.rm(stagingDir, { recursive: true, force: true });
@@ -182,7 +209,9 @@ export async function buildPackage(options: PackageOptions = {}): Promise<Packag
   const staged = await listFiles(stagingDir, () => false);
   const dependencyDisagreements = funcIgnore.disagreements(staged);
   if (dependencyDisagreements.length > 0) {
-    throw new Error(`.funcignore reads differently for func and for git on ${dependencyDisagreements.slice(0, 5).join(', ')}.`);
+    throw new Error(
+      `.funcignore reads differently for func and for git on ${dependencyDisagreements.slice(0, 5).join(', ')}.`,
+    );
   }
   // Whatever .funcignore drops from node_modules, func would not upload either: the staging folder holds the zip, no more.
   for (const file of staged.filter((f) => !funcIgnore.accepts(f))) await fs.rm(path.join(stagingDir, file));
@@ -201,7 +230,9 @@ export function formatSize(bytes: number): string {
 if (require.main === module) {
   buildPackage({ log: (line) => console.log(line) })
     .then((result) => {
-      console.log(`${path.relative(process.cwd(), result.zipPath)}: ${result.files.length} files, ${formatSize(result.bytes)} (${result.bytes} bytes)`);
+      console.log(
+        `${path.relative(process.cwd(), result.zipPath)}: ${result.files.length} files, ${formatSize(result.bytes)} (${result.bytes} bytes)`,
+      );
     })
     .catch((error: unknown) => {
       console.error(error instanceof Error ? error.message : error);

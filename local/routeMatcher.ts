@@ -12,11 +12,14 @@ export function compileRoute(template: string): RouteMatcher {
     .replace(/^\/+|\/+$/g, '')
     .split('/')
     .map((segment) =>
-      segment.replace(/\{([A-Za-z_][\w]*)(?::[^}?]+)?(\?)?\}|([^{}]+)/g, (_m, name: string | undefined, optional: string | undefined, literal: string | undefined) => {
-        if (literal !== undefined) return literal.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
-        names.push(name!);
-        return optional ? '([^/]*)' : '([^/]+)';
-      }),
+      segment.replace(
+        /\{([A-Za-z_][\w]*)(?::[^}?]+)?(\?)?\}|([^{}]+)/g,
+        (_m, name: string | undefined, optional: string | undefined, literal: string | undefined) => {
+          if (literal !== undefined) return literal.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+          names.push(name!);
+          return optional ? '([^/]*)' : '([^/]+)';
+        },
+      ),
     )
     .join('/');
   const regex = new RegExp(`^${pattern}/?$`, 'i');

@@ -1,5 +1,12 @@
 import { setMaxListeners } from 'node:events';
-import { isServiceBusError, type ServiceBusClient, type ServiceBusReceivedMessage, type ServiceBusSessionReceiver } from '@azure/service-bus';
+
+import {
+  isServiceBusError,
+  type ServiceBusClient,
+  type ServiceBusReceivedMessage,
+  type ServiceBusSessionReceiver,
+} from '@azure/service-bus';
+
 import type { Logger } from '../shared/log';
 
 /**
@@ -75,10 +82,15 @@ export function startSessionConsumer(options: SessionConsumerOptions): SessionCo
     while (running) {
       let receiver: ServiceBusSessionReceiver;
       try {
-        receiver = await client.acceptNextSession(queueName, { maxAutoLockRenewalDurationInMs: 5 * 60_000, abortSignal: abort.signal });
+        receiver = await client.acceptNextSession(queueName, {
+          maxAutoLockRenewalDurationInMs: 5 * 60_000,
+          abortSignal: abort.signal,
+        });
       } catch (error) {
         if (!(isServiceBusError(error) && quietErrors.has(error.code)) && running) {
-          logger.warn('could not accept a session; trying again', { error: error instanceof Error ? error.message : String(error) });
+          logger.warn('could not accept a session; trying again', {
+            error: error instanceof Error ? error.message : String(error),
+          });
         }
         if (running) await pause(pollMs);
         continue;
@@ -87,7 +99,8 @@ export function startSessionConsumer(options: SessionConsumerOptions): SessionCo
       try {
         await handleSession(receiver);
       } catch (error) {
-        if (running) logger.warn('session receiver failed', { error: error instanceof Error ? error.message : String(error) });
+        if (running)
+          logger.warn('session receiver failed', { error: error instanceof Error ? error.message : String(error) });
       } finally {
         open.delete(receiver);
         await receiver.close().catch(() => undefined);

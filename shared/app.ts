@@ -1,8 +1,12 @@
-import { loadConfig, type Config, type Env } from './config';
+import type { TelesignAccount } from './config';
+import { type Config, type Env, loadConfig } from './config';
+import type { ConversationAction } from './domain/conversationState';
+import type { InboundEvent } from './domain/inboundEvent';
 import type { Logger } from './log';
 import { failure, type Outcome } from './outcome';
-import { createServiceBusClient } from './queue/serviceBusClient';
 import { createServiceBusPublisher, type EventPublisher } from './queue/eventPublisher';
+import { createQueueProbe } from './queue/queueProbe';
+import { createServiceBusClient } from './queue/serviceBusClient';
 import {
   createCachedSecretProvider,
   createKeyVaultSecretClient,
@@ -10,31 +14,34 @@ import {
   createSettingsSecretSource,
   type SecretProvider,
 } from './secrets';
-import type { InboundEvent } from './domain/inboundEvent';
-import { ingestCallback, type CallbackInput, type Ingested } from './services/ingest';
-import { routeEvent, type RouteDeps, type RouteResult } from './services/route';
+import { autoCloseIdle, type AutoCloseResult } from './services/autoClose';
 import { sendAutoReplies } from './services/autoReplies';
-import { sendMessage, type SendDeps, type SendOptions, type SendResult } from './services/send';
+import type { ListQuery, PageQuery } from './services/conversationRequests';
+import {
+  changeConversation,
+  type ConversationDeps,
+  getConversation,
+  listConversations,
+  listMessages,
+  type Page,
+} from './services/conversations';
+import type { Conversation, ConversationDetail, Message } from './services/conversationViews';
+import { createHealthCheck, type Health } from './services/health';
+import { type CallbackInput, ingestCallback, type Ingested } from './services/ingest';
+import { type RouteDeps, routeEvent, type RouteResult } from './services/route';
+import { type SendDeps, sendMessage, type SendOptions, type SendResult } from './services/send';
 import type { SendCommand } from './services/sendRequest';
 import { validateCredentials } from './services/validateCredentials';
-import { createTelesignClient, type TelesignClient } from './telesign/client';
-import type { TelesignAccount } from './config';
 import { createConsentStore } from './storage/consentStore';
-import { createReferenceStore } from './storage/referenceStore';
-import { createTableClients, ensureTables, type TableClients } from './storage/tableClients';
-import { createThreadRepository } from './storage/threadRepository';
-import { createUnrecognizedStore } from './storage/unrecognizedStore';
-import { createCallbackVerifier, type CallbackVerifier } from './telesign/callbackVerifier';
-import type { ConversationAction } from './domain/conversationState';
-import { changeConversation, getConversation, listConversations, listMessages, type ConversationDeps, type Page } from './services/conversations';
-import type { ListQuery, PageQuery } from './services/conversationRequests';
-import type { Conversation, ConversationDetail, Message } from './services/conversationViews';
-import { autoCloseIdle, type AutoCloseResult } from './services/autoClose';
-import { createHealthCheck, type Health } from './services/health';
 import { createConversationIndex } from './storage/conversationIndex';
 import { createConversationReader } from './storage/conversationRows';
+import { createReferenceStore } from './storage/referenceStore';
+import { createTableClients, ensureTables, type TableClients } from './storage/tableClients';
 import { probeTable } from './storage/tableProbe';
-import { createQueueProbe } from './queue/queueProbe';
+import { createThreadRepository } from './storage/threadRepository';
+import { createUnrecognizedStore } from './storage/unrecognizedStore';
+import { type CallbackVerifier, createCallbackVerifier } from './telesign/callbackVerifier';
+import { createTelesignClient, type TelesignClient } from './telesign/client';
 
 /**
  * Composition root: the real dependencies, built once per process from the settings, then shared by every
@@ -65,7 +72,12 @@ const KEY_REFRESH_INTERVAL_MS = 60_000;
 export function createSecretProvider(config: Config): SecretProvider {
   const source =
     config.secrets.kind === 'keyVault'
-      ? createKeyVaultSecretSource(createKeyVaultSecretClient({ vaultUrl: config.secrets.vaultUrl, managedIdentityClientId: config.secrets.clientId }))
+      ? createKeyVaultSecretSource(
+          createKeyVaultSecretClient({
+            vaultUrl: config.secrets.vaultUrl,
+            managedIdentityClientId: config.secrets.clientId,
+          }),
+        )
       : createSettingsSecretSource(config.secrets.secrets);
   return createCachedSecretProvider(source, { ttlMs: config.secretCacheTtlMs });
 }
@@ -95,7 +107,8 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
   const tables = parts.tables ?? createTableClients(config.tables);
   // Tables are created once per process, on first use, and again after a failure.
   let tablesReady: Promise<void> | undefined;
-  const ready = () => (tablesReady ??= ensureTables(tables).catch((e) => ((tablesReady = undefined), Promise.reject(e))));
+  const ready = () =>
+    (tablesReady ??= ensureTables(tables).catch((e) => ((tablesReady = undefined), Promise.reject(e))));
   const store: Omit<RouteDeps, 'logger'> = {
     threads: createThreadRepository(tables.threads),
     consent: createConsentStore(tables.consent),
@@ -128,13 +141,21 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
     return sendMessage(command, sendDeps(logger), options);
   };
 
-  const conversationDeps = (logger: Logger): ConversationDeps => ({ ...store, index: store.index!, conversations: createConversationReader(tables.threads), logger });
-  const withTables = <T>(work: (deps: ConversationDeps) => Promise<T>) => async (logger: Logger) => {
-    await ready();
-    return work(conversationDeps(logger));
-  };
+  const conversationDeps = (logger: Logger): ConversationDeps => ({
+    ...store,
+    index: store.index!,
+    conversations: createConversationReader(tables.threads),
+    logger,
+  });
+  const withTables =
+    <T>(work: (deps: ConversationDeps) => Promise<T>) =>
+    async (logger: Logger) => {
+      await ready();
+      return work(conversationDeps(logger));
+    };
   const idle = (days: number) => (days > 0 ? days * 24 * 60 * 60 * 1000 : undefined);
-  const queueProbe = parts.queueProbe ?? (serviceBus ? createQueueProbe(serviceBus, config.inboundQueueName) : async () => undefined);
+  const queueProbe =
+    parts.queueProbe ?? (serviceBus ? createQueueProbe(serviceBus, config.inboundQueueName) : async () => undefined);
   const health = createHealthCheck({
     storage: async () => {
       await ready();
@@ -156,13 +177,19 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
           const outcome = await changeConversation(id, action, deps);
           if (!outcome.ok) return outcome;
           // Only auto-close asks for a conditional change; an API transition either changes or fails.
-          return outcome.value.changed ? { ok: true as const, value: outcome.value.conversation } : failure('internal_error', 'The conversation did not change.');
+          return outcome.value.changed
+            ? { ok: true as const, value: outcome.value.conversation }
+            : failure('internal_error', 'The conversation did not change.');
         })(logger),
       autoClose: (logger) =>
         withTables((deps) =>
           autoCloseIdle({
             ...deps,
-            idleLimits: { open: idle(config.autoCloseDays.open), active: idle(config.autoCloseDays.active), waiting: idle(config.autoCloseDays.waiting) },
+            idleLimits: {
+              open: idle(config.autoCloseDays.open),
+              active: idle(config.autoCloseDays.active),
+              waiting: idle(config.autoCloseDays.waiting),
+            },
           }),
         )(logger),
     },

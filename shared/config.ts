@@ -1,6 +1,7 @@
 import { z } from 'zod';
+
 import { isShortCode, normalizePhone } from './domain/phone';
-import { routingRulesSchema, type RoutingRules } from './domain/routingRules';
+import { type RoutingRules, routingRulesSchema } from './domain/routingRules';
 
 /**
  * Every setting the bundle reads, validated once. In Azure they are app settings; locally they come from
@@ -22,7 +23,10 @@ const supportNumberSchema = z
     number: z.string(),
     type: z.enum(['longcode', 'shortcode', 'tollfree']),
     description: z.string().optional(),
-    defaultLanguage: z.string().regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, 'a language tag such as en or en-US').optional(),
+    defaultLanguage: z
+      .string()
+      .regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, 'a language tag such as en or en-US')
+      .optional(),
     /** Texts the router sends by itself: on a new conversation, to HELP, and to confirm STOP and START. */
     autoReplies: z
       .strictObject({
@@ -36,7 +40,8 @@ const supportNumberSchema = z
   .transform((n, ctx) => {
     if (n.type === 'shortcode') {
       const digits = n.number.replace(/\D/g, '');
-      if (!isShortCode(digits)) ctx.addIssue({ code: 'custom', message: 'a short code is 3 to 8 digits', path: ['number'] });
+      if (!isShortCode(digits))
+        ctx.addIssue({ code: 'custom', message: 'a short code is 3 to 8 digits', path: ['number'] });
       return { ...n, number: digits };
     }
     const phone = normalizePhone(n.number);
@@ -59,7 +64,11 @@ const accountSchema = z
     const wanted = a.defaultSupportNumber.replace(/\D/g, '');
     const found = a.supportNumbers.find((n) => n.number === wanted);
     if (!found) {
-      ctx.addIssue({ code: 'custom', message: 'must be one of the account\'s supportNumbers', path: ['defaultSupportNumber'] });
+      ctx.addIssue({
+        code: 'custom',
+        message: "must be one of the account's supportNumbers",
+        path: ['defaultSupportNumber'],
+      });
     }
     return { ...a, defaultSupportNumber: wanted };
   });
@@ -89,8 +98,7 @@ export type TableSettings =
   | { kind: 'identity'; tableServiceUri: string; clientId?: string };
 
 export type SecretSettings =
-  | { kind: 'keyVault'; vaultUrl: string; clientId?: string }
-  | { kind: 'local'; secrets: Record<string, string> };
+  { kind: 'keyVault'; vaultUrl: string; clientId?: string } | { kind: 'local'; secrets: Record<string, string> };
 
 export interface Config {
   accounts: TelesignAccount[];
@@ -155,11 +163,19 @@ const optionalText = (env: Env, name: string) => (env[name]?.trim() ? env[name]!
 function readSecrets(env: Env): SecretSettings {
   const vaultUrl = optionalText(env, settingNames.keyVaultUrl);
   const clientId = optionalText(env, settingNames.managedIdentityClientId);
-  if (vaultUrl) return { kind: 'keyVault', vaultUrl: parseSetting(env, settingNames.keyVaultUrl, httpUrl, vaultUrl), clientId };
+  if (vaultUrl)
+    return { kind: 'keyVault', vaultUrl: parseSetting(env, settingNames.keyVaultUrl, httpUrl, vaultUrl), clientId };
   if (optionalText(env, settingNames.localSecrets) === undefined) {
-    throw new ConfigError(`Setting ${settingNames.keyVaultUrl} is missing (or, for a local run, ${settingNames.localSecrets}).`);
+    throw new ConfigError(
+      `Setting ${settingNames.keyVaultUrl} is missing (or, for a local run, ${settingNames.localSecrets}).`,
+    );
   }
-  const secrets = parseSetting(env, settingNames.localSecrets, z.record(z.string(), z.string()), parseJsonSetting(env, settingNames.localSecrets));
+  const secrets = parseSetting(
+    env,
+    settingNames.localSecrets,
+    z.record(z.string(), z.string()),
+    parseJsonSetting(env, settingNames.localSecrets),
+  );
   return { kind: 'local', secrets };
 }
 
@@ -167,15 +183,23 @@ function readServiceBus(env: Env): ServiceBusSettings {
   const connectionString = optionalText(env, settingNames.serviceBusConnection);
   if (connectionString) {
     if (!/Endpoint=sb:\/\//i.test(connectionString)) {
-      throw new ConfigError(`Setting ${settingNames.serviceBusConnection} is not a Service Bus connection string (Endpoint=sb://...).`);
+      throw new ConfigError(
+        `Setting ${settingNames.serviceBusConnection} is not a Service Bus connection string (Endpoint=sb://...).`,
+      );
     }
     return { kind: 'connectionString', connectionString };
   }
   const namespace = optionalText(env, settingNames.serviceBusNamespace);
   if (!namespace) {
-    throw new ConfigError(`Setting ${settingNames.serviceBusNamespace} is missing (or ${settingNames.serviceBusConnection} with a connection string).`);
+    throw new ConfigError(
+      `Setting ${settingNames.serviceBusNamespace} is missing (or ${settingNames.serviceBusConnection} with a connection string).`,
+    );
   }
-  return { kind: 'identity', fullyQualifiedNamespace: namespace, clientId: optionalText(env, settingNames.serviceBusClientId) };
+  return {
+    kind: 'identity',
+    fullyQualifiedNamespace: namespace,
+    clientId: optionalText(env, settingNames.serviceBusClientId),
+  };
 }
 
 function readTables(env: Env): TableSettings {
@@ -183,7 +207,9 @@ function readTables(env: Env): TableSettings {
   if (connectionString) return { kind: 'connectionString', connectionString };
   const uri = optionalText(env, settingNames.storageTableUri);
   if (!uri) {
-    throw new ConfigError(`Setting ${settingNames.storageTableUri} is missing (or ${settingNames.storageConnection} with a connection string).`);
+    throw new ConfigError(
+      `Setting ${settingNames.storageTableUri} is missing (or ${settingNames.storageConnection} with a connection string).`,
+    );
   }
   return {
     kind: 'identity',
@@ -204,7 +230,12 @@ function readAutoCloseDays(env: Env): Config['autoCloseDays'] {
 }
 
 export function loadConfig(env: Env): Config {
-  const accounts = parseSetting(env, settingNames.accounts, accountsSchema, parseJsonSetting(env, settingNames.accounts));
+  const accounts = parseSetting(
+    env,
+    settingNames.accounts,
+    accountsSchema,
+    parseJsonSetting(env, settingNames.accounts),
+  );
   const ttlSeconds = parseSetting(
     env,
     settingNames.secretCacheTtl,
@@ -213,14 +244,29 @@ export function loadConfig(env: Env): Config {
   );
   return {
     accounts,
-    telesignApiBaseUrl: parseSetting(env, settingNames.telesignApiBaseUrl, httpUrl, optionalText(env, settingNames.telesignApiBaseUrl) ?? 'https://rest-api.telesign.com').replace(/\/+$/, ''),
+    telesignApiBaseUrl: parseSetting(
+      env,
+      settingNames.telesignApiBaseUrl,
+      httpUrl,
+      optionalText(env, settingNames.telesignApiBaseUrl) ?? 'https://rest-api.telesign.com',
+    ).replace(/\/+$/, ''),
     secrets: readSecrets(env),
     secretCacheTtlMs: ttlSeconds * 1000,
     serviceBus: readServiceBus(env),
-    inboundQueueName: parseSetting(env, settingNames.inboundQueueName, z.string().regex(/^[A-Za-z0-9][\w.\-]{0,259}$/, 'a queue name'), optionalText(env, settingNames.inboundQueueName) ?? 'sms-inbound'),
+    inboundQueueName: parseSetting(
+      env,
+      settingNames.inboundQueueName,
+      z.string().regex(/^[A-Za-z0-9][\w.\-]{0,259}$/, 'a queue name'),
+      optionalText(env, settingNames.inboundQueueName) ?? 'sms-inbound',
+    ),
     tables: readTables(env),
     routingRules: optionalText(env, settingNames.routingRules)
-      ? parseSetting(env, settingNames.routingRules, routingRulesSchema, parseJsonSetting(env, settingNames.routingRules))
+      ? parseSetting(
+          env,
+          settingNames.routingRules,
+          routingRulesSchema,
+          parseJsonSetting(env, settingNames.routingRules),
+        )
       : routingRulesSchema.parse({ defaultQueue: 'default' }),
     autoCloseDays: readAutoCloseDays(env),
   };

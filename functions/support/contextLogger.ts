@@ -1,4 +1,5 @@
 import type { InvocationContext } from '@azure/functions';
+
 import type { Logger } from '../../shared/log';
 
 /** Sends service log lines to the invocation's log, so they land in Application Insights with the invocation id. */

@@ -1,4 +1,5 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+
 import { ConfigError } from '../../shared/config';
 import { unexpectedErrorResponse } from '../../shared/http/toHttp';
 
@@ -14,7 +15,10 @@ export function guarded(handler: HttpHandler): HttpHandler {
       return await handler(req, ctx);
     } catch (error) {
       if (error instanceof ConfigError) ctx.error(`${ctx.functionName} cannot run: ${error.message}`);
-      else ctx.error(`${ctx.functionName} failed unexpectedly`, { error: error instanceof Error ? error.name : 'unknown' });
+      else
+        ctx.error(`${ctx.functionName} failed unexpectedly`, {
+          error: error instanceof Error ? error.name : 'unknown',
+        });
       return unexpectedErrorResponse(error);
     }
   };

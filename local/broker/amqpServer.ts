@@ -1,5 +1,6 @@
 import type { Server, Socket } from 'net';
-import { create_container, type Connection, type Container, type EventContext } from 'rhea';
+import { type Connection, type Container, create_container, type EventContext } from 'rhea';
+
 import type { AttachRouter } from './attach';
 import { stateOf } from './connectionState';
 import { forgetConnection } from './linkControl';

@@ -1,4 +1,5 @@
 import type { EventContext, Receiver, Sender } from 'rhea';
+
 import { answerPutToken } from './cbs';
 import { amqpError, Condition } from './conditions';
 import { stateOf } from './connectionState';
@@ -37,7 +38,10 @@ export class AttachRouter {
     }
     if (target.subqueue.sessionful) {
       if (!hasSessionFilter(sender)) {
-        refuseLink(sender, amqpError(Condition.notAllowed, `'${target.queue.settings.name}' requires sessions: use a session receiver`));
+        refuseLink(
+          sender,
+          amqpError(Condition.notAllowed, `'${target.queue.settings.name}' requires sessions: use a session receiver`),
+        );
         return;
       }
       attachSessionReceiver(sender, target.subqueue, connection, this.nextSessionWaitMs);
@@ -64,7 +68,9 @@ export class AttachRouter {
     }
     if (address?.kind === 'management') {
       echoTermini(receiver);
-      receiver.on('message', (context: EventContext) => answerManagementRequest(context, this.namespace, connection.replies));
+      receiver.on('message', (context: EventContext) =>
+        answerManagementRequest(context, this.namespace, connection.replies),
+      );
       return;
     }
     const target = this.namespace.subqueue(receiver.target?.address);

@@ -1,4 +1,5 @@
 import type { EventContext, Message } from 'rhea';
+
 import type { ReplyRouter } from './replyRouter';
 
 /** Claims-based security: any token is accepted, the emulator way. */

@@ -1,4 +1,5 @@
 import type { Connection, link as Link, Session } from 'rhea';
+
 import { ReplyRouter } from './replyRouter';
 
 /**
@@ -11,7 +12,8 @@ export class ConnectionState {
 
   /** Runs `cleanup` once, when the link detaches or its session or connection goes away. */
   onGone(link: Link, cleanup: () => void): void {
-    if (!this.cleanups.has(link)) link.once(link.is_sender() ? 'sender_close' : 'receiver_close', () => this.linkGone(link));
+    if (!this.cleanups.has(link))
+      link.once(link.is_sender() ? 'sender_close' : 'receiver_close', () => this.linkGone(link));
     this.cleanups.set(link, cleanup);
   }
 

@@ -1,12 +1,16 @@
-import { message as amqpMessage, type Delivery, type EventContext, type Sender } from 'rhea';
-import { amqpError, Condition, type AmqpErrorInfo } from './conditions';
+import { type Delivery, type EventContext, message as amqpMessage, type Sender } from 'rhea';
+
+import { amqpError, type AmqpErrorInfo, Condition } from './conditions';
 import { completeDrain, creditOf, forgetDelivery, isDraining, isTransferred } from './linkControl';
 import { lockTokenFromTag } from './lockToken';
-import { toWireMessage, type LockHolder } from './storedMessage';
+import { type LockHolder, toWireMessage } from './storedMessage';
 import type { Settlement, Subqueue } from './subqueue';
 
 /** rhea builds outcomes at runtime; its typings leave them out. */
-const outcomes = amqpMessage as unknown as Record<'accepted' | 'released' | 'modified' | 'rejected', (fields?: object) => { described(): unknown }>;
+const outcomes = amqpMessage as unknown as Record<
+  'accepted' | 'released' | 'modified' | 'rejected',
+  (fields?: object) => { described(): unknown }
+>;
 
 interface Outcome {
   error?: { condition?: string; description?: string; info?: Record<string, unknown> };
@@ -65,9 +69,15 @@ export class DeliveryLink implements LockHolder {
     const pump = (): void => this.pump();
     this.sender.on('sendable', pump);
     this.sender.on('sender_draining', pump);
-    this.sender.on('accepted', (c: EventContext) => this.settle(c, 'accepted', (token) => this.subqueue.complete(token, this)));
-    this.sender.on('released', (c: EventContext) => this.settle(c, 'released', (token) => this.subqueue.abandon(token, this)));
-    this.sender.on('modified', (c: EventContext) => this.settle(c, 'modified', (token, outcome) => this.modified(token, outcome)));
+    this.sender.on('accepted', (c: EventContext) =>
+      this.settle(c, 'accepted', (token) => this.subqueue.complete(token, this)),
+    );
+    this.sender.on('released', (c: EventContext) =>
+      this.settle(c, 'released', (token) => this.subqueue.abandon(token, this)),
+    );
+    this.sender.on('modified', (c: EventContext) =>
+      this.settle(c, 'modified', (token, outcome) => this.modified(token, outcome)),
+    );
     this.sender.on('rejected', (c: EventContext) =>
       this.settle(c, 'rejected', (token, outcome) => this.subqueue.deadLetter(token, this, outcome.error?.info)),
     );
@@ -81,7 +91,10 @@ export class DeliveryLink implements LockHolder {
     while (this.untransferred.length < creditOf(this.sender) && this.sender.sendable()) {
       const lease = this.subqueue.takeNext(this);
       if (!lease) break;
-      const delivery = this.sender.send(toWireMessage(lease.message, this.presettled ? undefined : lease.lockedUntil), lease.token.tag);
+      const delivery = this.sender.send(
+        toWireMessage(lease.message, this.presettled ? undefined : lease.lockedUntil),
+        lease.token.tag,
+      );
       this.untransferred.push(delivery);
       if (this.presettled) this.subqueue.complete(lease.token.id, this);
     }
@@ -91,7 +104,10 @@ export class DeliveryLink implements LockHolder {
   /** SDK: abandon = modified(undeliverable_here false), defer = modified(undeliverable_here true). */
   private modified(token: string, outcome: Outcome): Settlement {
     if (outcome.undeliverable_here) {
-      return { ok: false, error: amqpError(Condition.notImplemented, 'deferring messages is not supported by the embedded broker') };
+      return {
+        ok: false,
+        error: amqpError(Condition.notImplemented, 'deferring messages is not supported by the embedded broker'),
+      };
     }
     return this.subqueue.abandon(token, this, outcome.message_annotations);
   }
@@ -100,7 +116,11 @@ export class DeliveryLink implements LockHolder {
    * Settles with the client's outcome stripped of its error: the SDK reads any error in the broker's
    * settlement as a failed settlement, and a dead-letter request carries its reason as an error.
    */
-  private settle(context: EventContext, kind: keyof typeof outcomes, apply: (token: string, outcome: Outcome) => Settlement): void {
+  private settle(
+    context: EventContext,
+    kind: keyof typeof outcomes,
+    apply: (token: string, outcome: Outcome) => Settlement,
+  ): void {
     const delivery = context.delivery as Delivery | undefined;
     if (!delivery || delivery.settled) return;
     const tag = typeof delivery.tag === 'string' ? Buffer.from(delivery.tag) : delivery.tag;

@@ -10,7 +10,10 @@ const MANAGEMENT_SUFFIX = '/$management';
 /** Entity names are case-insensitive in Service Bus; the SDK spells the sub-queue `$DeadLetterQueue`. */
 export function parseAddress(address: string | undefined): EntityAddress | undefined {
   if (!address) return undefined;
-  let path = address.replace(/^amqps?:\/\/[^/]+\//i, '').replace(/^\/+/, '').toLowerCase();
+  let path = address
+    .replace(/^amqps?:\/\/[^/]+\//i, '')
+    .replace(/^\/+/, '')
+    .toLowerCase();
   if (path === '$cbs') return { kind: 'cbs' };
   let management = false;
   if (path.endsWith(MANAGEMENT_SUFFIX)) {

@@ -1,4 +1,4 @@
-import { message as amqpMessage, type EventContext, type Message } from 'rhea';
+import { type EventContext, type Message, message as amqpMessage } from 'rhea';
 
 /** Message format of an SDK batch: one AMQP message whose data sections are each an encoded message. */
 export const BATCH_FORMAT = 0x80013700;

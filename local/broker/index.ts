@@ -1,7 +1,7 @@
 import { AmqpServer } from './amqpServer';
 import { AttachRouter } from './attach';
 import { Namespace } from './namespace';
-import { DEFAULT_HOST, DEFAULT_NEXT_SESSION_WAIT_MS, type BrokerOptions } from './options';
+import { type BrokerOptions, DEFAULT_HOST, DEFAULT_NEXT_SESSION_WAIT_MS } from './options';
 
 export type { BrokerOptions, BrokerQueueOptions } from './options';
 
@@ -24,7 +24,9 @@ export class EmbeddedBroker {
 
   static async start(options: BrokerOptions): Promise<EmbeddedBroker> {
     const namespace = new Namespace(options.queues);
-    const server = new AmqpServer(new AttachRouter(namespace, options.nextSessionWaitMs ?? DEFAULT_NEXT_SESSION_WAIT_MS));
+    const server = new AmqpServer(
+      new AttachRouter(namespace, options.nextSessionWaitMs ?? DEFAULT_NEXT_SESSION_WAIT_MS),
+    );
     const host = options.host ?? DEFAULT_HOST;
     const port = await server.listen(host, options.port ?? 0);
     return new EmbeddedBroker(server, host, port);

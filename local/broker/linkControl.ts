@@ -1,4 +1,5 @@
 import type { Connection, link as Link, Sender } from 'rhea';
+
 import type { AmqpErrorInfo } from './conditions';
 
 /**
@@ -6,7 +7,14 @@ import type { AmqpErrorInfo } from './conditions';
  * semantics need the answer shaped (session filter, lock expiry) or delayed (accept-next-session).
  */
 interface LinkInternals {
-  local: { attach: { properties?: Record<string, unknown>; snd_settle_mode?: number; rcv_settle_mode?: number; max_message_size?: number } };
+  local: {
+    attach: {
+      properties?: Record<string, unknown>;
+      snd_settle_mode?: number;
+      rcv_settle_mode?: number;
+      max_message_size?: number;
+    };
+  };
   state: { local_open: boolean; open_requests: number };
 }
 

@@ -1,5 +1,6 @@
-import { types, type EventContext, type Message } from 'rhea';
-import { amqpError, Condition, statusOf, type AmqpErrorInfo } from './conditions';
+import { type EventContext, type Message, types } from 'rhea';
+
+import { amqpError, type AmqpErrorInfo, Condition, statusOf } from './conditions';
 import { lockTokenFromUuid } from './lockToken';
 import type { Namespace } from './namespace';
 import type { ReplyRouter } from './replyRouter';
@@ -29,8 +30,17 @@ export function answerManagementRequest(context: EventContext, namespace: Namesp
   const target = namespace.subqueue(context.receiver?.target?.address);
   const operation = operations[operationName];
   let outcome: Outcome;
-  if (!target) outcome = { error: amqpError(Condition.notFound, `no messaging entity at '${String(context.receiver?.target?.address)}'`) };
-  else if (!operation) outcome = { error: amqpError(Condition.notImplemented, `operation '${operationName}' is not supported by the embedded broker`) };
+  if (!target)
+    outcome = {
+      error: amqpError(Condition.notFound, `no messaging entity at '${String(context.receiver?.target?.address)}'`),
+    };
+  else if (!operation)
+    outcome = {
+      error: amqpError(
+        Condition.notImplemented,
+        `operation '${operationName}' is not supported by the embedded broker`,
+      ),
+    };
   else outcome = safely(() => operation(target.subqueue, (request.body ?? {}) as Body));
   replies.reply(request.reply_to, response(request, outcome));
 }
@@ -46,7 +56,11 @@ function safely(run: () => Outcome): Outcome {
 function response(request: Message, outcome: Outcome): Message {
   const properties: Record<string, unknown> =
     'error' in outcome
-      ? { statusCode: statusOf[outcome.error.condition], statusDescription: outcome.error.description, errorCondition: outcome.error.condition }
+      ? {
+          statusCode: statusOf[outcome.error.condition],
+          statusDescription: outcome.error.description,
+          errorCondition: outcome.error.condition,
+        }
       : { statusCode: outcome.status, statusDescription: outcome.status === 204 ? 'No Content' : 'OK' };
   return {
     correlation_id: request.message_id,
@@ -70,16 +84,29 @@ function renewLock(subqueue: Subqueue, body: Body): Outcome {
   const expirations: Date[] = [];
   for (const token of lockTokens(body)) {
     const until = subqueue.renewLock(token);
-    if (until === undefined) return { error: amqpError(Condition.messageLockLost, `the lock on message ${token} was lost or has expired`) };
+    if (until === undefined)
+      return { error: amqpError(Condition.messageLockLost, `the lock on message ${token} was lost or has expired`) };
     expirations.push(new Date(until));
   }
-  return { status: 200, body: { expirations: types.wrap_array(expirations.map((d) => d.getTime()), 0x83, undefined) } };
+  return {
+    status: 200,
+    body: {
+      expirations: types.wrap_array(
+        expirations.map((d) => d.getTime()),
+        0x83,
+        undefined,
+      ),
+    },
+  };
 }
 
 function renewSessionLock(subqueue: Subqueue, body: Body): Outcome {
   const sessionId = String(body['session-id'] ?? '');
   const until = subqueue.renewSessionLock(sessionId);
-  if (until === undefined) return { error: amqpError(Condition.sessionLockLost, `the lock on session '${sessionId}' was lost or has expired`) };
+  if (until === undefined)
+    return {
+      error: amqpError(Condition.sessionLockLost, `the lock on session '${sessionId}' was lost or has expired`),
+    };
   return { status: 200, body: { expiration: new Date(until) } };
 }
 
@@ -116,7 +143,10 @@ function updateDisposition(subqueue: Subqueue, body: Body): Outcome {
         DeadLetterReason: body['deadletter-reason'],
         DeadLetterErrorDescription: body['deadletter-description'],
       });
-    } else return { error: amqpError(Condition.notImplemented, `disposition '${status}' is not supported by the embedded broker`) };
+    } else
+      return {
+        error: amqpError(Condition.notImplemented, `disposition '${status}' is not supported by the embedded broker`),
+      };
     if (!result.ok) return { error: result.error };
   }
   return { status: 200, body: {} };

@@ -1,5 +1,5 @@
 import { parseAddress } from './entityAddress';
-import { queueSettings, type BrokerQueueOptions } from './options';
+import { type BrokerQueueOptions, queueSettings } from './options';
 import { Queue } from './queue';
 import type { Subqueue } from './subqueue';
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'crypto';
 import type { Message } from 'rhea';
-import { amqpError, Condition, type AmqpErrorInfo } from './conditions';
+
+import { amqpError, type AmqpErrorInfo, Condition } from './conditions';
 import { DuplicateFilter } from './duplicateFilter';
 import type { QueueSettings } from './options';
 import type { StoredMessage } from './storedMessage';
@@ -16,11 +17,21 @@ export class Queue {
   constructor(readonly settings: QueueSettings) {
     this.duplicates = new DuplicateFilter(settings.duplicateDetectionWindowMs);
     this.deadLetter = new Subqueue(
-      { path: `${settings.name}/$deadletterqueue`, sessionful: false, maxDeliveryCount: Infinity, lockDurationMs: settings.lockDurationMs },
+      {
+        path: `${settings.name}/$deadletterqueue`,
+        sessionful: false,
+        maxDeliveryCount: Infinity,
+        lockDurationMs: settings.lockDurationMs,
+      },
       undefined,
     );
     this.active = new Subqueue(
-      { path: settings.name, sessionful: settings.requiresSession, maxDeliveryCount: settings.maxDeliveryCount, lockDurationMs: settings.lockDurationMs },
+      {
+        path: settings.name,
+        sessionful: settings.requiresSession,
+        maxDeliveryCount: settings.maxDeliveryCount,
+        lockDurationMs: settings.lockDurationMs,
+      },
       (message) => this.moveToDeadLetter(message),
     );
   }
@@ -36,7 +47,8 @@ export class Queue {
     const now = Date.now();
     for (const message of messages) {
       // Service Bus gives every message an id; the SDK's lock renewal relies on it.
-      if (message.message_id === undefined || message.message_id === null) message.message_id = randomUUID().replace(/-/g, '');
+      if (message.message_id === undefined || message.message_id === null)
+        message.message_id = randomUUID().replace(/-/g, '');
       else if (this.duplicates.isDuplicate(message.message_id, now)) continue;
       this.active.add(this.stored(message, now));
     }

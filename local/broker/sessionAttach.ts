@@ -1,8 +1,16 @@
-import { types, type Sender } from 'rhea';
+import { type Sender, types } from 'rhea';
+
 import { amqpError, Condition } from './conditions';
 import type { ConnectionState } from './connectionState';
 import { DeliveryLink } from './deliveryLink';
-import { closeHeldLink, echoSettleModes, holdAttach, openHeldLink, refuseLink, setAttachProperties } from './linkControl';
+import {
+  closeHeldLink,
+  echoSettleModes,
+  holdAttach,
+  openHeldLink,
+  refuseLink,
+  setAttachProperties,
+} from './linkControl';
 import type { Subqueue } from './subqueue';
 import { toDotNetTicks } from './ticks';
 
@@ -20,7 +28,12 @@ export function hasSessionFilter(sender: Sender): boolean {
  * "next available" waits for an unlocked session with messages, up to the shorter of the broker's wait and
  * the client's `com.microsoft:timeout`, then fails with com.microsoft:timeout like Service Bus.
  */
-export function attachSessionReceiver(sender: Sender, subqueue: Subqueue, connection: ConnectionState, maxWaitMs: number): void {
+export function attachSessionReceiver(
+  sender: Sender,
+  subqueue: Subqueue,
+  connection: ConnectionState,
+  maxWaitMs: number,
+): void {
   const link = new DeliveryLink(sender, subqueue);
   connection.onGone(sender, () => link.close());
   const requested = (sender.source.filter as Record<string, unknown>)[SESSION_FILTER];
@@ -28,7 +41,10 @@ export function attachSessionReceiver(sender: Sender, subqueue: Subqueue, connec
   if (typeof requested === 'string') {
     const until = subqueue.lockSession(requested, link);
     if (until === undefined) {
-      refuseLink(sender, amqpError(Condition.sessionCannotBeLocked, `the session '${requested}' is locked by another receiver`));
+      refuseLink(
+        sender,
+        amqpError(Condition.sessionCannotBeLocked, `the session '${requested}' is locked by another receiver`),
+      );
       return;
     }
     grant(sender, link, requested, until);
@@ -56,11 +72,14 @@ export function attachSessionReceiver(sender: Sender, subqueue: Subqueue, connec
     grant(sender, link, sessionId, until, true);
     return true;
   });
-  const timer = setTimeout(() => {
-    answered = true;
-    stopWaiting();
-    closeHeldLink(sender, amqpError(Condition.timeout, 'no unlocked session with messages became available in time'));
-  }, waitTime(sender, maxWaitMs));
+  const timer = setTimeout(
+    () => {
+      answered = true;
+      stopWaiting();
+      closeHeldLink(sender, amqpError(Condition.timeout, 'no unlocked session with messages became available in time'));
+    },
+    waitTime(sender, maxWaitMs),
+  );
   sender.once('sender_close', () => {
     if (answered) return;
     answered = true;

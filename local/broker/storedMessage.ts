@@ -1,4 +1,4 @@
-import { message as amqpMessage, types, type Message } from 'rhea';
+import { type Message, message as amqpMessage, types } from 'rhea';
 
 /** Whoever holds a message lock: a receiving link, or nobody once that link is gone. */
 export interface LockHolder {
@@ -48,7 +48,10 @@ export function encodeForPeek(stored: StoredMessage): Buffer {
 }
 
 /** Dead-letter reason and any properties to modify land in the application properties, as in Service Bus. */
-export function mergeApplicationProperties(stored: StoredMessage, properties: Record<string, unknown> | undefined): void {
+export function mergeApplicationProperties(
+  stored: StoredMessage,
+  properties: Record<string, unknown> | undefined,
+): void {
   if (!properties) return;
   const merged: Record<string, unknown> = { ...(stored.message.application_properties ?? {}) };
   for (const [key, value] of Object.entries(properties)) {

@@ -1,6 +1,6 @@
-import { amqpError, Condition, type AmqpErrorInfo } from './conditions';
-import { newLockToken, type LockToken } from './lockToken';
-import { mergeApplicationProperties, type LockHolder, type StoredMessage } from './storedMessage';
+import { amqpError, type AmqpErrorInfo, Condition } from './conditions';
+import { type LockToken, newLockToken } from './lockToken';
+import { type LockHolder, mergeApplicationProperties, type StoredMessage } from './storedMessage';
 
 export interface SubqueueSettings {
   readonly path: string;
@@ -105,7 +105,8 @@ export class Subqueue {
     const token = newLockToken();
     const lockedUntil = this.sessionful ? bucket.lockedUntil : Date.now() + this.settings.lockDurationMs;
     message.lock = { token: token.id, until: lockedUntil, holder, timer: undefined };
-    if (!this.sessionful) message.lock.timer = unrefTimer(() => this.expireMessageLock(message, token.id), this.settings.lockDurationMs);
+    if (!this.sessionful)
+      message.lock.timer = unrefTimer(() => this.expireMessageLock(message, token.id), this.settings.lockDurationMs);
     message.deliveries += 1;
     this.locked.set(token.id, message);
     return { message, token, lockedUntil };
@@ -132,7 +133,11 @@ export class Subqueue {
   deadLetter(token: string, holder?: LockHolder, properties?: Record<string, unknown>): Settlement {
     const found = this.lockedMessage(token, holder);
     if (!found.ok) return found;
-    if (!this.deadLetterSink) return { ok: false, error: amqpError(Condition.notAllowed, 'a dead-lettered message cannot be dead-lettered again') };
+    if (!this.deadLetterSink)
+      return {
+        ok: false,
+        error: amqpError(Condition.notAllowed, 'a dead-lettered message cannot be dead-lettered again'),
+      };
     this.unlock(found.message);
     mergeApplicationProperties(found.message, properties);
     this.remove(found.message);
@@ -168,11 +173,16 @@ export class Subqueue {
   }
 
   sessionIds(): string[] {
-    return [...this.buckets.values()].filter((b) => b.id !== NO_SESSION && (b.messages.length > 0 || b.state)).map((b) => b.id);
+    return [...this.buckets.values()]
+      .filter((b) => b.id !== NO_SESSION && (b.messages.length > 0 || b.state))
+      .map((b) => b.id);
   }
 
   peek(fromSeq: number, count: number, sessionId?: string): StoredMessage[] {
-    const buckets = sessionId === undefined ? [...this.buckets.values()] : [this.buckets.get(sessionId)].filter((b): b is Bucket => !!b);
+    const buckets =
+      sessionId === undefined
+        ? [...this.buckets.values()]
+        : [this.buckets.get(sessionId)].filter((b): b is Bucket => !!b);
     return buckets
       .flatMap((b) => b.messages.filter((m) => m.seq >= fromSeq))
       .sort((a, b) => a.seq - b.seq)
@@ -203,11 +213,17 @@ export class Subqueue {
     this.notify(bucket);
   }
 
-  private lockedMessage(token: string, holder: LockHolder | undefined): { ok: true; message: StoredMessage } | { ok: false; error: AmqpErrorInfo } {
+  private lockedMessage(
+    token: string,
+    holder: LockHolder | undefined,
+  ): { ok: true; message: StoredMessage } | { ok: false; error: AmqpErrorInfo } {
     const message = this.locked.get(token);
     if (!message?.lock || (holder && message.lock.holder !== holder)) {
       const condition = this.sessionful ? Condition.sessionLockLost : Condition.messageLockLost;
-      return { ok: false, error: amqpError(condition, `the lock on the message with token ${token} was lost or has expired`) };
+      return {
+        ok: false,
+        error: amqpError(condition, `the lock on the message with token ${token} was lost or has expired`),
+      };
     }
     return { ok: true, message };
   }

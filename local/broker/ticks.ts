@@ -7,4 +7,3 @@ export function toDotNetTicks(ms: number): Buffer {
   buffer.writeBigInt64BE(BigInt(Math.trunc(ms)) * 10000n + UNIX_EPOCH_TICKS);
   return buffer;
 }
-

@@ -32,7 +32,12 @@ const COUNTRY_PREFIXES: Array<[string, string]> = [
   ['1', 'US'],
 ];
 
-export function inboundSmsPayload(input: { referenceId: string; from: string; to: string; text: string }): Record<string, unknown> {
+export function inboundSmsPayload(input: {
+  referenceId: string;
+  from: string;
+  to: string;
+  text: string;
+}): Record<string, unknown> {
   const now = rfc3339();
   const country = COUNTRY_PREFIXES.find(([prefix]) => input.from.startsWith(prefix))?.[1];
   const userResponse: Record<string, string> = { phone_number: input.from };

@@ -3,6 +3,7 @@
  * base64-decode(api_key), sent in both `Authorization: TSA <customer_id>:<sig>` and `X-TS-Authorization: <sig>`.
  */
 import { createHmac } from 'node:crypto';
+
 import { decodeApiKey } from './apiKey';
 
 export function signCallbackBody(apiKey: string, rawBody: Buffer | string): string {

@@ -3,7 +3,9 @@
  * routes. No auth: the sandbox listens on 127.0.0.1 by default.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+
 import { z } from 'zod';
+
 import { BodyTooLargeError, readBody, sendJson } from './httpServer';
 import type { Fault, InboundInput, InboundResult, SentMessage } from './types';
 
@@ -24,13 +26,23 @@ const inboundSchema = z.object({
 });
 
 const faultSchema = z.union([
-  z.object({ status: z.union([z.literal(429), z.literal(500), z.literal(503)]), retryAfterSeconds: z.number().int().nonnegative().optional() }).strict(),
+  z
+    .object({
+      status: z.union([z.literal(429), z.literal(500), z.literal(503)]),
+      retryAfterSeconds: z.number().int().nonnegative().optional(),
+    })
+    .strict(),
   z.object({ hang: z.literal(true) }).strict(),
   z.object({ dropConnection: z.literal(true) }).strict(),
 ]);
 const faultsSchema = z.array(faultSchema);
 
-export async function handleControl(deps: ControlApiDeps, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+export async function handleControl(
+  deps: ControlApiDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+): Promise<void> {
   const route = `${req.method ?? 'GET'} ${path}`;
   if (route === 'GET /sandbox/messages') return sendJson(res, 200, deps.sent());
   if (route === 'POST /sandbox/inbound') {
@@ -70,7 +82,10 @@ async function parseJson<T>(req: IncomingMessage, res: ServerResponse, schema: z
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    sendJson(res, 400, { error: 'invalid body', issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+    sendJson(res, 400, {
+      error: 'invalid body',
+      issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    });
     return undefined;
   }
   return parsed.data;

@@ -1,5 +1,6 @@
 /** Faults queued for the next `POST /v1/messaging` requests, one per request, in order. */
-import type { ServerResponse, IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
 import { sendJson, sendText } from './httpServer';
 import { statusBody } from './telesignBodies';
 import type { Fault } from './types';
@@ -32,9 +33,21 @@ export function playFault(fault: Fault, req: IncomingMessage, res: ServerRespons
   const headers: Record<string, string> = {};
   if (fault.retryAfterSeconds !== undefined) headers['Retry-After'] = String(fault.retryAfterSeconds);
   if (fault.status === 429) {
-    sendJson(res, 429, statusBody(undefined, 10019, 'Rate limit exceeded.', [{ code: 10019, description: 'Rate limit exceeded.' }]), headers);
+    sendJson(
+      res,
+      429,
+      statusBody(undefined, 10019, 'Rate limit exceeded.', [{ code: 10019, description: 'Rate limit exceeded.' }]),
+      headers,
+    );
   } else if (fault.status === 500) {
-    sendJson(res, 500, statusBody(undefined, 10000, 'Transaction not attempted.', [{ code: 10000, description: 'Transaction not attempted.' }]), headers);
+    sendJson(
+      res,
+      500,
+      statusBody(undefined, 10000, 'Transaction not attempted.', [
+        { code: 10000, description: 'Transaction not attempted.' },
+      ]),
+      headers,
+    );
   } else {
     // What a load balancer in front of Telesign answers: not JSON (PROTOCOL §1 says clients must cope).
     sendText(res, 503, '<html><body><h1>503 Service Unavailable</h1></body></html>', 'text/html', headers);

@@ -7,7 +7,12 @@ import https from 'node:https';
 
 export const CALLBACK_TIMEOUT_MS = 10_000;
 
-export function postOnce(url: string, headers: Record<string, string>, body: Buffer, signal: AbortSignal): Promise<number> {
+export function postOnce(
+  url: string,
+  headers: Record<string, string>,
+  body: Buffer,
+  signal: AbortSignal,
+): Promise<number> {
   return new Promise((resolve) => {
     let target: URL;
     try {
@@ -16,11 +21,15 @@ export function postOnce(url: string, headers: Record<string, string>, body: Buf
       return resolve(0);
     }
     const transport = target.protocol === 'https:' ? https : http;
-    const req = transport.request(target, { method: 'POST', headers, agent: false, signal, timeout: CALLBACK_TIMEOUT_MS }, (res) => {
-      res.resume(); // the answer's body is of no interest, but must be drained for the socket to close
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', () => resolve(res.statusCode ?? 0));
-    });
+    const req = transport.request(
+      target,
+      { method: 'POST', headers, agent: false, signal, timeout: CALLBACK_TIMEOUT_MS },
+      (res) => {
+        res.resume(); // the answer's body is of no interest, but must be drained for the socket to close
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('callback timed out')));
     req.on('error', () => resolve(0));
     req.end(body);

@@ -21,7 +21,12 @@ export class HttpServer {
     });
   }
 
-  static listen(host: string, port: number, handler: RequestHandler, onError: (error: unknown) => void): Promise<HttpServer> {
+  static listen(
+    host: string,
+    port: number,
+    handler: RequestHandler,
+    onError: (error: unknown) => void,
+  ): Promise<HttpServer> {
     const server = http.createServer((req, res) => {
       handler(req, res).catch((error: unknown) => {
         onError(error);
@@ -75,11 +80,22 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
   });
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   sendText(res, status, JSON.stringify(body), 'application/json; charset=utf-8', headers);
 }
 
-export function sendText(res: ServerResponse, status: number, text: string, contentType: string, headers: Record<string, string> = {}): void {
+export function sendText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  contentType: string,
+  headers: Record<string, string> = {},
+): void {
   const payload = Buffer.from(text, 'utf8');
   res.writeHead(status, { ...headers, 'Content-Type': contentType, 'Content-Length': String(payload.length) });
   res.end(payload);

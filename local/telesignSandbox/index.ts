@@ -26,10 +26,18 @@
  * simulateInbound() returns the status of the first try; further tries happen in the background.
  */
 export { TelesignSandbox } from './sandbox';
-export { sandboxTestNumbers, defaultReports } from './testNumbers';
-export type { TestNumber, ReportStep } from './testNumbers';
-export type { SandboxAccount, SandboxOptions, SentMessage, SentReport, Fault, InboundInput, InboundResult } from './types';
+export type { ReportStep, TestNumber } from './testNumbers';
+export { defaultReports, sandboxTestNumbers } from './testNumbers';
+export type {
+  Fault,
+  InboundInput,
+  InboundResult,
+  SandboxAccount,
+  SandboxOptions,
+  SentMessage,
+  SentReport,
+} from './types';
 // For unit tests of the protocol itself (§2 and §3 test vectors).
-export { verifyRequestAuth, tsaStringToSign, tsaSignature } from './requestAuth';
-export type { AuthRequest, AuthContext, AuthResult, AuthFailure } from './requestAuth';
 export { signCallbackBody } from './callbackSigning';
+export type { AuthContext, AuthFailure, AuthRequest, AuthResult } from './requestAuth';
+export { tsaSignature, tsaStringToSign, verifyRequestAuth } from './requestAuth';

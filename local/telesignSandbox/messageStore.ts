@@ -22,7 +22,13 @@ export class MessageStore {
   /** Reference ids compare case-insensitively (PROTOCOL §1). */
   status(referenceId: string): { referenceId: string; customerId: string; status: CurrentStatus } | undefined {
     const entry = this.byReference.get(referenceId.toUpperCase());
-    return entry && { referenceId: entry.message.referenceId, customerId: entry.message.customerId, status: { ...entry.status } };
+    return (
+      entry && {
+        referenceId: entry.message.referenceId,
+        customerId: entry.message.customerId,
+        status: { ...entry.status },
+      }
+    );
   }
 
   /** Returns the stored report so its delivery outcome can be filled in later. */

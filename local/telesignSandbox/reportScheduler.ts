@@ -2,8 +2,8 @@
  * Plays the delivery-report sequence of an accepted message: the status moves on (a status GET sees it) whether
  * or not a callback URL is set, and each step is POSTed, signed, to the callback URL when there is one.
  */
-import type { CallbackSender } from './callbackSender';
 import { deliveryReportPayload } from './callbackPayloads';
+import type { CallbackSender } from './callbackSender';
 import type { Lifecycle } from './lifecycle';
 import type { MessageStore } from './messageStore';
 import { estimateParts } from './segments';
@@ -32,10 +32,19 @@ export function scheduleReports(deps: ReportSchedulerDeps, message: SentMessage)
       const updatedOn = rfc3339();
       const report = deps.store.addReport(message.referenceId, step.code, step.description, updatedOn);
       if (!report) return;
-      const payload = deliveryReportPayload({ referenceId: message.referenceId, code: step.code, description: step.description, updatedOn, partsCount });
+      const payload = deliveryReportPayload({
+        referenceId: message.referenceId,
+        code: step.code,
+        description: step.description,
+        updatedOn,
+        partsCount,
+      });
       previousFirstTry = previousFirstTry.then(() => {
         if (deps.lifecycle.stopped || !deps.hasCallbackUrl()) return undefined;
-        const delivery = deps.sender.send(message.customerId, payload, { kind: `report ${step.code}`, referenceId: message.referenceId });
+        const delivery = deps.sender.send(message.customerId, payload, {
+          kind: `report ${step.code}`,
+          referenceId: message.referenceId,
+        });
         void delivery.delivered.then((ok) => {
           report.deliveredToCallback = ok;
         });

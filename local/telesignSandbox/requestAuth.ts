@@ -4,6 +4,7 @@
  * Pure: the clock and the nonce memory are passed in, so the §2 test vectors can be checked with their own Date.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+
 import { decodeApiKey } from './apiKey';
 import type { NonceStore } from './nonceStore';
 
@@ -40,12 +41,12 @@ export type AuthFailure =
   | 'nonce_reused';
 
 export type AuthResult =
-  | { ok: true; customerId: string; scheme: 'TSA' | 'Basic' }
-  | { ok: false; reason: AuthFailure; customerId?: string };
+  { ok: true; customerId: string; scheme: 'TSA' | 'Basic' } | { ok: false; reason: AuthFailure; customerId?: string };
 
 const AUTH_METHOD = 'HMAC-SHA256';
 // RFC 1123 as `Date.prototype.toUTCString()` writes it; the SDKs send nothing else.
-const RFC1123 = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+const RFC1123 =
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
 
 function single(value: HeaderValue): string | undefined {
   return Array.isArray(value) ? value[0] : value;
@@ -60,7 +61,13 @@ export function tsaStringToSign(parts: {
   body: Buffer;
   path: string;
 }): Buffer {
-  const head = [parts.method, parts.contentType, parts.date, `x-ts-auth-method:${AUTH_METHOD}`, `x-ts-nonce:${parts.nonce}`].join('\n');
+  const head = [
+    parts.method,
+    parts.contentType,
+    parts.date,
+    `x-ts-auth-method:${AUTH_METHOD}`,
+    `x-ts-nonce:${parts.nonce}`,
+  ].join('\n');
   const chunks: Buffer[] = [Buffer.from(head + '\n', 'utf8')];
   if (parts.body.length > 0) chunks.push(parts.body, Buffer.from('\n', 'utf8'));
   chunks.push(Buffer.from(parts.path, 'utf8'));
@@ -117,7 +124,8 @@ function verifyTsa(req: AuthRequest, ctx: AuthContext, credentials: string): Aut
 
   const date = single(req.headers['date']);
   if (!date) return { ok: false, reason: 'missing_date', customerId };
-  if (single(req.headers['x-ts-auth-method']) !== AUTH_METHOD) return { ok: false, reason: 'invalid_auth_method', customerId };
+  if (single(req.headers['x-ts-auth-method']) !== AUTH_METHOD)
+    return { ok: false, reason: 'invalid_auth_method', customerId };
   const nonce = single(req.headers['x-ts-nonce']);
   if (!nonce) return { ok: false, reason: 'missing_nonce', customerId };
 
@@ -140,6 +148,7 @@ function verifyTsa(req: AuthRequest, ctx: AuthContext, credentials: string): Aut
   const sentAt = Date.parse(date);
   if (!Number.isFinite(sentAt)) return { ok: false, reason: 'invalid_date', customerId };
   if (Math.abs(ctx.now - sentAt) > ctx.dateToleranceMs) return { ok: false, reason: 'date_out_of_range', customerId };
-  if (ctx.nonces && !ctx.nonces.claim(customerId, nonce, ctx.now)) return { ok: false, reason: 'nonce_reused', customerId };
+  if (ctx.nonces && !ctx.nonces.claim(customerId, nonce, ctx.now))
+    return { ok: false, reason: 'nonce_reused', customerId };
   return { ok: true, customerId, scheme: 'TSA' };
 }

@@ -1,6 +1,7 @@
 /** Wires the parts into the TelesignSandbox class: one HTTP server for Telesign's routes and the control API. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { silentLogger, type Logger } from '../../shared/log';
+
+import { type Logger, silentLogger } from '../../shared/log';
 import { Accounts } from './accounts';
 import { inboundSmsPayload } from './callbackPayloads';
 import { CallbackSender } from './callbackSender';
@@ -53,7 +54,10 @@ export class TelesignSandbox {
       options.host ?? '127.0.0.1',
       options.port ?? 0,
       (req, res) => sandbox.route(req, res),
-      (error) => sandbox.logger.error('telesign sandbox: handler failed', { error: error instanceof Error ? error.message : String(error) }),
+      (error) =>
+        sandbox.logger.error('telesign sandbox: handler failed', {
+          error: error instanceof Error ? error.message : String(error),
+        }),
     );
     sandbox.logger.info('telesign sandbox: listening', { url: sandbox.url });
     return sandbox;

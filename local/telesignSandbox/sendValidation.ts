@@ -37,13 +37,16 @@ export function validateSend(form: URLSearchParams): SendValidation {
   const callbackUrl = present(form, 'callback_url');
 
   if (phoneNumber === undefined) errors.push({ code: 12000, description: 'Missing required parameter phone_number.' });
-  else if (!PHONE.test(phoneNumber)) errors.push({ code: 11000, description: 'Invalid value for parameter phone_number.' });
+  else if (!PHONE.test(phoneNumber))
+    errors.push({ code: 11000, description: 'Invalid value for parameter phone_number.' });
 
   if (message === undefined) errors.push({ code: 12009, description: 'Missing required parameter message.' });
-  else if (charCount(message) > MAX_MESSAGE_CHARS) errors.push({ code: 11009, description: 'Invalid value for parameter message.' });
+  else if (charCount(message) > MAX_MESSAGE_CHARS)
+    errors.push({ code: 11009, description: 'Invalid value for parameter message.' });
 
   if (messageType === undefined) errors.push({ code: 12017, description: 'Missing required parameter message_type.' });
-  else if (!MESSAGE_TYPES.has(messageType)) errors.push({ code: 11017, description: 'Invalid value for parameter message_type.' });
+  else if (!MESSAGE_TYPES.has(messageType))
+    errors.push({ code: 11017, description: 'Invalid value for parameter message_type.' });
 
   if (senderId !== undefined && charCount(senderId) > MAX_SENDER_ID_CHARS) {
     errors.push({ code: 11013, description: 'Invalid value for parameter sender_id.' });

@@ -1,6 +1,7 @@
 /** Telesign's own routes: `POST /v1/messaging` and `GET /v1/messaging/{reference_id}`. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { maskPhone, type Logger } from '../../shared/log';
+
+import { type Logger, maskPhone } from '../../shared/log';
 import type { Accounts } from './accounts';
 import { describeFault, type FaultQueue, playFault } from './faults';
 import { BodyTooLargeError, readBody, sendJson } from './httpServer';
@@ -25,7 +26,12 @@ export interface TelesignApiDeps {
 const MESSAGING = '/v1/messaging';
 const STATUS_PATH = /^\/v1\/messaging\/([^/]+)$/;
 
-export async function handleTelesign(deps: TelesignApiDeps, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+export async function handleTelesign(
+  deps: TelesignApiDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+): Promise<void> {
   const method = req.method ?? 'GET';
   if (path === MESSAGING) {
     if (method !== 'POST') return sendJson(res, 405, notFoundBody('Method not allowed.'), { Allow: 'POST' });
@@ -58,7 +64,12 @@ async function authenticate(deps: TelesignApiDeps, req: IncomingMessage, res: Se
   }
   const auth = verifyRequestAuth(
     { method: req.method ?? 'GET', path, headers: req.headers, body },
-    { apiKeyFor: (id) => deps.accounts.apiKeyFor(id), now: Date.now(), dateToleranceMs: deps.dateToleranceMs, nonces: deps.nonces },
+    {
+      apiKeyFor: (id) => deps.accounts.apiKeyFor(id),
+      now: Date.now(),
+      dateToleranceMs: deps.dateToleranceMs,
+      nonces: deps.nonces,
+    },
   );
   if (!auth.ok) {
     deps.logger.warn('telesign sandbox: request refused', { path, reason: auth.reason, customerId: auth.customerId });
@@ -101,7 +112,13 @@ async function send(deps: TelesignApiDeps, req: IncomingMessage, res: ServerResp
   deps.onAccepted(message);
 }
 
-async function getStatus(deps: TelesignApiDeps, req: IncomingMessage, res: ServerResponse, path: string, referenceId: string): Promise<void> {
+async function getStatus(
+  deps: TelesignApiDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  referenceId: string,
+): Promise<void> {
   const authed = await authenticate(deps, req, res, path);
   if (!authed) return;
   const found = deps.store.status(referenceId);

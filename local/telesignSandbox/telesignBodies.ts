@@ -4,6 +4,7 @@
  * below are the sandbox's own choice: clients must key off the HTTP status and `status.code`, not these.
  */
 import { randomBytes } from 'node:crypto';
+
 import type { AuthFailure } from './requestAuth';
 
 export interface TelesignError {
@@ -33,7 +34,12 @@ export function newReferenceId(): string {
   return randomBytes(16).toString('hex').toUpperCase();
 }
 
-export function statusBody(referenceId: string | undefined, code: number, description: string, errors?: TelesignError[]): TelesignBody {
+export function statusBody(
+  referenceId: string | undefined,
+  code: number,
+  description: string,
+  errors?: TelesignError[],
+): TelesignBody {
   const body: TelesignBody = {};
   if (referenceId !== undefined) body.reference_id = referenceId;
   body.status = { code, description, updated_on: rfc3339() };

@@ -43,10 +43,7 @@ export interface SentMessage {
   reports: SentReport[];
 }
 
-export type Fault =
-  | { status: 429 | 500 | 503; retryAfterSeconds?: number }
-  | { hang: true }
-  | { dropConnection: true };
+export type Fault = { status: 429 | 500 | 503; retryAfterSeconds?: number } | { hang: true } | { dropConnection: true };
 
 export interface InboundInput {
   /** The customer's number (user_response.phone_number). */

@@ -9,14 +9,10 @@ export type ConversationState = (typeof conversationStates)[number];
 export const initialConversationState: ConversationState = 'open';
 
 export type ConversationAction =
-  | { kind: 'assign'; agentId: string }
-  | { kind: 'wait' }
-  | { kind: 'close'; reason?: string }
-  | { kind: 'inbound' };
+  { kind: 'assign'; agentId: string } | { kind: 'wait' } | { kind: 'close'; reason?: string } | { kind: 'inbound' };
 
 export type TransitionResult =
-  | { ok: true; state: ConversationState; agentId?: string }
-  | { ok: false; code: 'invalid_transition'; message: string };
+  { ok: true; state: ConversationState; agentId?: string } | { ok: false; code: 'invalid_transition'; message: string };
 
 export function transition(
   current: { state: ConversationState; agentId?: string },

@@ -45,7 +45,9 @@ export const deliveryReportedSchema = z.object({
   /** A delivery report carries no phone number; present only if a future format adds one. */
   recipient: digits.optional(),
   messagePartsCount: z.number().int().nonnegative().optional(),
-  errors: z.array(z.object({ code: z.union([z.number(), z.string()]).optional(), description: z.string().optional() })).default([]),
+  errors: z
+    .array(z.object({ code: z.union([z.number(), z.string()]).optional(), description: z.string().optional() }))
+    .default([]),
 });
 
 export const callbackUnrecognizedSchema = z.object({

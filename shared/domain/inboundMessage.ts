@@ -1,4 +1,4 @@
-import { detectConsentKeyword, type ConsentSignal } from './consent';
+import { type ConsentSignal, detectConsentKeyword } from './consent';
 import { initialConversationState, startsNewConversation, transition } from './conversationState';
 import type { MessageReceived } from './inboundEvent';
 import { classify, type RoutingRules } from './routingRules';
@@ -24,7 +24,11 @@ export interface InboundPlan {
  * What one inbound message does to its thread: join the latest conversation unless it is closed (or there is
  * none), in which case a new one starts, linked to the previous and classified by the routing rules.
  */
-export function applyInboundMessage(current: ThreadRecord | undefined, event: MessageReceived, ctx: InboundContext): InboundPlan {
+export function applyInboundMessage(
+  current: ThreadRecord | undefined,
+  event: MessageReceived,
+  ctx: InboundContext,
+): InboundPlan {
   const consent = detectConsentKeyword(event.text);
   const previous = current?.conversation;
   const startNew = !previous || startsNewConversation(previous.state);

@@ -12,14 +12,21 @@ export function normalizePhone(input: unknown): PhoneResult {
   }
   const trimmed = input.trim();
   if (/[^\d\s()+.\-]/.test(trimmed)) {
-    return { ok: false, message: 'A phone number may contain only digits, spaces, parentheses, dots, dashes and a leading +.' };
+    return {
+      ok: false,
+      message: 'A phone number may contain only digits, spaces, parentheses, dots, dashes and a leading +.',
+    };
   }
   // Telesign's form and the international 00 prefix both carry the country code without a `+`.
   const compact = trimmed.replace(/[\s().\-]/g, '');
   const international = compact.startsWith('+') ? compact : '+' + compact.replace(/^00/, '');
   const parsed = parsePhoneNumberFromString(international);
   if (!parsed || !parsed.isPossible()) {
-    return { ok: false, message: 'This is not a possible phone number: give the country code and the full number (for example +14252306549).' };
+    return {
+      ok: false,
+      message:
+        'This is not a possible phone number: give the country code and the full number (for example +14252306549).',
+    };
   }
   return { ok: true, digits: parsed.number.slice(1) };
 }

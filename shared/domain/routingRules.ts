@@ -6,8 +6,12 @@ import { z } from 'zod';
 
 export const KEYWORD_PATTERN_MAX = 200;
 
-const supportNumber = z.string().regex(/^\d{3,15}$/, 'a support number is digits only, with country code (14252306549)');
-const language = z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/, 'a language is a BCP 47 tag such as en or en-US');
+const supportNumber = z
+  .string()
+  .regex(/^\d{3,15}$/, 'a support number is digits only, with country code (14252306549)');
+const language = z
+  .string()
+  .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/, 'a language is a BCP 47 tag such as en or en-US');
 const oneOrMany = <T extends z.ZodType>(item: T) => z.union([item, z.array(item).min(1)]);
 const priority = z.number().int();
 

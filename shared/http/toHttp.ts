@@ -1,4 +1,4 @@
-import { AppError, isAppError, type ErrorCode } from '../errors';
+import { AppError, type ErrorCode, isAppError } from '../errors';
 import type { Outcome } from '../outcome';
 
 /** The one mapping from error codes to HTTP statuses (DESIGN.md §4). */

@@ -1,6 +1,7 @@
 import type { ServiceBusClient, ServiceBusSender } from '@azure/service-bus';
-import { AppError } from '../errors';
+
 import { INBOUND_EVENT_SCHEMA_VERSION, type QueuedEvent } from '../domain/inboundEvent';
+import { AppError } from '../errors';
 
 /** The port the ingest service publishes through. Rejects with AppError 'queue_unavailable'. */
 export interface EventPublisher {
@@ -30,7 +31,9 @@ export function createServiceBusPublisher(client: ServiceBusClient, queueName: s
           applicationProperties: { eventType: event.type, schemaVersion: INBOUND_EVENT_SCHEMA_VERSION },
         });
       } catch (error) {
-        throw new AppError('queue_unavailable', 'The event queue cannot take the event right now.', undefined, { cause: error });
+        throw new AppError('queue_unavailable', 'The event queue cannot take the event right now.', undefined, {
+          cause: error,
+        });
       }
     },
     async close() {

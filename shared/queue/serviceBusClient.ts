@@ -1,5 +1,6 @@
 import { DefaultAzureCredential } from '@azure/identity';
 import { ServiceBusClient, type ServiceBusClientOptions } from '@azure/service-bus';
+
 import type { ServiceBusSettings } from '../config';
 
 /**
@@ -13,9 +14,14 @@ export const publisherRetryOptions: ServiceBusClientOptions['retryOptions'] = {
   timeoutInMs: 5000,
 };
 
-export function createServiceBusClient(settings: ServiceBusSettings, options: ServiceBusClientOptions = {}): ServiceBusClient {
+export function createServiceBusClient(
+  settings: ServiceBusSettings,
+  options: ServiceBusClientOptions = {},
+): ServiceBusClient {
   const withRetry = { retryOptions: publisherRetryOptions, ...options };
   if (settings.kind === 'connectionString') return new ServiceBusClient(settings.connectionString, withRetry);
-  const credential = new DefaultAzureCredential(settings.clientId ? { managedIdentityClientId: settings.clientId } : {});
+  const credential = new DefaultAzureCredential(
+    settings.clientId ? { managedIdentityClientId: settings.clientId } : {},
+  );
   return new ServiceBusClient(settings.fullyQualifiedNamespace, credential, withRetry);
 }

@@ -1,6 +1,6 @@
-export type { SecretProvider } from './secretProvider';
+export type { CachedSecretProviderOptions, SecretSource } from './cachedSecretProvider';
 export { createCachedSecretProvider } from './cachedSecretProvider';
-export type { SecretSource, CachedSecretProviderOptions } from './cachedSecretProvider';
-export { createKeyVaultSecretClient, createKeyVaultSecretSource } from './keyVaultSecretSource';
 export type { KeyVaultSecretClientOptions } from './keyVaultSecretSource';
+export { createKeyVaultSecretClient, createKeyVaultSecretSource } from './keyVaultSecretSource';
+export type { SecretProvider } from './secretProvider';
 export { createSettingsSecretSource } from './settingsSecretSource';

@@ -1,5 +1,6 @@
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { SecretClient, type SecretClientOptions } from '@azure/keyvault-secrets';
+
 import { AppError } from '../errors';
 import type { SecretSource } from './cachedSecretProvider';
 

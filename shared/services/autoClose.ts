@@ -33,9 +33,14 @@ export async function autoCloseIdle(deps: AutoCloseDeps): Promise<AutoCloseResul
     const cutoff = now - limitMs;
     for await (const entry of deps.index.scan(state, { activityBefore: new Date(cutoff) })) {
       if (result.closed + result.repaired >= max) return done(result, deps);
-      const outcome = await changeConversation(entry.conversationId, { kind: 'close', reason: AUTO_CLOSE_REASON }, deps, {
-        onlyIf: (c) => c.state === state && Date.parse(activityOf(c)) < cutoff,
-      });
+      const outcome = await changeConversation(
+        entry.conversationId,
+        { kind: 'close', reason: AUTO_CLOSE_REASON },
+        deps,
+        {
+          onlyIf: (c) => c.state === state && Date.parse(activityOf(c)) < cutoff,
+        },
+      );
       if (outcome.ok && outcome.value.changed) {
         // The transition moved the entry the row called for; this one may have been an older, stale copy.
         await deps.index.remove(entry);

@@ -22,11 +22,21 @@ type ReplyKind = 'greeting' | 'help' | 'optOut' | 'optIn';
  * from the event, so a redelivered event never sends twice; a send that failed for a passing reason throws, so
  * Service Bus redelivers the event and the reply is tried again.
  */
-export async function sendAutoReplies(event: MessageReceived, result: RouteResult, deps: AutoReplyDeps): Promise<number> {
+export async function sendAutoReplies(
+  event: MessageReceived,
+  result: RouteResult,
+  deps: AutoReplyDeps,
+): Promise<number> {
   const applied =
-    result.kind === 'message' ? { conversationId: result.conversationId, startedConversation: result.startedConversation } : result.kind === 'duplicate' ? result.applied : undefined;
+    result.kind === 'message'
+      ? { conversationId: result.conversationId, startedConversation: result.startedConversation }
+      : result.kind === 'duplicate'
+        ? result.applied
+        : undefined;
   if (!applied) return 0;
-  const replies = findAccount(deps.accounts, event.account)?.supportNumbers.find((n) => n.number === event.to)?.autoReplies;
+  const replies = findAccount(deps.accounts, event.account)?.supportNumbers.find(
+    (n) => n.number === event.to,
+  )?.autoReplies;
   if (!replies) return 0;
 
   const consent = detectConsentKeyword(event.text);

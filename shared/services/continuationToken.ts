@@ -1,4 +1,5 @@
 import { z } from 'zod';
+
 import { conversationStates } from '../domain/conversationState';
 
 /**
@@ -22,7 +23,8 @@ const messagesCursor = z.strictObject({
 export type ListCursor = z.infer<typeof listCursor>;
 export type MessagesCursor = z.infer<typeof messagesCursor>;
 
-export const encodeToken = (cursor: ListCursor | MessagesCursor) => Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
+export const encodeToken = (cursor: ListCursor | MessagesCursor) =>
+  Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
 
 function decode<T>(token: string, schema: z.ZodType<T>): T | undefined {
   if (!/^[A-Za-z0-9_-]{1,2048}$/.test(token)) return undefined;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { conversationStates, type ConversationState } from '../domain/conversationState';
-import { failure, success, type Outcome } from '../outcome';
+
+import { type ConversationState, conversationStates } from '../domain/conversationState';
+import { failure, type Outcome, success } from '../outcome';
 
 /** Query strings and bodies of the conversations API, validated before any storage call. */
 
@@ -45,8 +46,10 @@ function queryObject(params: URLSearchParams): Record<string, string> {
   return out;
 }
 
-export const parseListQuery = (params: URLSearchParams): Outcome<ListQuery> => parse(listQuerySchema, queryObject(params), 'The query');
-export const parseMessagesQuery = (params: URLSearchParams): Outcome<PageQuery> => parse(messagesQuerySchema, queryObject(params), 'The query');
+export const parseListQuery = (params: URLSearchParams): Outcome<ListQuery> =>
+  parse(listQuerySchema, queryObject(params), 'The query');
+export const parseMessagesQuery = (params: URLSearchParams): Outcome<PageQuery> =>
+  parse(messagesQuerySchema, queryObject(params), 'The query');
 export const parseAssignBody = (body: unknown) => parse(assignBodySchema, body, 'The body ({ agentId })');
 export const parseWaitBody = (body: unknown) => parse(waitBodySchema, body, 'The body (empty)');
 export const parseCloseBody = (body: unknown) => parse(closeBodySchema, body, 'The body ({ reason? })');

@@ -1,15 +1,27 @@
-import { conversationStates, transition, type ConversationAction, type ConversationState } from '../domain/conversationState';
-import { parseConversationId, type ConversationRecord } from '../domain/thread';
+import {
+  type ConversationAction,
+  type ConversationState,
+  conversationStates,
+  transition,
+} from '../domain/conversationState';
+import { type ConversationRecord, parseConversationId } from '../domain/thread';
 import type { Logger } from '../log';
-import { failure, success, type Outcome } from '../outcome';
+import { failure, type Outcome, success } from '../outcome';
 import type { ConsentStore } from '../storage/consentStore';
-import { indexKeyOf, type ConversationIndex, type IndexEntry } from '../storage/conversationIndex';
+import { type ConversationIndex, type IndexEntry, indexKeyOf } from '../storage/conversationIndex';
 import type { ConversationReader, ConversationView } from '../storage/conversationRows';
 import { withOptimisticRetry } from '../storage/optimisticRetry';
 import type { ThreadRepository } from '../storage/threadRepository';
 import { decodeListToken, decodeMessagesToken, encodeToken } from './continuationToken';
 import type { ListQuery, PageQuery } from './conversationRequests';
-import { conversationDetailOf, conversationOf, messageOf, type Conversation, type ConversationDetail, type Message } from './conversationViews';
+import {
+  type Conversation,
+  type ConversationDetail,
+  conversationDetailOf,
+  conversationOf,
+  type Message,
+  messageOf,
+} from './conversationViews';
 
 export interface ConversationDeps {
   threads: ThreadRepository;
@@ -25,26 +37,35 @@ export interface Page<T> {
   continuationToken?: string;
 }
 
-const notFound = (id: string) => failure<never>('conversation_not_found', `There is no conversation ${JSON.stringify(id)}.`);
+const notFound = (id: string) =>
+  failure<never>('conversation_not_found', `There is no conversation ${JSON.stringify(id)}.`);
 
 /**
  * Newest activity first, from the index, each entry checked against its conversation row (the truth): an entry
  * the row disagrees with is repaired and the row decides whether the conversation belongs in this answer.
  * With no state given, the state partitions are merged on their RowKeys, which order by activity across states.
  */
-export async function listConversations(query: ListQuery, deps: ConversationDeps): Promise<Outcome<Page<Conversation>>> {
+export async function listConversations(
+  query: ListQuery,
+  deps: ConversationDeps,
+): Promise<Outcome<Page<Conversation>>> {
   let after: Partial<Record<ConversationState, string>> = {};
   if (query.continuationToken !== undefined) {
     const cursor = decodeListToken(query.continuationToken);
     if (!cursor || cursor.state !== query.state || cursor.queue !== query.queue) {
-      return failure('invalid_request', 'continuationToken was not given out by this listing (same state and queue), or it was altered.');
+      return failure(
+        'invalid_request',
+        'continuationToken was not given out by this listing (same state and queue), or it was altered.',
+      );
     }
     after = cursor.after;
   }
   const states = query.state ? [query.state] : [...conversationStates];
   const streams = states.map((state) => ({
     state,
-    entries: deps.index.scan(state, { queue: query.queue, after: after[state], pageSize: query.limit + 1 })[Symbol.asyncIterator](),
+    entries: deps.index
+      .scan(state, { queue: query.queue, after: after[state], pageSize: query.limit + 1 })
+      [Symbol.asyncIterator](),
     head: undefined as IndexEntry | undefined,
     done: false,
   }));
@@ -86,12 +107,17 @@ export async function listConversations(query: ListQuery, deps: ConversationDeps
   const more = streams.some((s) => s.head);
   return success({
     items,
-    continuationToken: more ? encodeToken({ k: 'list', state: query.state, queue: query.queue, after: position }) : undefined,
+    continuationToken: more
+      ? encodeToken({ k: 'list', state: query.state, queue: query.queue, after: position })
+      : undefined,
   });
 }
 
 /** Reads the row an entry points to and repairs the entry when the row calls for another one. */
-export async function checkEntry(entry: IndexEntry, deps: Pick<ConversationDeps, 'conversations' | 'index' | 'logger'>): Promise<ConversationView | undefined> {
+export async function checkEntry(
+  entry: IndexEntry,
+  deps: Pick<ConversationDeps, 'conversations' | 'index' | 'logger'>,
+): Promise<ConversationView | undefined> {
   const view = await deps.conversations.read(entry.threadId, entry.n);
   if (!view) {
     await deps.index.remove(entry);
@@ -102,7 +128,11 @@ export async function checkEntry(entry: IndexEntry, deps: Pick<ConversationDeps,
   if (expected.state !== entry.state || expected.rowKey !== entry.rowKey) {
     await deps.index.put(entry.threadId, view.conversation);
     await deps.index.remove(entry);
-    deps.logger.info('stale index entry repaired', { conversationId: entry.conversationId, indexed: entry.state, actual: expected.state });
+    deps.logger.info('stale index entry repaired', {
+      conversationId: entry.conversationId,
+      indexed: entry.state,
+      actual: expected.state,
+    });
   }
   return view;
 }
@@ -116,13 +146,21 @@ export async function getConversation(id: string, deps: ConversationDeps): Promi
 }
 
 /** Oldest first: the order an agent reads a conversation in. */
-export async function listMessages(id: string, query: PageQuery, deps: ConversationDeps): Promise<Outcome<Page<Message>>> {
+export async function listMessages(
+  id: string,
+  query: PageQuery,
+  deps: ConversationDeps,
+): Promise<Outcome<Page<Message>>> {
   const parsed = parseConversationId(id);
   if (!parsed) return notFound(id);
   let afterM = 0;
   if (query.continuationToken !== undefined) {
     const cursor = decodeMessagesToken(query.continuationToken);
-    if (!cursor || cursor.id !== id) return failure('invalid_request', 'continuationToken was not given out for this conversation\'s messages, or it was altered.');
+    if (!cursor || cursor.id !== id)
+      return failure(
+        'invalid_request',
+        "continuationToken was not given out for this conversation's messages, or it was altered.",
+      );
     afterM = cursor.m;
   }
   const view = await deps.conversations.read(parsed.threadId, parsed.n);
@@ -150,7 +188,12 @@ type Attempted =
  * assign, wait, close: the domain's transition applied under the thread head's ETag, then the index moved.
  * Only a thread's latest conversation can be other than closed, so an older one answers with its own state.
  */
-export async function changeConversation(id: string, action: ConversationAction, deps: ConversationDeps, options: ChangeOptions = {}): Promise<Outcome<Changed>> {
+export async function changeConversation(
+  id: string,
+  action: ConversationAction,
+  deps: ConversationDeps,
+  options: ChangeOptions = {},
+): Promise<Outcome<Changed>> {
   const parsed = parseConversationId(id);
   if (!parsed) return notFound(id);
   const { threadId, n } = parsed;
@@ -164,7 +207,13 @@ export async function changeConversation(id: string, action: ConversationAction,
       const older = await deps.conversations.read(threadId, n);
       return done({ kind: 'refused', outcome: older ? refuse(older.conversation, action) : notFound(id) });
     }
-    const view: ConversationView = { threadId, account: thread.account, supportNumber: thread.supportNumber, customerNumber: thread.customerNumber, conversation: latest };
+    const view: ConversationView = {
+      threadId,
+      account: thread.account,
+      supportNumber: thread.supportNumber,
+      customerNumber: thread.customerNumber,
+      conversation: latest,
+    };
     if (options.onlyIf && !options.onlyIf(latest)) return done({ kind: 'unchanged', view });
 
     const moved = transition(latest, action);
@@ -177,7 +226,10 @@ export async function changeConversation(id: string, action: ConversationAction,
       updatedAt: now,
       ...(action.kind === 'close' ? { closedAt: now, closeReason: action.reason } : {}),
     };
-    const outcome = await deps.threads.commit(threadId, state.etag, { thread: { ...thread, conversation, updatedAt: now }, conversations: [conversation] });
+    const outcome = await deps.threads.commit(threadId, state.etag, {
+      thread: { ...thread, conversation, updatedAt: now },
+      conversations: [conversation],
+    });
     if (outcome === 'conflict') return { committed: false };
     return done({ kind: 'changed', before: latest, view: { ...view, conversation } });
   });
@@ -186,7 +238,12 @@ export async function changeConversation(id: string, action: ConversationAction,
 
   const { before, view } = result;
   await moveIndexEntry(threadId, before, view.conversation, deps);
-  deps.logger.info('conversation changed', { conversationId: id, action: action.kind, from: before.state, to: view.conversation.state });
+  deps.logger.info('conversation changed', {
+    conversationId: id,
+    action: action.kind,
+    from: before.state,
+    to: view.conversation.state,
+  });
   const consent = await deps.consent.get(view.account, view.customerNumber);
   return success({ changed: true, conversation: conversationDetailOf(view, consent) });
 }
@@ -196,11 +253,19 @@ export async function changeConversation(id: string, action: ConversationAction,
  * reader of its state (an agent's listing, the auto-close timer) repairs. Failing the request instead would
  * make the caller retry a transition that already happened.
  */
-async function moveIndexEntry(threadId: string, before: ConversationRecord, after: ConversationRecord, deps: ConversationDeps) {
+async function moveIndexEntry(
+  threadId: string,
+  before: ConversationRecord,
+  after: ConversationRecord,
+  deps: ConversationDeps,
+) {
   try {
     await deps.index.record(threadId, before, after);
   } catch (error) {
-    deps.logger.warn('conversation index not updated; a reader will repair it', { threadId, error: error instanceof Error ? error.message : String(error) });
+    deps.logger.warn('conversation index not updated; a reader will repair it', {
+      threadId,
+      error: error instanceof Error ? error.message : String(error),
+    });
   }
 }
 

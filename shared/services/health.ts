@@ -24,7 +24,13 @@ async function run(probe: () => Promise<void>, timeoutMs: number): Promise<Check
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<CheckStatus>((resolve) => (timer = setTimeout(() => resolve('unavailable'), timeoutMs)));
   try {
-    return await Promise.race([probe().then((): CheckStatus => 'ok', (): CheckStatus => 'unavailable'), timeout]);
+    return await Promise.race([
+      probe().then(
+        (): CheckStatus => 'ok',
+        (): CheckStatus => 'unavailable',
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

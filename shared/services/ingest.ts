@@ -1,11 +1,11 @@
-import { isAppError } from '../errors';
 import type { InboundEventType } from '../domain/inboundEvent';
+import { isAppError } from '../errors';
 import type { Logger } from '../log';
 import { maskPhone } from '../log';
-import { failure, success, type Outcome } from '../outcome';
+import { failure, type Outcome, success } from '../outcome';
 import type { EventPublisher } from '../queue/eventPublisher';
-import type { CallbackVerifier } from '../telesign/callbackVerifier';
 import { parseCallback } from '../telesign/callbackParser';
+import type { CallbackVerifier } from '../telesign/callbackVerifier';
 
 /** DESIGN.md §4: a callback body is at most 64 KiB. */
 export const CALLBACK_MAX_BYTES = 64 * 1024;
@@ -36,14 +36,20 @@ export async function ingestCallback(input: CallbackInput, deps: IngestDeps): Pr
   const { rawBody } = input;
   if (rawBody.length > CALLBACK_MAX_BYTES) {
     deps.logger.warn('callback refused: body too large', { bytes: rawBody.length });
-    return failure('payload_too_large', `The callback body is ${rawBody.length} bytes; at most ${CALLBACK_MAX_BYTES} are accepted.`);
+    return failure(
+      'payload_too_large',
+      `The callback body is ${rawBody.length} bytes; at most ${CALLBACK_MAX_BYTES} are accepted.`,
+    );
   }
 
   try {
     const verified = await deps.verifier.verify(rawBody, input.authorization, input.xTsAuthorization);
     if (!verified.ok) {
       deps.logger.warn('callback refused: not authentic', { reason: verified.reason });
-      return failure('invalid_signature', `The callback is not signed by a configured Telesign account: ${verified.reason}.`);
+      return failure(
+        'invalid_signature',
+        `The callback is not signed by a configured Telesign account: ${verified.reason}.`,
+      );
     }
 
     const text = rawBody.toString('utf8');

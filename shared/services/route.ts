@@ -1,19 +1,19 @@
 import { findAccount, type TelesignAccount } from '../config';
 import type { ConsentSignal } from '../domain/consent';
 import { shouldReplace } from '../domain/deliveryStatus';
-import { applyInboundMessage } from '../domain/inboundMessage';
 import {
-  inboundEventSchema,
   type CallbackUnrecognized,
   type DeliveryReported,
   type InboundEvent,
+  inboundEventSchema,
   type MessageReceived,
 } from '../domain/inboundEvent';
+import { applyInboundMessage } from '../domain/inboundMessage';
 import type { RoutingRules } from '../domain/routingRules';
-import { conversationIdOf, parseConversationId, type ConversationRecord, type MessageRecord } from '../domain/thread';
-import { maskPhone, type Logger } from '../log';
+import { conversationIdOf, type ConversationRecord, type MessageRecord, parseConversationId } from '../domain/thread';
+import { type Logger, maskPhone } from '../log';
 import type { ConsentStore } from '../storage/consentStore';
-import { movesIndexEntry, type ConversationIndex } from '../storage/conversationIndex';
+import { type ConversationIndex, movesIndexEntry } from '../storage/conversationIndex';
 import { eventRow } from '../storage/keys';
 import { withOptimisticRetry } from '../storage/optimisticRetry';
 import type { MessagePointer, ReferenceStore } from '../storage/referenceStore';
@@ -36,7 +36,13 @@ export interface RouteDeps {
 }
 
 export type RouteResult =
-  | { kind: 'message'; conversationId: string; messageNumber: number; startedConversation: boolean; consent: ConsentSignal }
+  | {
+      kind: 'message';
+      conversationId: string;
+      messageNumber: number;
+      startedConversation: boolean;
+      consent: ConsentSignal;
+    }
   | { kind: 'duplicate'; eventId: string; applied?: { conversationId: string; startedConversation: boolean } }
   | { kind: 'report'; conversationId: string; status: MessageRecord['status']; changed: boolean }
   | { kind: 'report_pending'; referenceId: string }
@@ -93,11 +99,18 @@ async function routeMessage(event: MessageReceived, deps: RouteDeps): Promise<Ro
     if (state.applied) {
       // What the first delivery did, so that follow-up work (automatic replies) can be finished on a redelivery.
       const n = Number(state.marker?.conversation);
-      const applied = Number.isInteger(n) && n > 0 ? { conversationId: conversationIdOf(event.threadId, n), startedConversation: state.marker?.started === true } : undefined;
+      const applied =
+        Number.isInteger(n) && n > 0
+          ? { conversationId: conversationIdOf(event.threadId, n), startedConversation: state.marker?.started === true }
+          : undefined;
       return { committed: true, value: { kind: 'duplicate', eventId: event.eventId, applied } };
     }
 
-    const plan = applyInboundMessage(state.thread, event, { rules: deps.rules, language, now: deps.now().toISOString() });
+    const plan = applyInboundMessage(state.thread, event, {
+      rules: deps.rules,
+      language,
+      now: deps.now().toISOString(),
+    });
     // Consent spans threads, so it cannot join the thread's batch. It is written first and is idempotent:
     // if we crash before the batch, the redelivered event writes it again; after the batch, it is already there.
     if (plan.consent.kind === 'opt_out' || plan.consent.kind === 'opt_in') {
@@ -113,7 +126,12 @@ async function routeMessage(event: MessageReceived, deps: RouteDeps): Promise<Ro
       thread: plan.thread,
       conversations: [plan.conversation],
       newMessages: [plan.message],
-      markers: [{ rowKey: eventRow(event.eventId), properties: { type: event.type, conversation: plan.conversation.n, started: plan.startedConversation } }],
+      markers: [
+        {
+          rowKey: eventRow(event.eventId),
+          properties: { type: event.type, conversation: plan.conversation.n, started: plan.startedConversation },
+        },
+      ],
     });
     if (outcome === 'conflict') return { committed: false };
     moved = { before: state.thread?.conversation, after: plan.conversation };
@@ -146,7 +164,12 @@ async function routeMessage(event: MessageReceived, deps: RouteDeps): Promise<Ro
  * A failure throws after the thread committed: the redelivered event is a duplicate, which writes the entry
  * its conversation row calls for, so a crash between the two writes converges.
  */
-async function indexConversation(threadId: string, result: RouteResult, moved: { before?: ConversationRecord; after: ConversationRecord } | undefined, deps: RouteDeps) {
+async function indexConversation(
+  threadId: string,
+  result: RouteResult,
+  moved: { before?: ConversationRecord; after: ConversationRecord } | undefined,
+  deps: RouteDeps,
+) {
   if (!deps.index) return;
   if (result.kind === 'message' && moved && movesIndexEntry(moved.before, moved.after)) {
     await deps.index.record(threadId, moved.before, moved.after);
@@ -165,7 +188,10 @@ async function routeReport(event: DeliveryReported, deps: RouteDeps): Promise<Ro
     await deps.references.addPending(event);
     pointer = await deps.references.get(event.referenceId);
     if (!pointer) {
-      deps.logger.info('delivery report parked until its reference is recorded', { eventId: event.eventId, referenceId: event.referenceId });
+      deps.logger.info('delivery report parked until its reference is recorded', {
+        eventId: event.eventId,
+        referenceId: event.referenceId,
+      });
       return { kind: 'report_pending', referenceId: event.referenceId };
     }
     const result = await applyReport(pointer, event, deps);
@@ -176,12 +202,17 @@ async function routeReport(event: DeliveryReported, deps: RouteDeps): Promise<Ro
 }
 
 /** Applies a report to the message it points to; shared by the router and by the send path's catch-up. */
-export async function applyReport(pointer: MessagePointer, event: DeliveryReported, deps: Pick<RouteDeps, 'threads' | 'logger'>): Promise<RouteResult> {
+export async function applyReport(
+  pointer: MessagePointer,
+  event: DeliveryReported,
+  deps: Pick<RouteDeps, 'threads' | 'logger'>,
+): Promise<RouteResult> {
   const conversationId = conversationIdOf(pointer.threadId, pointer.conversation);
   const result = await withOptimisticRetry<RouteResult>(async () => {
     const state = await deps.threads.readMessage(pointer.threadId, pointer.conversation, pointer.m, event.eventId);
     if (state.applied) return { committed: true, value: { kind: 'duplicate', eventId: event.eventId } };
-    if (!state.message || !state.etag) throw new Error(`reference ${event.referenceId} points to a message that does not exist`);
+    if (!state.message || !state.etag)
+      throw new Error(`reference ${event.referenceId} points to a message that does not exist`);
 
     const next = statusFromCode(event.statusCode);
     const current = state.message.status ?? 'queued';
@@ -191,10 +222,18 @@ export async function applyReport(pointer: MessagePointer, event: DeliveryReport
       status: changed ? next : current,
       timeline: [
         ...(state.message.timeline ?? []),
-        { status: next, code: event.statusCode, description: event.statusDescription, at: event.updatedOn ?? event.receivedAt, eventId: event.eventId },
+        {
+          status: next,
+          code: event.statusCode,
+          description: event.statusDescription,
+          at: event.updatedOn ?? event.receivedAt,
+          eventId: event.eventId,
+        },
       ],
     };
-    const outcome = await deps.threads.updateMessage(pointer.threadId, message, state.etag, { create: eventRow(event.eventId) });
+    const outcome = await deps.threads.updateMessage(pointer.threadId, message, state.etag, {
+      create: eventRow(event.eventId),
+    });
     if (outcome === 'conflict') return { committed: false };
     return { committed: true, value: { kind: 'report', conversationId, status: message.status, changed } };
   });
@@ -208,7 +247,11 @@ export async function applyReport(pointer: MessagePointer, event: DeliveryReport
 }
 
 /** The send path calls this once it has recorded a reference, for reports that overtook it. */
-export async function applyPendingReports(referenceId: string, pointer: MessagePointer, deps: Pick<RouteDeps, 'threads' | 'references' | 'logger'>): Promise<number> {
+export async function applyPendingReports(
+  referenceId: string,
+  pointer: MessagePointer,
+  deps: Pick<RouteDeps, 'threads' | 'references' | 'logger'>,
+): Promise<number> {
   const pending = await deps.references.listPending(referenceId);
   for (const report of pending) {
     await applyReport(pointer, report, deps);

@@ -1,15 +1,15 @@
 import { findAccount, type TelesignAccount } from '../config';
-import type { ConsentStore } from '../storage/consentStore';
-import type { ConversationIndex } from '../storage/conversationIndex';
+import { initialConversationState } from '../domain/conversationState';
 import { shouldReplace } from '../domain/deliveryStatus';
 import { classify, type RoutingRules } from '../domain/routingRules';
-import { initialConversationState } from '../domain/conversationState';
-import { threadIdOf } from '../domain/threadId';
 import { conversationIdOf, type ConversationRecord, type MessageRecord, type ThreadRecord } from '../domain/thread';
+import { threadIdOf } from '../domain/threadId';
 import { AppError, type ErrorCode } from '../errors';
-import { maskPhone, type Logger } from '../log';
-import { failure, success, type Outcome } from '../outcome';
+import { type Logger, maskPhone } from '../log';
+import { failure, type Outcome, success } from '../outcome';
 import type { SecretProvider } from '../secrets/secretProvider';
+import type { ConsentStore } from '../storage/consentStore';
+import type { ConversationIndex } from '../storage/conversationIndex';
 import { idempotencyRow } from '../storage/keys';
 import { withOptimisticRetry } from '../storage/optimisticRetry';
 import type { MessagePointer, ReferenceStore } from '../storage/referenceStore';
@@ -61,7 +61,10 @@ interface Recorded {
   pointer: MessagePointer;
 }
 
-type Resolution = { kind: 'recorded'; value: Recorded } | { kind: 'replay'; pointer: MessagePointer } | { kind: 'refused'; outcome: Outcome<never> };
+type Resolution =
+  | { kind: 'recorded'; value: Recorded }
+  | { kind: 'replay'; pointer: MessagePointer }
+  | { kind: 'refused'; outcome: Outcome<never> };
 
 export const messageIdOf = (p: MessagePointer) => `${conversationIdOf(p.threadId, p.conversation)}.${p.m}`;
 
@@ -70,22 +73,35 @@ export const messageIdOf = (p: MessagePointer) => `${conversationIdOf(p.threadId
  * credentials → Telesign → record the reference and status. A message is never left `queued`: every way out
  * of the Telesign call records `sent`, `failed` or `unknown`.
  */
-export async function sendMessage(command: SendCommand, deps: SendDeps, options: SendOptions = {}): Promise<Outcome<SendResult>> {
+export async function sendMessage(
+  command: SendCommand,
+  deps: SendDeps,
+  options: SendOptions = {},
+): Promise<Outcome<SendResult>> {
   const resolution = await resolveAndRecord(command, deps, options);
   if (resolution.kind === 'refused') return resolution.outcome;
   if (resolution.kind === 'replay') return replay(resolution.pointer, command, deps);
   return deliver(resolution.value, command, deps);
 }
 
-function locate(command: SendCommand, deps: SendDeps): Outcome<{ threadId: string; account?: TelesignAccount; supportNumber?: string; customer?: string }> {
+function locate(
+  command: SendCommand,
+  deps: SendDeps,
+): Outcome<{ threadId: string; account?: TelesignAccount; supportNumber?: string; customer?: string }> {
   const { target } = command;
   if (target.kind === 'conversation') return success({ threadId: target.threadId });
   const account = target.from
     ? deps.accounts.find((a) => a.supportNumbers.some((n) => n.number === target.from))
     : deps.accounts[0];
-  if (!account) return failure('phone_invalid', `from: ${maskPhone(target.from)} is not one of the configured support numbers.`);
+  if (!account)
+    return failure('phone_invalid', `from: ${maskPhone(target.from)} is not one of the configured support numbers.`);
   const supportNumber = target.from ?? account.defaultSupportNumber;
-  return success({ threadId: threadIdOf(account.customerId, supportNumber, target.to), account, supportNumber, customer: target.to });
+  return success({
+    threadId: threadIdOf(account.customerId, supportNumber, target.to),
+    account,
+    supportNumber,
+    customer: target.to,
+  });
 }
 
 async function resolveAndRecord(command: SendCommand, deps: SendDeps, options: SendOptions): Promise<Resolution> {
@@ -100,7 +116,10 @@ async function resolveAndRecord(command: SendCommand, deps: SendDeps, options: S
       if (state.marker.fingerprint !== command.fingerprint) {
         return done(refused('idempotency_conflict', 'This Idempotency-Key was already used for a different request.'));
       }
-      return done({ kind: 'replay', pointer: { threadId, conversation: Number(state.marker.conversation), m: Number(state.marker.m) } });
+      return done({
+        kind: 'replay',
+        pointer: { threadId, conversation: Number(state.marker.conversation), m: Number(state.marker.m) },
+      });
     }
 
     const plan = planConversation(command, state.thread, located.value, deps);
@@ -110,9 +129,15 @@ async function resolveAndRecord(command: SendCommand, deps: SendDeps, options: S
     if (!options.bypassConsent) {
       const consent = await deps.consent.get(account.customerId, thread.customerNumber);
       if (consent?.state === 'opted_out') {
-        return done(refused('recipient_opted_out', 'The customer opted out of messages from this account (they texted STOP); nothing was sent.', {
-          since: consent.at,
-        }));
+        return done(
+          refused(
+            'recipient_opted_out',
+            'The customer opted out of messages from this account (they texted STOP); nothing was sent.',
+            {
+              since: consent.at,
+            },
+          ),
+        );
       }
     }
 
@@ -131,35 +156,67 @@ async function resolveAndRecord(command: SendCommand, deps: SendDeps, options: S
       senderId: thread.supportNumber,
       idempotencyKey: command.idempotencyKey,
     };
-    const updatedConversation: ConversationRecord = { ...conversation, outboundCount: conversation.outboundCount + 1, updatedAt: now, lastMessageAt: now };
-    const updatedThread: ThreadRecord = { ...thread, conversation: updatedConversation, nextMessage: m + 1, updatedAt: now };
+    const updatedConversation: ConversationRecord = {
+      ...conversation,
+      outboundCount: conversation.outboundCount + 1,
+      updatedAt: now,
+      lastMessageAt: now,
+    };
+    const updatedThread: ThreadRecord = {
+      ...thread,
+      conversation: updatedConversation,
+      nextMessage: m + 1,
+      updatedAt: now,
+    };
     const outcome = await deps.threads.commit(threadId, state.etag, {
       thread: updatedThread,
       conversations: [updatedConversation],
       newMessages: [message],
-      markers: keyRow ? [{ rowKey: keyRow, properties: { conversation: conversation.n, m, fingerprint: command.fingerprint } }] : [],
+      markers: keyRow
+        ? [{ rowKey: keyRow, properties: { conversation: conversation.n, m, fingerprint: command.fingerprint } }]
+        : [],
     });
     if (outcome === 'conflict') return { committed: false };
     if (startsNew) await indexStarted(threadId, thread.conversation, updatedConversation, deps);
-    return done({ kind: 'recorded', value: { account, thread: updatedThread, message, pointer: { threadId, conversation: conversation.n, m } } });
+    return done({
+      kind: 'recorded',
+      value: { account, thread: updatedThread, message, pointer: { threadId, conversation: conversation.n, m } },
+    });
   });
 }
 
 const done = <T>(value: T) => ({ committed: true as const, value });
 
 /** The message is recorded: it must still be sent, so a lost index write is logged, not thrown. */
-async function indexStarted(threadId: string, previous: ConversationRecord | undefined, started: ConversationRecord, deps: SendDeps) {
+async function indexStarted(
+  threadId: string,
+  previous: ConversationRecord | undefined,
+  started: ConversationRecord,
+  deps: SendDeps,
+) {
   try {
     await deps.index?.record(threadId, previous, started);
   } catch (error) {
-    deps.logger.warn('conversation index not updated for a new conversation', { threadId, error: error instanceof Error ? error.message : String(error) });
+    deps.logger.warn('conversation index not updated for a new conversation', {
+      threadId,
+      error: error instanceof Error ? error.message : String(error),
+    });
   }
 }
 
-const refused = (code: ErrorCode, message: string, details?: unknown): Resolution => ({ kind: 'refused', outcome: failure(code, message, details) });
+const refused = (code: ErrorCode, message: string, details?: unknown): Resolution => ({
+  kind: 'refused',
+  outcome: failure(code, message, details),
+});
 
 type ConversationPlan =
-  | { kind: 'plan'; account: TelesignAccount; thread: ThreadRecord; conversation: ConversationRecord; startsNew: boolean }
+  | {
+      kind: 'plan';
+      account: TelesignAccount;
+      thread: ThreadRecord;
+      conversation: ConversationRecord;
+      startsNew: boolean;
+    }
   | Extract<Resolution, { kind: 'refused' }>;
 
 function planConversation(
@@ -173,11 +230,17 @@ function planConversation(
     const latest = current?.conversation;
     const account = current ? findAccount(deps.accounts, current.account) : undefined;
     if (!current || !latest || !account || target.n > latest.n) {
-      return refused('conversation_not_found', `There is no conversation ${target.conversationId}.`) as ConversationPlan;
+      return refused(
+        'conversation_not_found',
+        `There is no conversation ${target.conversationId}.`,
+      ) as ConversationPlan;
     }
     // Only a thread's latest conversation can be other than closed.
     if (target.n < latest.n || latest.state === 'closed') {
-      return refused('conversation_closed', `Conversation ${target.conversationId} is closed; the customer's next message starts a new one.`) as ConversationPlan;
+      return refused(
+        'conversation_closed',
+        `Conversation ${target.conversationId} is closed; the customer's next message starts a new one.`,
+      ) as ConversationPlan;
     }
     return { kind: 'plan', account, thread: current, conversation: latest, startsNew: false };
   }
@@ -194,7 +257,8 @@ function planConversation(
     nextMessage: 1,
   };
   const latest = thread.conversation;
-  if (latest && latest.state !== 'closed') return { kind: 'plan', account, thread, conversation: latest, startsNew: false };
+  if (latest && latest.state !== 'closed')
+    return { kind: 'plan', account, thread, conversation: latest, startsNew: false };
 
   const language = account.supportNumbers.find((n) => n.number === thread.supportNumber)?.defaultLanguage;
   const route = classify(deps.rules, { supportNumber: thread.supportNumber, text: '', language });
@@ -233,7 +297,10 @@ async function deliver(recorded: Recorded, command: SendCommand, deps: SendDeps)
       ...m,
       referenceId: sent.referenceId,
       status: shouldReplace(m.status ?? 'queued', 'sent') ? 'sent' : m.status,
-      timeline: [...(m.timeline ?? []), { status: 'sent', code: sent.status.code, description: sent.status.description, at: deps.now().toISOString() }],
+      timeline: [
+        ...(m.timeline ?? []),
+        { status: 'sent', code: sent.status.code, description: sent.status.description, at: deps.now().toISOString() },
+      ],
     }));
     await applyPendingReports(sent.referenceId, pointer, deps);
     deps.logger.info('message sent', { ...log, referenceId: sent.referenceId });
@@ -245,10 +312,16 @@ async function deliver(recorded: Recorded, command: SendCommand, deps: SendDeps)
         ...m,
         status: shouldReplace(m.status ?? 'queued', 'unknown') ? 'unknown' : m.status,
         failureReason: failure.reason,
-        timeline: [...(m.timeline ?? []), { status: 'unknown', description: failure.reason, at: deps.now().toISOString() }],
+        timeline: [
+          ...(m.timeline ?? []),
+          { status: 'unknown', description: failure.reason, at: deps.now().toISOString() },
+        ],
       }));
       deps.logger.warn('message outcome unknown; not resent', log);
-      return success({ ...resultOf(message, pointer, command), note: `${failure.reason}; it is not resent, and its delivery report will settle it.` });
+      return success({
+        ...resultOf(message, pointer, command),
+        note: `${failure.reason}; it is not resent, and its delivery report will settle it.`,
+      });
     }
     const keyRow = command.idempotencyKey && failure.retryable ? idempotencyRow(command.idempotencyKey) : undefined;
     await updateMessage(
@@ -260,7 +333,10 @@ async function deliver(recorded: Recorded, command: SendCommand, deps: SendDeps)
         failureCode: failure.error.code,
         failureReason: failure.error.message,
         failureDetails: failure.error.details === undefined ? undefined : JSON.stringify(failure.error.details),
-        timeline: [...(m.timeline ?? []), { status: 'failed', description: failure.error.message, at: deps.now().toISOString() }],
+        timeline: [
+          ...(m.timeline ?? []),
+          { status: 'failed', description: failure.error.message, at: deps.now().toISOString() },
+        ],
       }),
       keyRow,
     );
@@ -275,7 +351,12 @@ function withMessageId(error: AppError, messageId: string): AppError {
 }
 
 /** Read-modify-write of one message under its ETag; `releaseKey` deletes the idempotency marker in the same batch. */
-async function updateMessage(pointer: MessagePointer, deps: SendDeps, change: (m: MessageRecord) => MessageRecord, releaseKey?: string): Promise<MessageRecord> {
+async function updateMessage(
+  pointer: MessagePointer,
+  deps: SendDeps,
+  change: (m: MessageRecord) => MessageRecord,
+  releaseKey?: string,
+): Promise<MessageRecord> {
   return withOptimisticRetry(async () => {
     const state = await deps.threads.readMessage(pointer.threadId, pointer.conversation, pointer.m);
     if (!state.message || !state.etag) throw new Error('the recorded message disappeared');
@@ -310,13 +391,25 @@ async function replay(pointer: MessagePointer, command: SendCommand, deps: SendD
     if (message.status !== 'queued') {
       if (message.status === 'failed' && message.failureCode) {
         const details = message.failureDetails ? JSON.parse(message.failureDetails) : undefined;
-        return { ok: false, error: withMessageId(new AppError(message.failureCode as ErrorCode, message.failureReason ?? 'The send failed.', details), messageIdOf(pointer)) };
+        return {
+          ok: false,
+          error: withMessageId(
+            new AppError(message.failureCode as ErrorCode, message.failureReason ?? 'The send failed.', details),
+            messageIdOf(pointer),
+          ),
+        };
       }
       const result = resultOf(message, pointer, command);
-      return success(message.status === 'unknown' && !message.referenceId ? { ...result, note: message.failureReason } : result);
+      return success(
+        message.status === 'unknown' && !message.referenceId ? { ...result, note: message.failureReason } : result,
+      );
     }
     if (Date.now() > deadline) {
-      return failure('idempotency_conflict', 'A request with this Idempotency-Key is still being sent; retry in a moment.', { messageId: messageIdOf(pointer) });
+      return failure(
+        'idempotency_conflict',
+        'A request with this Idempotency-Key is still being sent; retry in a moment.',
+        { messageId: messageIdOf(pointer) },
+      );
     }
     await sleep(100);
   }

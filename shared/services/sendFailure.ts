@@ -1,4 +1,4 @@
-import { AppError, isAppError, type ErrorCode } from '../errors';
+import { AppError, type ErrorCode, isAppError } from '../errors';
 import { isTelesignError } from '../telesign/telesignError';
 
 /**
@@ -6,14 +6,13 @@ import { isTelesignError } from '../telesign/telesignError';
  * `retryable`: Telesign certainly did not send, so the idempotency key is released and a retry may send.
  * `unknown`: Telesign may have sent; the message is `unknown`, never resent, and a delivery report settles it.
  */
-export type SendFailure =
-  | { kind: 'failed'; error: AppError; retryable: boolean }
-  | { kind: 'unknown'; reason: string };
+export type SendFailure = { kind: 'failed'; error: AppError; retryable: boolean } | { kind: 'unknown'; reason: string };
 
 export function classifySendFailure(error: unknown): SendFailure {
   if (isAppError(error)) return { kind: 'failed', error, retryable: error.code !== 'secret_not_found' };
   if (!isTelesignError(error)) return { kind: 'unknown', reason: 'the call to Telesign ended unexpectedly' };
-  if (error.outcomeUnknown) return { kind: 'unknown', reason: 'Telesign did not answer in time; the message may have been sent' };
+  if (error.outcomeUnknown)
+    return { kind: 'unknown', reason: 'Telesign did not answer in time; the message may have been sent' };
   const details = { httpStatus: error.httpStatus, telesignCode: error.telesignCode, errors: error.errors };
   const failed = (code: ErrorCode, message: string, retryable: boolean): SendFailure => ({
     kind: 'failed',
@@ -22,15 +21,27 @@ export function classifySendFailure(error: unknown): SendFailure {
   });
   switch (error.kind) {
     case 'rejected':
-      return failed('telesign_rejected', `Telesign refused the message${error.telesignCode ? ` (code ${error.telesignCode})` : ''}: ${describe(error.errors)}`, false);
+      return failed(
+        'telesign_rejected',
+        `Telesign refused the message${error.telesignCode ? ` (code ${error.telesignCode})` : ''}: ${describe(error.errors)}`,
+        false,
+      );
     case 'unauthorized':
-      return failed('telesign_failed', 'Telesign refused our credentials, also after reading the API key again; check the key in Key Vault.', true);
+      return failed(
+        'telesign_failed',
+        'Telesign refused our credentials, also after reading the API key again; check the key in Key Vault.',
+        true,
+      );
     case 'rate_limited':
       return failed('telesign_unavailable', 'Telesign is rate limiting us; nothing was sent. Retry later.', true);
     case 'unavailable':
       return failed('telesign_unavailable', 'Telesign cannot be reached; nothing was sent. Retry later.', true);
     default:
-      return failed('telesign_failed', `Telesign failed to take the message (HTTP ${error.httpStatus ?? 'error'}); nothing was sent.`, true);
+      return failed(
+        'telesign_failed',
+        `Telesign failed to take the message (HTTP ${error.httpStatus ?? 'error'}); nothing was sent.`,
+        true,
+      );
   }
 }
 

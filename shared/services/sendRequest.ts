@@ -1,9 +1,10 @@
 import { z } from 'zod';
+
 import { normalizePhone } from '../domain/phone';
 import { estimateSegments, type SegmentEstimate } from '../domain/segments';
-import { parseConversationId } from '../domain/thread';
 import { validateText } from '../domain/text';
-import { failure, success, type Outcome } from '../outcome';
+import { parseConversationId } from '../domain/thread';
+import { failure, type Outcome, success } from '../outcome';
 
 /**
  * `POST /api/messages`: a reply in a conversation (`conversationId`), or a first message to a customer
@@ -47,9 +48,13 @@ export function parseSendRequest(body: unknown, idempotencyKey: string | null | 
   }
   const parsed = sendRequestSchema.safeParse(body);
   if (!parsed.success) {
-    return failure('invalid_request', 'The request must be { conversationId, text } or { to, from, text }, with an optional maxSegments.', {
-      issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-    });
+    return failure(
+      'invalid_request',
+      'The request must be { conversationId, text } or { to, from, text }, with an optional maxSegments.',
+      {
+        issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+      },
+    );
   }
   const request = parsed.data;
   const text = validateText(request.text);
@@ -61,7 +66,8 @@ export function parseSendRequest(body: unknown, idempotencyKey: string | null | 
   let target: SendTarget;
   if ('conversationId' in request) {
     const id = parseConversationId(request.conversationId);
-    if (!id) return failure('conversation_not_found', `There is no conversation ${JSON.stringify(request.conversationId)}.`);
+    if (!id)
+      return failure('conversation_not_found', `There is no conversation ${JSON.stringify(request.conversationId)}.`);
     target = { kind: 'conversation', ...id, conversationId: request.conversationId };
   } else {
     const to = normalizePhone(request.to);
@@ -80,10 +86,18 @@ export function parseSendRequest(body: unknown, idempotencyKey: string | null | 
     return failure(
       'too_many_segments',
       `The text needs ${estimate.segments} ${estimate.encoding} segments; at most ${request.maxSegments} were allowed.`,
-      { segments: estimate.segments, encoding: estimate.encoding, ucs2Characters: estimate.ucs2Characters, maxSegments: request.maxSegments },
+      {
+        segments: estimate.segments,
+        encoding: estimate.encoding,
+        ucs2Characters: estimate.ucs2Characters,
+        maxSegments: request.maxSegments,
+      },
     );
   }
 
-  const fingerprint = JSON.stringify([target.kind === 'conversation' ? target.conversationId : [target.to, target.from ?? null], text.text]);
+  const fingerprint = JSON.stringify([
+    target.kind === 'conversation' ? target.conversationId : [target.to, target.from ?? null],
+    text.text,
+  ]);
   return success({ target, text: text.text, estimate, idempotencyKey: idempotencyKey ?? undefined, fingerprint });
 }

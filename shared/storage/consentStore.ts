@@ -1,4 +1,5 @@
 import type { TableClient } from '@azure/data-tables';
+
 import type { ConsentState } from '../domain/consent';
 import { consentKey } from './keys';
 import { isConflict, isNotFound, storageUnavailable } from './storageErrors';
@@ -27,7 +28,12 @@ export function createConsentStore(client: TableClient, maxAttempts = 20): Conse
     const { partitionKey, rowKey } = consentKey(account, customerNumber);
     try {
       const row = await client.getEntity<Record<string, unknown>>(partitionKey, rowKey);
-      const record: ConsentRecord = { state: row.state as ConsentState, eventId: String(row.eventId), keyword: String(row.keyword), at: String(row.at) };
+      const record: ConsentRecord = {
+        state: row.state as ConsentState,
+        eventId: String(row.eventId),
+        keyword: String(row.keyword),
+        at: String(row.at),
+      };
       return { record, etag: row.etag };
     } catch (error) {
       if (isNotFound(error)) return undefined;

@@ -1,4 +1,5 @@
 import type { TableClient } from '@azure/data-tables';
+
 import type { ConversationState } from '../domain/conversationState';
 import { conversationIdOf, type ConversationRecord } from '../domain/thread';
 import { odataString } from './keys';
@@ -63,7 +64,15 @@ export function createConversationIndex(client: TableClient): ConversationIndex 
     const key = indexKeyOf(threadId, c);
     try {
       await client.upsertEntity(
-        { partitionKey: key.state, rowKey: key.rowKey, conversationId: conversationIdOf(threadId, c.n), threadId, n: c.n, queue: c.queue, activityAt: activityOf(c) },
+        {
+          partitionKey: key.state,
+          rowKey: key.rowKey,
+          conversationId: conversationIdOf(threadId, c.n),
+          threadId,
+          n: c.n,
+          queue: c.queue,
+          activityAt: activityOf(c),
+        },
         'Replace',
       );
     } catch (error) {

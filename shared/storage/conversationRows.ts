@@ -1,4 +1,5 @@
 import type { TableClient } from '@azure/data-tables';
+
 import type { ConversationRecord, MessageRecord } from '../domain/thread';
 import { conversationRow, messageRow, messageRowPrefix, odataString } from './keys';
 import { isNotFound, storageUnavailable } from './storageErrors';
@@ -54,7 +55,9 @@ export function createConversationReader(client: TableClient): ConversationReade
       ].join(' and ');
       const messages: MessageRecord[] = [];
       try {
-        const pages = client.listEntities<Record<string, unknown>>({ queryOptions: { filter } }).byPage({ maxPageSize: limit + 1 });
+        const pages = client
+          .listEntities<Record<string, unknown>>({ queryOptions: { filter } })
+          .byPage({ maxPageSize: limit + 1 });
         for await (const page of pages) {
           for (const row of page) messages.push(messageFromRow(row));
           if (messages.length > limit) break;

@@ -21,7 +21,10 @@ export function encodeKey(id: string): string {
 
 /** Consent is kept per account and customer number; the key is a hash so that no phone number sits in a URL. */
 export function consentKey(account: string, customerNumber: string): { partitionKey: string; rowKey: string } {
-  const hash = createHash('sha256').update(`consent|${account.toLowerCase()}|${customerNumber}`).digest('base64url').slice(0, 32);
+  const hash = createHash('sha256')
+    .update(`consent|${account.toLowerCase()}|${customerNumber}`)
+    .digest('base64url')
+    .slice(0, 32);
   return { partitionKey: hash, rowKey: 'consent' };
 }
 

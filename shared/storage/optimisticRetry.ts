@@ -14,7 +14,10 @@ export interface RetryOptions {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export async function withOptimisticRetry<T>(attempt: () => Promise<Attempt<T>>, options: RetryOptions = {}): Promise<T> {
+export async function withOptimisticRetry<T>(
+  attempt: () => Promise<Attempt<T>>,
+  options: RetryOptions = {},
+): Promise<T> {
   const maxAttempts = options.maxAttempts ?? 64;
   const sleep = options.sleep ?? defaultSleep;
   for (let i = 1; i <= maxAttempts; i++) {

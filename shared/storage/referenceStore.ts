@@ -1,5 +1,6 @@
 import type { TableClient } from '@azure/data-tables';
-import { inboundEventSchema, type DeliveryReported } from '../domain/inboundEvent';
+
+import { type DeliveryReported, inboundEventSchema } from '../domain/inboundEvent';
 import { normalizeReferenceId } from '../telesign/eventIds';
 import { encodeKey, odataString } from './keys';
 import { isNotFound, storageUnavailable } from './storageErrors';
@@ -44,7 +45,10 @@ export function createReferenceStore(client: TableClient): ReferenceStore {
 
     async put(referenceId, pointer) {
       try {
-        await client.upsertEntity({ partitionKey: partitionOf(referenceId), rowKey: POINTER_ROW, ...pointer }, 'Replace');
+        await client.upsertEntity(
+          { partitionKey: partitionOf(referenceId), rowKey: POINTER_ROW, ...pointer },
+          'Replace',
+        );
       } catch (error) {
         throw storageUnavailable(error);
       }
@@ -53,7 +57,11 @@ export function createReferenceStore(client: TableClient): ReferenceStore {
     async addPending(report) {
       try {
         await client.upsertEntity(
-          { partitionKey: partitionOf(report.referenceId), rowKey: pendingRow(report.eventId), event: JSON.stringify(report) },
+          {
+            partitionKey: partitionOf(report.referenceId),
+            rowKey: pendingRow(report.eventId),
+            event: JSON.stringify(report),
+          },
           'Replace',
         );
       } catch (error) {

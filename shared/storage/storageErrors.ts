@@ -11,5 +11,10 @@ export const isConflict = (error: unknown) => statusOf(error) === 412 || statusO
 export const isNotFound = (error: unknown) => statusOf(error) === 404;
 
 export function storageUnavailable(error: unknown): AppError {
-  return new AppError('storage_unavailable', 'Table Storage could not be reached; retry later.', { statusCode: statusOf(error) }, { cause: error });
+  return new AppError(
+    'storage_unavailable',
+    'Table Storage could not be reached; retry later.',
+    { statusCode: statusOf(error) },
+    { cause: error },
+  );
 }

@@ -1,5 +1,6 @@
-import { DefaultAzureCredential } from '@azure/identity';
 import { TableClient, type TableServiceClientOptions } from '@azure/data-tables';
+import { DefaultAzureCredential } from '@azure/identity';
+
 import type { TableSettings } from '../config';
 
 export const tableNames = {
@@ -15,18 +16,34 @@ export type TableClients = Record<TableName, TableClient>;
 
 /** Azurite and other local endpoints speak plain http; the SDK refuses that unless told. */
 function clientOptions(endpointIsHttp: boolean, extra: TableServiceClientOptions): TableServiceClientOptions {
-  return { allowInsecureConnection: endpointIsHttp, retryOptions: { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 1000 }, ...extra };
+  return {
+    allowInsecureConnection: endpointIsHttp,
+    retryOptions: { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 1000 },
+    ...extra,
+  };
 }
 
-export function createTableClient(settings: TableSettings, table: string, extra: TableServiceClientOptions = {}): TableClient {
+export function createTableClient(
+  settings: TableSettings,
+  table: string,
+  extra: TableServiceClientOptions = {},
+): TableClient {
   if (settings.kind === 'connectionString') {
-    const cs = settings.connectionString.trim() === 'UseDevelopmentStorage=true'
-      ? developmentStorageConnectionString('http://127.0.0.1:10002/devstoreaccount1')
-      : settings.connectionString;
+    const cs =
+      settings.connectionString.trim() === 'UseDevelopmentStorage=true'
+        ? developmentStorageConnectionString('http://127.0.0.1:10002/devstoreaccount1')
+        : settings.connectionString;
     return TableClient.fromConnectionString(cs, table, clientOptions(/http:\/\//i.test(cs), extra));
   }
-  const credential = new DefaultAzureCredential(settings.clientId ? { managedIdentityClientId: settings.clientId } : {});
-  return new TableClient(settings.tableServiceUri, table, credential, clientOptions(settings.tableServiceUri.startsWith('http:'), extra));
+  const credential = new DefaultAzureCredential(
+    settings.clientId ? { managedIdentityClientId: settings.clientId } : {},
+  );
+  return new TableClient(
+    settings.tableServiceUri,
+    table,
+    credential,
+    clientOptions(settings.tableServiceUri.startsWith('http:'), extra),
+  );
 }
 
 export function createTableClients(settings: TableSettings, extra: TableServiceClientOptions = {}): TableClients {

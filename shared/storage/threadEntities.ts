@@ -1,4 +1,5 @@
 import type { TableEntity, TableEntityResult } from '@azure/data-tables';
+
 import type { ConversationRecord, MessageRecord, ThreadRecord } from '../domain/thread';
 import { conversationRow, HEAD_ROW, messageRow } from './keys';
 
@@ -46,15 +47,25 @@ export function threadFromRow(row: StoredRow): ThreadRecord {
     createdAt: str(row.createdAt)!,
     updatedAt: str(row.updatedAt)!,
     nextMessage: num(row.nextMessage) ?? 1,
-    conversation: typeof row.conversation === 'string' ? (JSON.parse(row.conversation) as ConversationRecord) : undefined,
+    conversation:
+      typeof row.conversation === 'string' ? (JSON.parse(row.conversation) as ConversationRecord) : undefined,
   };
 }
 
-export function conversationRowOf(threadId: string, thread: Pick<ThreadRecord, 'account' | 'supportNumber' | 'customerNumber'>, c: ConversationRecord): Row {
+export function conversationRowOf(
+  threadId: string,
+  thread: Pick<ThreadRecord, 'account' | 'supportNumber' | 'customerNumber'>,
+  c: ConversationRecord,
+): Row {
   return {
     partitionKey: threadId,
     rowKey: conversationRow(c.n),
-    ...defined({ ...c, account: thread.account, supportNumber: thread.supportNumber, customerNumber: thread.customerNumber }),
+    ...defined({
+      ...c,
+      account: thread.account,
+      supportNumber: thread.supportNumber,
+      customerNumber: thread.customerNumber,
+    }),
   };
 }
 

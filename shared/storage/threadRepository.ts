@@ -1,6 +1,7 @@
 import type { TableClient, TransactionAction } from '@azure/data-tables';
+
 import type { ConversationRecord, MessageRecord, ThreadRecord } from '../domain/thread';
-import { eventRow, HEAD_ROW, messageRow, odataString } from './keys';
+import { conversationRow, eventRow, HEAD_ROW, messageRow, odataString } from './keys';
 import { isConflict, isNotFound, storageUnavailable } from './storageErrors';
 import {
   conversationFromRow,
@@ -8,10 +9,9 @@ import {
   headRow,
   messageFromRow,
   messageRowOf,
-  threadFromRow,
   type StoredRow,
+  threadFromRow,
 } from './threadEntities';
-import { conversationRow } from './keys';
 
 /**
  * The `threads` table: one partition per thread, every change one atomic batch. The head row's ETag guards a
@@ -49,7 +49,12 @@ export interface ThreadRepository {
   commit(threadId: string, etag: string | undefined, change: ThreadChange): Promise<CommitResult>;
   readMessage(threadId: string, conversation: number, m: number, eventId?: string): Promise<MessageState>;
   /** Replaces a message if unchanged; in the same batch creates a marker and/or deletes one. */
-  updateMessage(threadId: string, message: MessageRecord, etag: string, markers?: { create?: string; remove?: string }): Promise<CommitResult>;
+  updateMessage(
+    threadId: string,
+    message: MessageRecord,
+    etag: string,
+    markers?: { create?: string; remove?: string },
+  ): Promise<CommitResult>;
   getConversation(threadId: string, n: number): Promise<ConversationRecord | undefined>;
   listMessages(threadId: string, conversation: number): Promise<MessageRecord[]>;
 }
@@ -75,10 +80,11 @@ async function submit(client: TableClient, actions: TransactionAction[]): Promis
 }
 
 export function createThreadRepository(client: TableClient): ThreadRepository {
-  const markerAction = (threadId: string, rowKey: string, properties: Record<string, unknown> = {}): TransactionAction => [
-    'create',
-    { partitionKey: threadId, rowKey, ...properties },
-  ];
+  const markerAction = (
+    threadId: string,
+    rowKey: string,
+    properties: Record<string, unknown> = {},
+  ): TransactionAction => ['create', { partitionKey: threadId, rowKey, ...properties }];
 
   return {
     async read(threadId, markerRowKey) {
@@ -87,13 +93,19 @@ export function createThreadRepository(client: TableClient): ThreadRepository {
       const rows = await queryRows(client, filter);
       const head = rows.find((r) => r.rowKey === HEAD_ROW);
       const marker = markerRowKey ? rows.find((r) => r.rowKey === markerRowKey) : undefined;
-      return { thread: head ? threadFromRow(head) : undefined, etag: head?.etag, applied: marker !== undefined, marker };
+      return {
+        thread: head ? threadFromRow(head) : undefined,
+        etag: head?.etag,
+        applied: marker !== undefined,
+        marker,
+      };
     },
 
     async commit(threadId, etag, change) {
       const head = headRow(change.thread);
       const actions: TransactionAction[] = [etag ? ['update', head, 'Replace', { etag }] : ['create', head]];
-      for (const c of change.conversations ?? []) actions.push(['upsert', conversationRowOf(threadId, change.thread, c), 'Replace']);
+      for (const c of change.conversations ?? [])
+        actions.push(['upsert', conversationRowOf(threadId, change.thread, c), 'Replace']);
       for (const m of change.newMessages ?? []) actions.push(['create', messageRowOf(threadId, m)]);
       for (const marker of change.markers ?? []) actions.push(markerAction(threadId, marker.rowKey, marker.properties));
       return submit(client, actions);

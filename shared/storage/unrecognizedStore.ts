@@ -1,4 +1,5 @@
 import type { TableClient } from '@azure/data-tables';
+
 import type { CallbackUnrecognized } from '../domain/inboundEvent';
 import { encodeKey } from './keys';
 import { storageUnavailable } from './storageErrors';
@@ -18,7 +19,8 @@ export function createUnrecognizedStore(client: TableClient): UnrecognizedStore 
   return {
     async save(event) {
       const chunks: Record<string, string> = {};
-      for (let i = 0; i * CHUNK < event.rawBody.length || i === 0; i++) chunks[`rawBody${i}`] = event.rawBody.slice(i * CHUNK, (i + 1) * CHUNK);
+      for (let i = 0; i * CHUNK < event.rawBody.length || i === 0; i++)
+        chunks[`rawBody${i}`] = event.rawBody.slice(i * CHUNK, (i + 1) * CHUNK);
       try {
         await client.upsertEntity(
           {

@@ -50,10 +50,11 @@ function parseInboundSms(rawBody: string, body: Json, ctx: ParseContext): Queued
   const user = isObject(body.user_response) ? body.user_response : undefined;
   const rawCustomer = text(user?.phone_number);
   if (!rawCustomer || digitsOnly(rawCustomer) === '') {
-    return unrecognized(rawBody, ctx, 'an inbound SMS without the customer\'s phone number');
+    return unrecognized(rawBody, ctx, "an inbound SMS without the customer's phone number");
   }
   const from = customerNumber(rawCustomer);
-  if (!/^\d{3,15}$/.test(from)) return unrecognized(rawBody, ctx, 'an inbound SMS whose customer number is not a phone number');
+  if (!/^\d{3,15}$/.test(from))
+    return unrecognized(rawBody, ctx, 'an inbound SMS whose customer number is not a phone number');
   // An empty sender_id is documented: the message reached the account's default number.
   const senderId = text(user?.sender_id);
   const senderDigits = senderId ? digitsOnly(senderId) : '';

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+
 import { decodeApiKey } from './apiKey';
 
 /** PROTOCOL.md §3: base64(HMAC-SHA256(base64-decode(api key), raw body bytes)); no date, no nonce. */
@@ -23,10 +24,17 @@ export interface CallbackAuthHeaders {
 export type ParsedAuthHeaders = { ok: true; value: CallbackAuthHeaders } | { ok: false; reason: string };
 
 /** Telesign always sends both headers; one missing means the request did not come from Telesign. */
-export function parseCallbackAuthHeaders(authorization: string | null | undefined, xTsAuthorization: string | null | undefined): ParsedAuthHeaders {
+export function parseCallbackAuthHeaders(
+  authorization: string | null | undefined,
+  xTsAuthorization: string | null | undefined,
+): ParsedAuthHeaders {
   if (!authorization) return { ok: false, reason: 'the Authorization header is missing' };
   if (!xTsAuthorization) return { ok: false, reason: 'the X-TS-Authorization header is missing' };
   const match = /^TSA\s+([^:\s]+):(\S+)$/i.exec(authorization.trim());
-  if (!match) return { ok: false, reason: 'the Authorization header is not of the form "TSA <customer id>:<signature>"' };
-  return { ok: true, value: { customerId: match[1], authorizationSignature: match[2], xTsSignature: xTsAuthorization.trim() } };
+  if (!match)
+    return { ok: false, reason: 'the Authorization header is not of the form "TSA <customer id>:<signature>"' };
+  return {
+    ok: true,
+    value: { customerId: match[1], authorizationSignature: match[2], xTsSignature: xTsAuthorization.trim() },
+  };
 }

@@ -1,6 +1,6 @@
 import { findAccount, type TelesignAccount } from '../config';
-import type { SecretProvider } from '../secrets/secretProvider';
 import { AppError } from '../errors';
+import type { SecretProvider } from '../secrets/secretProvider';
 import { ApiKeyFormatError } from './apiKey';
 import { parseCallbackAuthHeaders, signatureMatches, signCallbackBody } from './callbackSignature';
 
@@ -13,9 +13,7 @@ import { parseCallbackAuthHeaders, signatureMatches, signCallbackBody } from './
  * re-read is throttled per secret, or anyone could make every forged request cost a Key Vault call.
  */
 
-export type VerifyOutcome =
-  | { ok: true; account: TelesignAccount }
-  | { ok: false; reason: string };
+export type VerifyOutcome = { ok: true; account: TelesignAccount } | { ok: false; reason: string };
 
 export interface VerifierDeps {
   accounts: readonly TelesignAccount[];
@@ -26,7 +24,11 @@ export interface VerifierDeps {
 }
 
 export interface CallbackVerifier {
-  verify(rawBody: Buffer, authorization: string | null | undefined, xTsAuthorization: string | null | undefined): Promise<VerifyOutcome>;
+  verify(
+    rawBody: Buffer,
+    authorization: string | null | undefined,
+    xTsAuthorization: string | null | undefined,
+  ): Promise<VerifyOutcome>;
 }
 
 export function createCallbackVerifier(deps: VerifierDeps): CallbackVerifier {
@@ -38,7 +40,11 @@ export function createCallbackVerifier(deps: VerifierDeps): CallbackVerifier {
       expected = signCallbackBody(apiKey, rawBody);
     } catch (error) {
       // A malformed key is an operator's fix, not the caller's fault: answer 503 so Telesign keeps retrying.
-      if (error instanceof ApiKeyFormatError) throw new AppError('secrets_unavailable', `The API key in secret ${secretName} is not standard base64; set it again in Key Vault.`);
+      if (error instanceof ApiKeyFormatError)
+        throw new AppError(
+          'secrets_unavailable',
+          `The API key in secret ${secretName} is not standard base64; set it again in Key Vault.`,
+        );
       throw error;
     }
     // Both must match: evaluate both so the time taken does not say which one failed.
@@ -65,7 +71,8 @@ export function createCallbackVerifier(deps: VerifierDeps): CallbackVerifier {
       if (matchesKey(await deps.secrets.get(secretName), rawBody, signatures, secretName)) return { ok: true, account };
       if (mayRefresh(secretName)) {
         deps.secrets.invalidate(secretName);
-        if (matchesKey(await deps.secrets.get(secretName), rawBody, signatures, secretName)) return { ok: true, account };
+        if (matchesKey(await deps.secrets.get(secretName), rawBody, signatures, secretName))
+          return { ok: true, account };
       }
       return { ok: false, reason: 'the signature does not match the body' };
     },

@@ -11,14 +11,15 @@
  * (rotatingKeyClient.ts). Neither the API key nor a signature ever appears in an error.
  */
 import { randomUUID } from 'node:crypto';
+
 import { ApiKeyFormatError, decodeApiKey } from './apiKey';
 import { normalizeReferenceId } from './eventIds';
 import { signRequest } from './requestSigner';
 import { backoffMs, classifyFetchFailure, describeFetchFailure, retryAfterMs } from './retryPolicy';
-import { readTelesignBody, TelesignError, type TelesignBodyInfo } from './telesignError';
+import { readTelesignBody, type TelesignBodyInfo, TelesignError } from './telesignError';
 
-export { TelesignError, isTelesignError } from './telesignError';
-export type { TelesignErrorKind, TelesignErrorDetail } from './telesignError';
+export type { TelesignErrorDetail, TelesignErrorKind } from './telesignError';
+export { isTelesignError, TelesignError } from './telesignError';
 
 export interface TelesignClientOptions {
   /** `https://rest-api.telesign.com`, `https://rest-ww.telesign.com`, or the sandbox's URL. */
@@ -123,9 +124,13 @@ export function createTelesignClient(options: TelesignClientOptions): TelesignCl
       decodeApiKey(apiKey);
     } catch (e) {
       if (!(e instanceof ApiKeyFormatError)) throw e;
-      throw new TelesignError('unauthorized', `The Telesign API key for customer ${customerId} is not standard base64; nothing was sent.`, {
-        errors: [{ code: 'api_key_format', description: e.message }],
-      });
+      throw new TelesignError(
+        'unauthorized',
+        `The Telesign API key for customer ${customerId} is not standard base64; nothing was sent.`,
+        {
+          errors: [{ code: 'api_key_format', description: e.message }],
+        },
+      );
     }
     return apiKey;
   }
@@ -186,25 +191,38 @@ export function createTelesignClient(options: TelesignClientOptions): TelesignCl
       if (result.type === 'answer') {
         const retryable = result.status === 429 || result.status === 503;
         if (!retryable || !canRetry) {
-          return { status: result.status, headers: result.headers, body: readTelesignBody(result.text), attempts: attempt };
+          return {
+            status: result.status,
+            headers: result.headers,
+            body: readTelesignBody(result.text),
+            attempts: attempt,
+          };
         }
         waitMs = retryAfterMs(result.headers.get('retry-after'), now(), maxWaitMs) ?? waitMs;
       } else if (result.type === 'timeout') {
         if (!repeatable || !canRetry) {
-          throw new TelesignError('timeout', `Telesign did not answer ${call.method} ${call.resource} within ${timeoutMs} ms`, {
-            outcomeUnknown: !repeatable,
-            attempts: attempt,
-          });
+          throw new TelesignError(
+            'timeout',
+            `Telesign did not answer ${call.method} ${call.resource} within ${timeoutMs} ms`,
+            {
+              outcomeUnknown: !repeatable,
+              attempts: attempt,
+            },
+          );
         }
       } else {
         const failure = classifyFetchFailure(result.error);
         const reason = describeFetchFailure(result.error);
         if (failure === 'maybe_sent' && !repeatable) {
-          throw new TelesignError('timeout', `The connection to Telesign broke after the request was sent (${reason}); it may have been received`, {
-            outcomeUnknown: true,
-            attempts: attempt,
-            cause: result.error,
-          });
+          throw new TelesignError(
+            'timeout',
+            `The connection to Telesign broke after the request was sent (${reason}); it may have been received`,
+            {
+              outcomeUnknown: true,
+              attempts: attempt,
+              cause: result.error,
+            },
+          );
         }
         if (failure === 'not_sent_permanent' || !canRetry) {
           throw new TelesignError('unavailable', `Could not reach Telesign at ${baseUrl} (${reason})`, {
@@ -269,7 +287,10 @@ export function createTelesignClient(options: TelesignClientOptions): TelesignCl
       if (answer.status === 401) return { valid: false, reason: unauthorizedReason(answer, customerId, now()) };
       // 429 and 5xx say nothing about the credentials: whoever asked must learn that Telesign could not tell.
       if (answer.status === 429 || answer.status >= 500) throw httpError(answer, call, customerId);
-      return { valid: true, reason: `Telesign accepted the signature of customer ${customerId} (HTTP ${answer.status} for the probe reference)` };
+      return {
+        valid: true,
+        reason: `Telesign accepted the signature of customer ${customerId} (HTTP ${answer.status} for the probe reference)`,
+      };
     },
   };
 }
@@ -281,7 +302,11 @@ function httpError(answer: Answer, call: Call, customerId: string): TelesignErro
   const said = telesignSays(body);
   const what = `${call.method} ${call.resource}`;
   if (status === 401) {
-    return new TelesignError('unauthorized', `Telesign refused the credentials of customer ${customerId} (HTTP 401${said})`, init);
+    return new TelesignError(
+      'unauthorized',
+      `Telesign refused the credentials of customer ${customerId} (HTTP 401${said})`,
+      init,
+    );
   }
   if (status === 429) return new TelesignError('rate_limited', `Telesign rate-limited ${what} (HTTP 429${said})`, init);
   if (status === 503) return new TelesignError('unavailable', `Telesign is unavailable (HTTP 503${said})`, init);
@@ -291,7 +316,11 @@ function httpError(answer: Answer, call: Call, customerId: string): TelesignErro
     return new TelesignError('failed', `Telesign failed ${what} (HTTP ${status}${said})`, { ...init, outcomeUnknown });
   }
   if (status >= 300 && status < 400) {
-    return new TelesignError('failed', `Telesign answered ${what} with a redirect (HTTP ${status}); check the base URL`, init);
+    return new TelesignError(
+      'failed',
+      `Telesign answered ${what} with a redirect (HTTP ${status}); check the base URL`,
+      init,
+    );
   }
   return new TelesignError('rejected', `Telesign rejected ${what} (HTTP ${status}${said})`, init);
 }
@@ -334,7 +363,8 @@ function checkedBaseUrl(value: string): string {
 function checkedCustomerId(value: string): string {
   const id = value.trim();
   // It goes into `TSA <id>:<sig>`: a colon or space would change what Telesign reads.
-  if (id === '' || /[:\s]/.test(id)) throw new TypeError('Telesign customerId must be non-empty, without colons or spaces');
+  if (id === '' || /[:\s]/.test(id))
+    throw new TypeError('Telesign customerId must be non-empty, without colons or spaces');
   return id;
 }
 

@@ -18,8 +18,15 @@ export function messageReceivedEventId(account: string, referenceId: string): st
   return 'mo-' + digest('mo', account.toLowerCase(), normalizeReferenceId(referenceId));
 }
 
-export function deliveryReportedEventId(account: string, referenceId: string, statusCode: number, updatedOnRaw: string): string {
-  return 'dr-' + digest('dr', account.toLowerCase(), normalizeReferenceId(referenceId), String(statusCode), updatedOnRaw);
+export function deliveryReportedEventId(
+  account: string,
+  referenceId: string,
+  statusCode: number,
+  updatedOnRaw: string,
+): string {
+  return (
+    'dr-' + digest('dr', account.toLowerCase(), normalizeReferenceId(referenceId), String(statusCode), updatedOnRaw)
+  );
 }
 
 export function unrecognizedEventId(account: string, rawBody: string): string {

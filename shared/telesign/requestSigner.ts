@@ -3,6 +3,7 @@
  * be signed afresh and the §2 test vectors can be reproduced byte for byte.
  */
 import { createHmac } from 'node:crypto';
+
 import { decodeApiKey } from './apiKey';
 
 export const TSA_AUTH_METHOD = 'HMAC-SHA256';
@@ -53,6 +54,7 @@ export function signRequest(input: SignRequestInput): SignedRequest {
     'x-ts-auth-method': TSA_AUTH_METHOD,
     'x-ts-nonce': input.nonce,
   };
-  if ((method === 'POST' || method === 'PUT') && input.contentType !== undefined) headers['Content-Type'] = input.contentType;
+  if ((method === 'POST' || method === 'PUT') && input.contentType !== undefined)
+    headers['Content-Type'] = input.contentType;
   return { headers, signature };
 }

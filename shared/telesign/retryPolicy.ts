@@ -26,7 +26,8 @@ const NOT_SENT_CODES = new Set([
 ]);
 
 // A TLS handshake that failed on the certificate never carried the request, but it fails the same way next time.
-const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|HOSTNAME_MISMATCH$)/;
+const TLS_CODE =
+  /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|HOSTNAME_MISMATCH$)/;
 
 /**
  * Node's fetch throws `TypeError('fetch failed')` with the socket error as `cause`; with happy eyeballs the cause

@@ -11,7 +11,11 @@ import { TelesignError } from './telesignError';
  * so its second run sees the fresh value. Only safe around calls that did not send anything on a 401, which holds
  * for Telesign: a refused request is not processed.
  */
-export async function withKeyRefreshOn401<T>(secrets: SecretProvider, secretName: string, fn: () => Promise<T>): Promise<T> {
+export async function withKeyRefreshOn401<T>(
+  secrets: SecretProvider,
+  secretName: string,
+  fn: () => Promise<T>,
+): Promise<T> {
   try {
     return await fn();
   } catch (error) {

@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
+
 import { eventually } from '../support/eventually';
 
 /**
@@ -35,7 +36,12 @@ const portIsFree = (port: number) =>
 
 beforeAll(async () => {
   // Like a terminal: the process gets its own group, and Ctrl-C (SIGINT) goes to the whole group.
-  child = spawn('npm', ['start'], { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+  child = spawn('npm', ['start'], {
+    cwd: root,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   const started = Date.now();
@@ -65,12 +71,23 @@ describe('npm start', () => {
 
   let conversationId: string;
 
-  it('shows a customer\'s SMS as an open conversation within 2 seconds', async () => {
-    const inbound = await call('POST', `${sandbox}/sandbox/inbound`, { from: '15555550100', to: '14252306549', text: 'Hi, my order has not arrived' });
+  it("shows a customer's SMS as an open conversation within 2 seconds", async () => {
+    const inbound = await call('POST', `${sandbox}/sandbox/inbound`, {
+      from: '15555550100',
+      to: '14252306549',
+      text: 'Hi, my order has not arrived',
+    });
     expect(inbound.body.callbackStatus).toBe(200);
-    const listed = await eventually(() => call('GET', `${api}/conversations?state=open`), (r) => r.body?.items?.length > 0, 2000);
+    const listed = await eventually(
+      () => call('GET', `${api}/conversations?state=open`),
+      (r) => r.body?.items?.length > 0,
+      2000,
+    );
     expect(listed.status).toBe(200);
-    expect(listed.body.items[0]).toMatchObject({ state: 'open', customerNumber: { e164: '+15555550100', digits: '15555550100' } });
+    expect(listed.body.items[0]).toMatchObject({
+      state: 'open',
+      customerNumber: { e164: '+15555550100', digits: '15555550100' },
+    });
     conversationId = listed.body.items[0].id;
   });
 
@@ -78,16 +95,30 @@ describe('npm start', () => {
     const reply = await call('POST', `${api}/messages`, { conversationId, text: 'Sorry about that, checking now.' });
     expect(reply.status).toBe(202);
     const sent = await call('GET', `${sandbox}/sandbox/messages`);
-    expect(sent.body).toEqual(expect.arrayContaining([expect.objectContaining({ phoneNumber: '15555550100', message: 'Sorry about that, checking now.' })]));
-    const messages = await eventually(() => call('GET', `${api}/conversations/${conversationId}/messages`), (r) =>
-      r.body.items.some((m: { id: string; status: string }) => m.id === reply.body.messageId && m.status === 'delivered'),
+    expect(sent.body).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ phoneNumber: '15555550100', message: 'Sorry about that, checking now.' }),
+      ]),
     );
-    expect(messages.body.items.find((m: { id: string }) => m.id === reply.body.messageId)).toMatchObject({ status: 'delivered' });
+    const messages = await eventually(
+      () => call('GET', `${api}/conversations/${conversationId}/messages`),
+      (r) =>
+        r.body.items.some(
+          (m: { id: string; status: string }) => m.id === reply.body.messageId && m.status === 'delivered',
+        ),
+    );
+    expect(messages.body.items.find((m: { id: string }) => m.id === reply.body.messageId)).toMatchObject({
+      status: 'delivered',
+    });
   });
 
   it('opts the customer out on STOP, and a later send answers 409', async () => {
     await call('POST', `${sandbox}/sandbox/inbound`, { from: '15555550100', to: '14252306549', text: 'STOP' });
-    const detail = await eventually(() => call('GET', `${api}/conversations/${conversationId}`), (r) => r.body.consent?.state === 'opted_out', 5000);
+    const detail = await eventually(
+      () => call('GET', `${api}/conversations/${conversationId}`),
+      (r) => r.body.consent?.state === 'opted_out',
+      5000,
+    );
     expect(detail.body.consent.state).toBe('opted_out');
     const refused = await call('POST', `${api}/messages`, { conversationId, text: 'One more thing' });
     expect(refused).toMatchObject({ status: 409, body: { error: { code: 'recipient_opted_out' } } });

@@ -2,8 +2,14 @@ import { transition } from '../../shared/domain/conversationState';
 import { AUTO_CLOSE_REASON, autoCloseIdle, type IdleLimits } from '../../shared/services/autoClose';
 import { changeConversation } from '../../shared/services/conversations';
 import { routeEvent } from '../../shared/services/route';
+import {
+  type ConversationHarness,
+  startConversationHarness,
+  testClock,
+  threadOf,
+  uniqueQueue,
+} from '../support/conversationHarness';
 import { inboundEvent } from '../support/routeHarness';
-import { startConversationHarness, testClock, threadOf, uniqueQueue, type ConversationHarness } from '../support/conversationHarness';
 
 let h: ConversationHarness;
 beforeAll(async () => {
@@ -34,7 +40,7 @@ async function conversation(daysAgo: number, state: 'open' | 'active' | 'waiting
 const stateOf = async (customer: string) => (await h.deps.threads.read(threadOf(customer))).thread!.conversation!;
 
 describe('auto-close', () => {
-  it('closes what has been idle past its state\'s limit, through the close transition, and nothing else', async () => {
+  it("closes what has been idle past its state's limit, through the close transition, and nothing else", async () => {
     const openOld = await conversation(31, 'open');
     const openRecent = await conversation(29, 'open');
     const activeOld = await conversation(45, 'active');
@@ -45,7 +51,11 @@ describe('auto-close', () => {
     expect(result).toEqual({ closed: 3, repaired: 0 });
 
     for (const c of [openOld, activeOld, waitingOld]) {
-      expect(await stateOf(c.customer)).toMatchObject({ state: 'closed', closeReason: AUTO_CLOSE_REASON, closedAt: new Date(NOW).toISOString() });
+      expect(await stateOf(c.customer)).toMatchObject({
+        state: 'closed',
+        closeReason: AUTO_CLOSE_REASON,
+        closedAt: new Date(NOW).toISOString(),
+      });
       expect((await h.entriesOf(c.id)).map((e) => e.state)).toEqual(['closed']);
     }
     expect(await stateOf(activeOld.customer)).toMatchObject({ agentId: 'agent-9' });
@@ -60,7 +70,10 @@ describe('auto-close', () => {
   it('never closes a conversation whose index entry lags behind its activity, and repairs the entry', async () => {
     const busy = await conversation(40, 'open');
     // A message joined it yesterday: the router wrote the thread, not the index (the hot path budget).
-    await routeEvent(inboundEvent({ from: busy.customer, text: 'still waiting' }), h.routeDeps(queue, () => new Date(NOW - DAY)));
+    await routeEvent(
+      inboundEvent({ from: busy.customer, text: 'still waiting' }),
+      h.routeDeps(queue, () => new Date(NOW - DAY)),
+    );
     expect((await h.entriesOf(busy.id))[0].activityAt).toBe(new Date(NOW - 40 * DAY).toISOString());
 
     const result = await autoCloseIdle({ ...h.conversationDeps, now: () => new Date(NOW), idleLimits: limits });
@@ -69,7 +82,7 @@ describe('auto-close', () => {
     expect(await h.entriesOf(busy.id)).toEqual([{ state: 'open', activityAt: new Date(NOW - DAY).toISOString() }]);
   });
 
-  it('removes an entry whose conversation was closed behind the index\'s back', async () => {
+  it("removes an entry whose conversation was closed behind the index's back", async () => {
     const stale = await conversation(10, 'waiting');
     const threadId = threadOf(stale.customer);
     const state = await h.deps.threads.read(threadId);
@@ -77,7 +90,10 @@ describe('auto-close', () => {
     const moved = transition(current, { kind: 'close' });
     if (!moved.ok) throw new Error(moved.message);
     const closed = { ...current, state: moved.state };
-    await h.deps.threads.commit(threadId, state.etag, { thread: { ...state.thread!, conversation: closed }, conversations: [closed] });
+    await h.deps.threads.commit(threadId, state.etag, {
+      thread: { ...state.thread!, conversation: closed },
+      conversations: [closed],
+    });
 
     const result = await autoCloseIdle({ ...h.conversationDeps, now: () => new Date(NOW), idleLimits: limits });
     expect(result).toEqual({ closed: 0, repaired: 1 });
@@ -87,10 +103,19 @@ describe('auto-close', () => {
   it('leaves a state alone when its limit is off, and stops at the bound of one run', async () => {
     const a = await conversation(100, 'open');
     const b = await conversation(101, 'open');
-    const off = await autoCloseIdle({ ...h.conversationDeps, now: () => new Date(NOW), idleLimits: { ...limits, open: undefined } });
+    const off = await autoCloseIdle({
+      ...h.conversationDeps,
+      now: () => new Date(NOW),
+      idleLimits: { ...limits, open: undefined },
+    });
     expect(off).toEqual({ closed: 0, repaired: 0 });
 
-    const bounded = await autoCloseIdle({ ...h.conversationDeps, now: () => new Date(NOW), idleLimits: limits, maxPerRun: 1 });
+    const bounded = await autoCloseIdle({
+      ...h.conversationDeps,
+      now: () => new Date(NOW),
+      idleLimits: limits,
+      maxPerRun: 1,
+    });
     expect(bounded).toEqual({ closed: 1, repaired: 0 });
     const next = await autoCloseIdle({ ...h.conversationDeps, now: () => new Date(NOW), idleLimits: limits });
     expect(next).toEqual({ closed: 1, repaired: 0 });

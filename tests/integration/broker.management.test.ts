@@ -1,5 +1,6 @@
 import { isServiceBusError } from '@azure/service-bus';
-import { receiveAll, startBroker, type BrokerHarness } from '../support/brokerHarness';
+
+import { type BrokerHarness, receiveAll, startBroker } from '../support/brokerHarness';
 
 const SESSION_QUEUE = 'events';
 const PLAIN_QUEUE = 'plain';

@@ -1,5 +1,6 @@
 import { isServiceBusError, ServiceBusMessageBatch } from '@azure/service-bus';
-import { receiveAll, startBroker, type BrokerHarness } from '../support/brokerHarness';
+
+import { type BrokerHarness, receiveAll, startBroker } from '../support/brokerHarness';
 
 const SESSION_QUEUE = 'events';
 const PLAIN_QUEUE = 'plain';
@@ -21,10 +22,15 @@ describe('embedded broker through the real SDK', () => {
   test('single, array and batch sends arrive in order with Service Bus annotations', async () => {
     const sender = h.client.createSender(SESSION_QUEUE);
     await sender.sendMessages({ body: { n: 1 }, sessionId: 'a' });
-    await sender.sendMessages([{ body: { n: 2 }, sessionId: 'a' }, { body: { n: 3 }, sessionId: 'a' }]);
+    await sender.sendMessages([
+      { body: { n: 2 }, sessionId: 'a' },
+      { body: { n: 3 }, sessionId: 'a' },
+    ]);
     const batch: ServiceBusMessageBatch = await sender.createMessageBatch();
     expect(batch.tryAddMessage({ body: { n: 4 }, sessionId: 'a', applicationProperties: { kind: 'x' } })).toBe(true);
-    expect(batch.tryAddMessage({ body: Buffer.from('raw'), sessionId: 'a', contentType: 'application/octet-stream' })).toBe(true);
+    expect(
+      batch.tryAddMessage({ body: Buffer.from('raw'), sessionId: 'a', contentType: 'application/octet-stream' }),
+    ).toBe(true);
     await sender.sendMessages(batch);
 
     const receiver = await h.client.acceptSession(SESSION_QUEUE, 'a');
@@ -57,7 +63,9 @@ describe('embedded broker through the real SDK', () => {
   });
 
   test('a session queue refuses a message without a session id, and an unknown queue does not exist', async () => {
-    await expect(h.client.createSender(SESSION_QUEUE).sendMessages({ body: 'no session' })).rejects.toThrow(/SessionId/);
+    await expect(h.client.createSender(SESSION_QUEUE).sendMessages({ body: 'no session' })).rejects.toThrow(
+      /SessionId/,
+    );
     const error = await h.client
       .createSender('nowhere')
       .sendMessages({ body: 'x' })
@@ -141,7 +149,10 @@ describe('embedded broker through the real SDK', () => {
     await h.client.createSender(SESSION_QUEUE).sendMessages({ body: 'poison', sessionId: 'a', messageId: 'p1' });
     const receiver = await h.client.acceptSession(SESSION_QUEUE, 'a');
     const [message] = await receiveAll(receiver, 1);
-    await receiver.deadLetterMessage(message, { deadLetterReason: 'BadPayload', deadLetterErrorDescription: 'could not parse' });
+    await receiver.deadLetterMessage(message, {
+      deadLetterReason: 'BadPayload',
+      deadLetterErrorDescription: 'could not parse',
+    });
     expect(await receiver.receiveMessages(1, { maxWaitTimeInMs: 200 })).toEqual([]);
 
     const dlq = h.client.createReceiver(SESSION_QUEUE, { subQueueType: 'deadLetter' });
@@ -149,7 +160,11 @@ describe('embedded broker through the real SDK', () => {
     expect(peeked).toMatchObject({ body: 'poison', messageId: 'p1', sessionId: 'a', deadLetterReason: 'BadPayload' });
 
     const [dead] = await receiveAll(dlq, 1);
-    expect(dead).toMatchObject({ body: 'poison', deadLetterReason: 'BadPayload', deadLetterErrorDescription: 'could not parse' });
+    expect(dead).toMatchObject({
+      body: 'poison',
+      deadLetterReason: 'BadPayload',
+      deadLetterErrorDescription: 'could not parse',
+    });
     await dlq.completeMessage(dead);
     expect(await dlq.peekMessages(10)).toEqual([]);
   });
@@ -173,9 +188,16 @@ describe('embedded broker through the real SDK', () => {
 
   test('two receivers work two sessions in parallel, each in order', async () => {
     const sender = h.client.createSender(SESSION_QUEUE);
-    for (let n = 1; n <= 4; n++) await sender.sendMessages([{ body: `a${n}`, sessionId: 'a' }, { body: `b${n}`, sessionId: 'b' }]);
+    for (let n = 1; n <= 4; n++)
+      await sender.sendMessages([
+        { body: `a${n}`, sessionId: 'a' },
+        { body: `b${n}`, sessionId: 'b' },
+      ]);
 
-    const [one, two] = await Promise.all([h.client.acceptNextSession(SESSION_QUEUE), h.newClient().acceptNextSession(SESSION_QUEUE)]);
+    const [one, two] = await Promise.all([
+      h.client.acceptNextSession(SESSION_QUEUE),
+      h.newClient().acceptNextSession(SESSION_QUEUE),
+    ]);
     expect([one.sessionId, two.sessionId].sort()).toEqual(['a', 'b']);
 
     const work = async (receiver: typeof one): Promise<string[]> => {
@@ -208,7 +230,9 @@ describe('embedded broker through the real SDK', () => {
     expect(await receiver.receiveMessages(1, { maxWaitTimeInMs: 200 })).toEqual([]);
 
     const dlq = h.client.createReceiver(PLAIN_QUEUE, { subQueueType: 'deadLetter' });
-    expect((await dlq.peekMessages(5)).map((m) => [m.body, m.deadLetterReason])).toEqual([['drop', 'MaxDeliveryCountExceeded']]);
+    expect((await dlq.peekMessages(5)).map((m) => [m.body, m.deadLetterReason])).toEqual([
+      ['drop', 'MaxDeliveryCountExceeded'],
+    ]);
   });
 
   test('broker down, then back: sends fail while stopped and work after resume, with messages kept', async () => {
@@ -219,7 +243,9 @@ describe('embedded broker through the real SDK', () => {
     await before.close();
     await h.broker.stop();
 
-    await expect(h.newClient().createSender(SESSION_QUEUE).sendMessages({ body: 'while down', sessionId: 'a' })).rejects.toThrow();
+    await expect(
+      h.newClient().createSender(SESSION_QUEUE).sendMessages({ body: 'while down', sessionId: 'a' }),
+    ).rejects.toThrow();
 
     await h.broker.resume();
     const after = h.newClient();

@@ -1,4 +1,3 @@
- 
 jest.mock('@azure/functions-core', () => require('../support/functionsCoreStub'), { virtual: true });
 
 import {
@@ -11,9 +10,15 @@ import {
 } from '../../functions/conversations';
 import { conversationIdOf, type MessageRecord } from '../../shared/domain/thread';
 import { routeEvent } from '../../shared/services/route';
-import { inboundEvent } from '../support/routeHarness';
+import {
+  type ConversationHarness,
+  startConversationHarness,
+  testClock,
+  threadOf,
+  uniqueQueue,
+} from '../support/conversationHarness';
 import { call } from '../support/openapi';
-import { startConversationHarness, testClock, threadOf, uniqueQueue, type ConversationHarness } from '../support/conversationHarness';
+import { inboundEvent } from '../support/routeHarness';
 
 let h: ConversationHarness;
 beforeAll(async () => {
@@ -80,7 +85,9 @@ describe('listing conversations', () => {
     expect((await listAll({ queue, limit: '3' })).ids).toEqual([started[1], ...open]);
     expect((await listAll({ state: 'open', queue: other })).ids).toEqual([elsewhere]);
 
-    const anyQueue = (await listAll({ state: 'open', limit: '100' })).ids.filter((id) => [...started, elsewhere].includes(id));
+    const anyQueue = (await listAll({ state: 'open', limit: '100' })).ids.filter((id) =>
+      [...started, elsewhere].includes(id),
+    );
     expect(anyQueue).toEqual([elsewhere, ...open]);
   });
 
@@ -141,7 +148,10 @@ describe('the index', () => {
     expect(await stateOf(id)).toEqual(['open']);
     expect(await only('open')).toEqual([id]);
 
-    expect((await transition(assignConversation, 'assign', id, { agentId: 'agent-1' })).body).toMatchObject({ state: 'active', agentId: 'agent-1' });
+    expect((await transition(assignConversation, 'assign', id, { agentId: 'agent-1' })).body).toMatchObject({
+      state: 'active',
+      agentId: 'agent-1',
+    });
     expect(await stateOf(id)).toEqual(['active']);
     expect([await only('open'), await only('active')]).toEqual([[], [id]]);
 
@@ -184,7 +194,10 @@ describe('the index', () => {
     // A close committed to the thread whose index write was lost.
     const state = await h.deps.threads.read(threadId);
     const closed = { ...state.thread!.conversation!, state: 'closed' as const, updatedAt: new Date().toISOString() };
-    await h.deps.threads.commit(threadId, state.etag, { thread: { ...state.thread!, conversation: closed }, conversations: [closed] });
+    await h.deps.threads.commit(threadId, state.etag, {
+      thread: { ...state.thread!, conversation: closed },
+      conversations: [closed],
+    });
     expect(await stateOf(id)).toEqual(['open']);
 
     expect((await listAll({ state: 'open', queue })).ids).toEqual([]);
@@ -239,7 +252,7 @@ describe('the index', () => {
 });
 
 describe('one conversation', () => {
-  it('is answered with both forms of its numbers and the customer\'s consent', async () => {
+  it("is answered with both forms of its numbers and the customer's consent", async () => {
     const queue = uniqueQueue('detail');
     const customer = newCustomer();
     const { id } = await start(queue, testClock().now, customer);
@@ -258,10 +271,13 @@ describe('one conversation', () => {
     });
   });
 
-  it.each(['nonsense', 'AAAAAAAAAAAAAAAAAAAAAA.1', 'AAAAAAAAAAAAAAAAAAAAAA.0'])('answers 404 conversation_not_found for %p', async (id) => {
-    const response = await call(getConversation, { method: 'GET', route: '/conversations/{id}', params: { id } });
-    expect(response).toMatchObject({ status: 404, body: { error: { code: 'conversation_not_found' } } });
-  });
+  it.each(['nonsense', 'AAAAAAAAAAAAAAAAAAAAAA.1', 'AAAAAAAAAAAAAAAAAAAAAA.0'])(
+    'answers 404 conversation_not_found for %p',
+    async (id) => {
+      const response = await call(getConversation, { method: 'GET', route: '/conversations/{id}', params: { id } });
+      expect(response).toMatchObject({ status: 404, body: { error: { code: 'conversation_not_found' } } });
+    },
+  );
 
   it('lists its messages oldest first, with statuses and timelines, in pages', async () => {
     const queue = uniqueQueue('messages');
@@ -285,7 +301,10 @@ describe('one conversation', () => {
         { status: 'delivered', code: 200, description: 'Delivered to handset', at: '2026-01-01T10:00:05.000Z' },
       ],
     };
-    await h.deps.threads.commit(threadId, state.etag, { thread: { ...state.thread!, nextMessage: 3 }, newMessages: [sent] });
+    await h.deps.threads.commit(threadId, state.etag, {
+      thread: { ...state.thread!, nextMessage: 3 },
+      newMessages: [sent],
+    });
     await routeEvent(inboundEvent({ from: customer, text: 'thanks' }), h.routeDeps(queue));
 
     const route = '/conversations/{id}/messages';
@@ -296,10 +315,20 @@ describe('one conversation', () => {
       ['outbound', 'We are on it 😀', 'delivered'],
     ]);
     expect(page1.items[1]).toMatchObject({ id: `${id}.2`, segments: 1, encoding: 'UCS-2', timeline: sent.timeline });
-    const second = await call(listConversationMessages, { method: 'GET', route, params: { id }, query: { limit: '2', continuationToken: page1.continuationToken! } });
+    const second = await call(listConversationMessages, {
+      method: 'GET',
+      route,
+      params: { id },
+      query: { limit: '2', continuationToken: page1.continuationToken! },
+    });
     expect(second.body).toEqual({ items: [expect.objectContaining({ text: 'thanks' })] });
 
-    const foreign = await call(listConversationMessages, { method: 'GET', route, params: { id: `${threadId}.2` }, query: { continuationToken: page1.continuationToken! } });
+    const foreign = await call(listConversationMessages, {
+      method: 'GET',
+      route,
+      params: { id: `${threadId}.2` },
+      query: { continuationToken: page1.continuationToken! },
+    });
     expect(foreign).toMatchObject({ status: 400, body: { error: { code: 'invalid_request' } } });
   });
 });
@@ -310,7 +339,10 @@ describe('transitions', () => {
     const { id } = await start(queue, testClock().now);
     expect((await transition(waitConversation, 'wait', id)).status).toBe(200);
     const again = await transition(waitConversation, 'wait', id);
-    expect(again).toMatchObject({ status: 409, body: { error: { code: 'invalid_transition', details: { state: 'waiting' } } } });
+    expect(again).toMatchObject({
+      status: 409,
+      body: { error: { code: 'invalid_transition', details: { state: 'waiting' } } },
+    });
     expect((again.body as { error: { message: string } }).error.message).toContain('waiting');
 
     expect((await transition(closeConversation, 'close', id)).status).toBe(200);
@@ -320,17 +352,31 @@ describe('transitions', () => {
       [closeConversation, 'close', undefined],
     ] as const) {
       const refused = await transition(handler, action, id, body);
-      expect(refused).toMatchObject({ status: 409, body: { error: { code: 'invalid_transition', details: { state: 'closed' } } } });
+      expect(refused).toMatchObject({
+        status: 409,
+        body: { error: { code: 'invalid_transition', details: { state: 'closed' } } },
+      });
     }
   });
 
   it('answer 400 to a body they cannot take and 404 to an unknown conversation', async () => {
     const { id } = await start(uniqueQueue('bodies'), testClock().now);
-    expect(await transition(assignConversation, 'assign', id, {})).toMatchObject({ status: 400, body: { error: { code: 'invalid_request' } } });
+    expect(await transition(assignConversation, 'assign', id, {})).toMatchObject({
+      status: 400,
+      body: { error: { code: 'invalid_request' } },
+    });
     expect(await transition(assignConversation, 'assign', id, { agentId: '  ' })).toMatchObject({ status: 400 });
     expect(await transition(closeConversation, 'close', id, { reason: 'x', extra: 1 })).toMatchObject({ status: 400 });
-    const broken = await call(assignConversation, { method: 'POST', route: '/conversations/{id}/assign', params: { id }, body: '{"agentId":' });
+    const broken = await call(assignConversation, {
+      method: 'POST',
+      route: '/conversations/{id}/assign',
+      params: { id },
+      body: '{"agentId":',
+    });
     expect(broken).toMatchObject({ status: 400, body: { error: { code: 'invalid_json' } } });
-    expect(await transition(waitConversation, 'wait', 'AAAAAAAAAAAAAAAAAAAAAA.1')).toMatchObject({ status: 404, body: { error: { code: 'conversation_not_found' } } });
+    expect(await transition(waitConversation, 'wait', 'AAAAAAAAAAAAAAAAAAAAAA.1')).toMatchObject({
+      status: 404,
+      body: { error: { code: 'conversation_not_found' } },
+    });
   });
 });

@@ -1,12 +1,15 @@
- 
 jest.mock('@azure/functions-core', () => require('../support/functionsCoreStub'), { virtual: true });
 
 import { health } from '../../functions/health';
+import { type AzuriteTables, startAzuriteTables } from '../../local/azurite';
+import { EmbeddedBroker } from '../../local/broker';
 import { buildApp, resetApp, useApp } from '../../shared/app';
 import { loadConfig } from '../../shared/config';
-import { createCachedSecretProvider, createKeyVaultSecretClient, createKeyVaultSecretSource } from '../../shared/secrets';
-import { EmbeddedBroker } from '../../local/broker';
-import { startAzuriteTables, type AzuriteTables } from '../../local/azurite';
+import {
+  createCachedSecretProvider,
+  createKeyVaultSecretClient,
+  createKeyVaultSecretSource,
+} from '../../shared/secrets';
 import { startFakeKeyVault, staticTokenCredential } from '../support/fakeKeyVault';
 import { call } from '../support/openapi';
 import { account1, accountsSetting, localSecrets } from '../support/telesignFixtures';
@@ -23,7 +26,12 @@ function freshApp() {
     ServiceBusConnection: broker.connectionString,
     AzureWebJobsStorage: azurite.connectionString,
   });
-  const client = createKeyVaultSecretClient({ vaultUrl: vault.url, credential: staticTokenCredential, allowInsecureConnection: true, callDeadlineMs: 1000 });
+  const client = createKeyVaultSecretClient({
+    vaultUrl: vault.url,
+    credential: staticTokenCredential,
+    allowInsecureConnection: true,
+    callDeadlineMs: 1000,
+  });
   useApp(buildApp(config, { secrets: createCachedSecretProvider(createKeyVaultSecretSource(client)) }));
 }
 
@@ -49,14 +57,20 @@ afterAll(async () => {
 
 describe('GET /api/health', () => {
   it('answers 200 when storage, the queue and Key Vault answer', async () => {
-    expect(await check()).toMatchObject({ status: 200, body: { status: 'ok', checks: { storage: 'ok', queue: 'ok', secrets: 'ok' } } });
+    expect(await check()).toMatchObject({
+      status: 200,
+      body: { status: 'ok', checks: { storage: 'ok', queue: 'ok', secrets: 'ok' } },
+    });
   });
 
   it('answers 503 naming Key Vault when it is down, and says nothing else', async () => {
     await vault.stop();
     try {
       const response = await check();
-      expect(response).toMatchObject({ status: 503, body: { status: 'degraded', checks: { storage: 'ok', queue: 'ok', secrets: 'unavailable' } } });
+      expect(response).toMatchObject({
+        status: 503,
+        body: { status: 'degraded', checks: { storage: 'ok', queue: 'ok', secrets: 'unavailable' } },
+      });
       expect(JSON.stringify(response.body)).not.toMatch(/127\.0\.0\.1|http|vault\.|error/i);
     } finally {
       await vault.resume();
@@ -66,7 +80,10 @@ describe('GET /api/health', () => {
   it('answers 503 naming the queue when Service Bus is down', async () => {
     await broker.stop();
     try {
-      expect(await check()).toMatchObject({ status: 503, body: { checks: { storage: 'ok', queue: 'unavailable', secrets: 'ok' } } });
+      expect(await check()).toMatchObject({
+        status: 503,
+        body: { checks: { storage: 'ok', queue: 'unavailable', secrets: 'ok' } },
+      });
     } finally {
       await broker.resume();
     }
@@ -80,13 +97,23 @@ describe('GET /api/health', () => {
       INBOUND_QUEUE_NAME: 'no-such-queue',
       AzureWebJobsStorage: azurite.connectionString,
     });
-    const client = createKeyVaultSecretClient({ vaultUrl: vault.url, credential: staticTokenCredential, allowInsecureConnection: true });
+    const client = createKeyVaultSecretClient({
+      vaultUrl: vault.url,
+      credential: staticTokenCredential,
+      allowInsecureConnection: true,
+    });
     useApp(buildApp(config, { secrets: createCachedSecretProvider(createKeyVaultSecretSource(client)) }));
-    expect(await call(health, { method: 'GET', route: '/health' })).toMatchObject({ status: 503, body: { checks: { queue: 'unavailable', storage: 'ok' } } });
+    expect(await call(health, { method: 'GET', route: '/health' })).toMatchObject({
+      status: 503,
+      body: { checks: { queue: 'unavailable', storage: 'ok' } },
+    });
   });
 
   it('answers 503 naming storage when Table Storage is down', async () => {
     await azurite.stop();
-    expect(await check()).toMatchObject({ status: 503, body: { checks: { storage: 'unavailable', queue: 'ok', secrets: 'ok' } } });
+    expect(await check()).toMatchObject({
+      status: 503,
+      body: { checks: { storage: 'unavailable', queue: 'ok', secrets: 'ok' } },
+    });
   });
 });

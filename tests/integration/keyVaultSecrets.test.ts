@@ -1,10 +1,11 @@
-import { createServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { createServer, type Socket } from 'node:net';
+
 import { AppError } from '../../shared/errors';
 import { createCachedSecretProvider } from '../../shared/secrets/cachedSecretProvider';
 import { createKeyVaultSecretClient, createKeyVaultSecretSource } from '../../shared/secrets/keyVaultSecretSource';
 import type { SecretProvider } from '../../shared/secrets/secretProvider';
-import { type FakeKeyVault, staticTokenCredential, startFakeKeyVault } from '../support/fakeKeyVault';
+import { type FakeKeyVault, startFakeKeyVault, staticTokenCredential } from '../support/fakeKeyVault';
 
 const KEY_V1 = 'telesign-key-v1-c29tZS1zZWNyZXQ';
 const KEY_V2 = 'telesign-key-v2-cm90YXRlZC1rZXk';

@@ -4,7 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
-import { PACKAGE_DIR, ZIP_NAME, formatSize } from '../../local/packageZip';
+
+import { formatSize, PACKAGE_DIR, ZIP_NAME } from '../../local/packageZip';
 
 /**
  * Runs `npm run package` as an operator would and inspects the zip it writes: what `func azure functionapp
@@ -64,7 +65,12 @@ function extract(zip: Buffer, entry: ZipEntry): Buffer {
 function globToRegExp(glob: string): RegExp {
   const source = glob
     .split('**')
-    .map((part) => part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]'))
+    .map((part) =>
+      part
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '[^/]*')
+        .replace(/\?/g, '[^/]'),
+    )
     .join('.*');
   return new RegExp(`^${source}$`);
 }
@@ -78,8 +84,13 @@ function packageDirOf(file: string): string {
 
 function npm(args: string[]) {
   const execPath = process.env.npm_execpath;
-  if (execPath && /\.c?js$/.test(execPath)) return execFileAsync(process.execPath, [execPath, ...args], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
-  return execFileAsync(process.platform === 'win32' ? 'npm.cmd' : 'npm', args, { cwd: root, maxBuffer: 16 * 1024 * 1024, shell: process.platform === 'win32' });
+  if (execPath && /\.c?js$/.test(execPath))
+    return execFileAsync(process.execPath, [execPath, ...args], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
+  return execFileAsync(process.platform === 'win32' ? 'npm.cmd' : 'npm', args, {
+    cwd: root,
+    maxBuffer: 16 * 1024 * 1024,
+    shell: process.platform === 'win32',
+  });
 }
 
 describe('npm run package', () => {
@@ -96,7 +107,9 @@ describe('npm run package', () => {
     zip = await fs.readFile(zipPath);
     ({ declaredCount, entries } = readCentralDirectory(zip));
     names = entries.map((e) => e.name);
-    console.log(`deployment package ${path.relative(root, zipPath)}: ${entries.length} files, ${formatSize(zip.length)} (${zip.length} bytes)`);
+    console.log(
+      `deployment package ${path.relative(root, zipPath)}: ${entries.length} files, ${formatSize(zip.length)} (${zip.length} bytes)`,
+    );
   }, 300_000);
 
   it('writes a well-formed zip and reports its size', () => {
@@ -108,8 +121,12 @@ describe('npm run package', () => {
 
   it('holds host.json and package.json at its root, as in the project', () => {
     const byName = new Map(entries.map((e) => [e.name, e]));
-    expect(extract(zip, byName.get('host.json')!).toString('utf8')).toBe(readFileSync(path.join(root, 'host.json'), 'utf8'));
-    expect(extract(zip, byName.get('package.json')!).toString('utf8')).toBe(readFileSync(path.join(root, 'package.json'), 'utf8'));
+    expect(extract(zip, byName.get('host.json')!).toString('utf8')).toBe(
+      readFileSync(path.join(root, 'host.json'), 'utf8'),
+    );
+    expect(extract(zip, byName.get('package.json')!).toString('utf8')).toBe(
+      readFileSync(path.join(root, 'package.json'), 'utf8'),
+    );
   });
 
   it("holds exactly the compiled function files that package.json's main glob names", () => {
@@ -133,7 +150,9 @@ describe('npm run package', () => {
     const ours = names.filter((n) => !n.startsWith('node_modules/'));
     expect(ours.filter((n) => n.startsWith('local/') || n.startsWith('dist/local/'))).toEqual([]);
     expect(names.filter((n) => /(^|\/)local\.settings(\.sample)?\.json$/.test(n))).toEqual([]);
-    expect(ours.filter((n) => n.startsWith('tests/') || n.startsWith('dist/tests/') || /\.test\.js$/.test(n))).toEqual([]);
+    expect(ours.filter((n) => n.startsWith('tests/') || n.startsWith('dist/tests/') || /\.test\.js$/.test(n))).toEqual(
+      [],
+    );
     expect(ours.filter((n) => n.endsWith('.ts') || n.endsWith('.js.map'))).toEqual([]);
     expect(ours.filter((n) => /^(functions|shared|bench|docs|infra)\//.test(n))).toEqual([]);
   });
@@ -146,7 +165,16 @@ describe('npm run package', () => {
     const lock = JSON.parse(readFileSync(path.join(root, 'package-lock.json'), 'utf8')) as {
       packages: Record<string, { dev?: boolean }>;
     };
-    const packageDirs = new Set(names.filter((n) => n.startsWith('node_modules/') && n !== 'node_modules/.package-lock.json' && !n.startsWith('node_modules/.bin/')).map(packageDirOf));
+    const packageDirs = new Set(
+      names
+        .filter(
+          (n) =>
+            n.startsWith('node_modules/') &&
+            n !== 'node_modules/.package-lock.json' &&
+            !n.startsWith('node_modules/.bin/'),
+        )
+        .map(packageDirOf),
+    );
     const notInLock = [...packageDirs].filter((dir) => !lock.packages[dir]);
     const devOnly = [...packageDirs].filter((dir) => lock.packages[dir]?.dev === true);
     expect(notInLock).toEqual([]);
@@ -179,7 +207,10 @@ describe('npm run package', () => {
       // The Functions worker provides @azure/functions-core at run time; this stand-in records what registers.
       const core = path.join(dir, 'node_modules', '@azure', 'functions-core');
       await fs.mkdir(core, { recursive: true });
-      await fs.writeFile(path.join(core, 'package.json'), JSON.stringify({ name: '@azure/functions-core', main: 'index.js' }));
+      await fs.writeFile(
+        path.join(core, 'package.json'),
+        JSON.stringify({ name: '@azure/functions-core', main: 'index.js' }),
+      );
       await fs.writeFile(
         path.join(core, 'index.js'),
         [
@@ -200,7 +231,9 @@ describe('npm run package', () => {
       delete env.NODE_PATH;
       const { stdout } = await execFileAsync(process.execPath, ['-e', script], { cwd: dir, env });
       const registered = JSON.parse(stdout) as string[];
-      const declared = functionFiles().flatMap((f) => [...readFileSync(path.join(root, 'functions', f), 'utf8').matchAll(/app\.\w+\(\s*'([^']+)'/g)].map((m) => m[1]));
+      const declared = functionFiles().flatMap((f) =>
+        [...readFileSync(path.join(root, 'functions', f), 'utf8').matchAll(/app\.\w+\(\s*'([^']+)'/g)].map((m) => m[1]),
+      );
       expect(declared.length).toBeGreaterThan(0);
       expect(registered).toEqual(expect.arrayContaining(declared));
     } finally {

@@ -2,8 +2,8 @@ import { transition } from '../../shared/domain/conversationState';
 import { conversationIdOf, type MessageRecord } from '../../shared/domain/thread';
 import { threadIdOf } from '../../shared/domain/threadId';
 import { applyPendingReports, InvalidEventError, parseQueueBody, routeEvent } from '../../shared/services/route';
+import { inboundEvent, reportEvent, type RouteHarness, startRouteHarness, uniqueRef } from '../support/routeHarness';
 import { account1 } from '../support/telesignFixtures';
-import { inboundEvent, reportEvent, startRouteHarness, uniqueRef, type RouteHarness } from '../support/routeHarness';
 
 let h: RouteHarness;
 beforeAll(async () => {
@@ -24,7 +24,10 @@ async function closeCurrent(threadId: string) {
   const moved = transition(conversation, { kind: 'close', reason: 'resolved' });
   if (!moved.ok) throw new Error(moved.message);
   const closed = { ...conversation, state: moved.state, closedAt: new Date().toISOString() };
-  await h.deps.threads.commit(threadId, state.etag, { thread: { ...state.thread!, conversation: closed }, conversations: [closed] });
+  await h.deps.threads.commit(threadId, state.etag, {
+    thread: { ...state.thread!, conversation: closed },
+    conversations: [closed],
+  });
 }
 
 /** An outbound message as the send path records it, pointed to by its Telesign reference. */
@@ -45,7 +48,10 @@ async function seedOutbound(customer: string, referenceId: string) {
     status: 'sent',
     timeline: [{ status: 'sent', code: 290, description: 'Message in progress', at: new Date().toISOString() }],
   };
-  await h.deps.threads.commit(threadId, state.etag, { thread: { ...thread, nextMessage: thread.nextMessage + 1 }, newMessages: [message] });
+  await h.deps.threads.commit(threadId, state.etag, {
+    thread: { ...thread, nextMessage: thread.nextMessage + 1 },
+    newMessages: [message],
+  });
   const pointer = { threadId, conversation: message.conversation, m: message.m };
   return { threadId, pointer };
 }
@@ -56,13 +62,35 @@ describe('inbound messages', () => {
     const threadId = threadOf(customer);
 
     const first = await routeEvent(inboundEvent({ from: customer, text: 'Where is my refund?' }), h.deps);
-    expect(first).toMatchObject({ kind: 'message', conversationId: conversationIdOf(threadId, 1), startedConversation: true, messageNumber: 1 });
+    expect(first).toMatchObject({
+      kind: 'message',
+      conversationId: conversationIdOf(threadId, 1),
+      startedConversation: true,
+      messageNumber: 1,
+    });
     const head = await h.deps.threads.read(threadId);
-    expect(head.thread).toMatchObject({ supportNumber: SUPPORT, customerNumber: customer, account: account1.customerId, nextMessage: 2 });
-    expect(await h.deps.threads.getConversation(threadId, 1)).toMatchObject({ n: 1, state: 'open', queue: 'billing', priority: 2, rule: 'billing', inboundCount: 1 });
+    expect(head.thread).toMatchObject({
+      supportNumber: SUPPORT,
+      customerNumber: customer,
+      account: account1.customerId,
+      nextMessage: 2,
+    });
+    expect(await h.deps.threads.getConversation(threadId, 1)).toMatchObject({
+      n: 1,
+      state: 'open',
+      queue: 'billing',
+      priority: 2,
+      rule: 'billing',
+      inboundCount: 1,
+    });
 
     const second = await routeEvent(inboundEvent({ from: customer, text: 'Hello?' }), h.deps);
-    expect(second).toMatchObject({ kind: 'message', conversationId: conversationIdOf(threadId, 1), startedConversation: false, messageNumber: 2 });
+    expect(second).toMatchObject({
+      kind: 'message',
+      conversationId: conversationIdOf(threadId, 1),
+      startedConversation: false,
+      messageNumber: 2,
+    });
     const messages = await h.deps.threads.listMessages(threadId, 1);
     expect(messages.map((m) => [m.m, m.direction, m.text, m.segments, m.encoding])).toEqual([
       [1, 'inbound', 'Where is my refund?', 1, 'GSM-7'],
@@ -71,8 +99,18 @@ describe('inbound messages', () => {
 
     await closeCurrent(threadId);
     const third = await routeEvent(inboundEvent({ from: customer, text: 'One more thing' }), h.deps);
-    expect(third).toMatchObject({ kind: 'message', conversationId: conversationIdOf(threadId, 2), startedConversation: true, messageNumber: 1 });
-    expect(await h.deps.threads.getConversation(threadId, 2)).toMatchObject({ n: 2, state: 'open', previous: 1, queue: 'general' });
+    expect(third).toMatchObject({
+      kind: 'message',
+      conversationId: conversationIdOf(threadId, 2),
+      startedConversation: true,
+      messageNumber: 1,
+    });
+    expect(await h.deps.threads.getConversation(threadId, 2)).toMatchObject({
+      n: 2,
+      state: 'open',
+      previous: 1,
+      queue: 'general',
+    });
     expect(await h.deps.threads.getConversation(threadId, 1)).toMatchObject({ state: 'closed' });
   });
 
@@ -80,7 +118,10 @@ describe('inbound messages', () => {
     const customer = newCustomer();
     const result = await routeEvent(inboundEvent({ from: customer, to: '18005550199', text: 'hi' }), h.deps);
     expect(result.kind).toBe('message');
-    expect(await h.deps.threads.getConversation(threadOf(customer, '18005550199'), 1)).toMatchObject({ queue: 'priority', priority: 5 });
+    expect(await h.deps.threads.getConversation(threadOf(customer, '18005550199'), 1)).toMatchObject({
+      queue: 'priority',
+      priority: 5,
+    });
   });
 
   it('store an event applied twice once', async () => {
@@ -121,7 +162,10 @@ describe('consent keywords', () => {
     const event = inboundEvent({ from: customer, text });
     const result = await routeEvent(event, h.deps);
     expect(result).toMatchObject({ kind: 'message', consent: { kind: 'opt_out' } });
-    expect(await h.deps.consent.get(account1.customerId, customer)).toMatchObject({ state: 'opted_out', eventId: event.eventId });
+    expect(await h.deps.consent.get(account1.customerId, customer)).toMatchObject({
+      state: 'opted_out',
+      eventId: event.eventId,
+    });
   });
 
   it('START opts back in; a late STOP does not override a newer START', async () => {
@@ -130,7 +174,10 @@ describe('consent keywords', () => {
     const start = inboundEvent({ from: customer, text: 'start', submittedAt: '2026-01-01T11:00:00Z' });
     await routeEvent(stop, h.deps);
     await routeEvent(start, h.deps);
-    expect(await h.deps.consent.get(account1.customerId, customer)).toMatchObject({ state: 'opted_in', eventId: start.eventId });
+    expect(await h.deps.consent.get(account1.customerId, customer)).toMatchObject({
+      state: 'opted_in',
+      eventId: start.eventId,
+    });
     await routeEvent({ ...stop, eventId: stop.eventId + '-late', referenceId: uniqueRef() }, h.deps);
     expect(await h.deps.consent.get(account1.customerId, customer)).toMatchObject({ state: 'opted_in' });
   });
@@ -211,7 +258,15 @@ describe('delivery reports', () => {
 describe('other events', () => {
   it('an unrecognized callback is stored with its raw body for an operator', async () => {
     const rawBody = '{"something":"new"}';
-    const event = { schemaVersion: 1 as const, type: 'callback.unrecognized' as const, eventId: 'cb-test-1', account: account1.customerId, receivedAt: '2026-11-27T10:00:00.000Z', reason: 'unknown shape', rawBody };
+    const event = {
+      schemaVersion: 1 as const,
+      type: 'callback.unrecognized' as const,
+      eventId: 'cb-test-1',
+      account: account1.customerId,
+      receivedAt: '2026-11-27T10:00:00.000Z',
+      reason: 'unknown shape',
+      rawBody,
+    };
     expect(await routeEvent(event, h.deps)).toEqual({ kind: 'unrecognized_stored', eventId: 'cb-test-1' });
     const row = await h.tables.unrecognized.getEntity<Record<string, unknown>>('2026-11-27', 'cb-test-1');
     expect(row).toMatchObject({ rawBody0: rawBody, reason: 'unknown shape', account: account1.customerId });
@@ -220,7 +275,18 @@ describe('other events', () => {
   it.each([
     ['not JSON', 'hello'],
     ['JSON of another shape', '{"type":"message.received"}'],
-    ['an unknown schema version', JSON.stringify({ schemaVersion: 2, type: 'callback.unrecognized', eventId: 'x', account: 'a', receivedAt: 'now', reason: 'r', rawBody: '' })],
+    [
+      'an unknown schema version',
+      JSON.stringify({
+        schemaVersion: 2,
+        type: 'callback.unrecognized',
+        eventId: 'x',
+        account: 'a',
+        receivedAt: 'now',
+        reason: 'r',
+        rawBody: '',
+      }),
+    ],
   ])('a queue body that is %s throws a clear error', (_name, body) => {
     expect(() => parseQueueBody(body)).toThrow(InvalidEventError);
     expect(() => parseQueueBody(Buffer.from(body))).toThrow(/InboundEvent/);

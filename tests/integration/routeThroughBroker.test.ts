@@ -1,13 +1,14 @@
 import { ServiceBusClient } from '@azure/service-bus';
+
 import { EmbeddedBroker } from '../../local/broker';
-import { startSessionConsumer, type SessionConsumer } from '../../local/sessionConsumer';
+import { type SessionConsumer, startSessionConsumer } from '../../local/sessionConsumer';
+import { threadIdOf } from '../../shared/domain/threadId';
 import { silentLogger } from '../../shared/log';
 import { createServiceBusPublisher } from '../../shared/queue/eventPublisher';
 import { parseQueueBody, routeEvent } from '../../shared/services/route';
-import { threadIdOf } from '../../shared/domain/threadId';
-import { account1 } from '../support/telesignFixtures';
 import { eventually } from '../support/eventually';
-import { inboundEvent, startRouteHarness, type RouteHarness } from '../support/routeHarness';
+import { inboundEvent, type RouteHarness, startRouteHarness } from '../support/routeHarness';
+import { account1 } from '../support/telesignFixtures';
 
 let h: RouteHarness;
 let broker: EmbeddedBroker;
@@ -48,7 +49,10 @@ describe('routeInbound through @azure/service-bus', () => {
     await publisher.close();
 
     const threadId = threadIdOf(account1.customerId, '14252306549', customer);
-    const messages = await eventually(() => h.deps.threads.listMessages(threadId, 1), (m) => m.length === texts.length);
+    const messages = await eventually(
+      () => h.deps.threads.listMessages(threadId, 1),
+      (m) => m.length === texts.length,
+    );
     expect(messages.map((m) => m.text)).toEqual(texts);
     expect(messages.map((m) => m.m)).toEqual(texts.map((_, i) => i + 1));
   });
@@ -65,7 +69,10 @@ describe('routeInbound through @azure/service-bus', () => {
     await publisher.close();
 
     const threadId = threadIdOf(account1.customerId, '14252306549', customer);
-    const messages = await eventually(() => h.deps.threads.listMessages(threadId, 1), (m) => m.some((x) => x.text === 'after'));
+    const messages = await eventually(
+      () => h.deps.threads.listMessages(threadId, 1),
+      (m) => m.some((x) => x.text === 'after'),
+    );
     expect(messages.map((m) => m.text)).toEqual(['only once', 'after']);
   });
 });

@@ -2,14 +2,18 @@ jest.mock('@azure/functions-core', () => require('../../local/functionsCore').co
 
 import { SANDBOX_ACCOUNT } from '../../local/localSettings';
 import { threadIdOf } from '../../shared/domain/threadId';
-import { createCachedSecretProvider, createKeyVaultSecretClient, createKeyVaultSecretSource } from '../../shared/secrets';
-import { createThreadRepository } from '../../shared/storage/threadRepository';
-import { createTableClient } from '../../shared/storage/tableClients';
 import { createServiceBusPublisher } from '../../shared/queue/eventPublisher';
+import {
+  createCachedSecretProvider,
+  createKeyVaultSecretClient,
+  createKeyVaultSecretSource,
+} from '../../shared/secrets';
+import { createTableClient } from '../../shared/storage/tableClients';
+import { createThreadRepository } from '../../shared/storage/threadRepository';
 import { parseCallback } from '../../shared/telesign/callbackParser';
+import { type ChannelHarness, eventually, startChannelHarness } from '../support/channelHarness';
 import { startFakeKeyVault, staticTokenCredential } from '../support/fakeKeyVault';
 import { inboundSmsBody } from '../support/telesignFixtures';
-import { eventually, startChannelHarness, type ChannelHarness } from '../support/channelHarness';
 
 const SUPPORT = SANDBOX_ACCOUNT.supportNumber;
 let h: ChannelHarness;
@@ -18,12 +22,19 @@ let threads: ReturnType<typeof createThreadRepository>;
 
 beforeAll(async () => {
   vault = await startFakeKeyVault({ [SANDBOX_ACCOUNT.apiKeySecretName]: SANDBOX_ACCOUNT.apiKey });
-  const client = createKeyVaultSecretClient({ vaultUrl: vault.url, credential: staticTokenCredential, allowInsecureConnection: true, callDeadlineMs: 1500 });
+  const client = createKeyVaultSecretClient({
+    vaultUrl: vault.url,
+    credential: staticTokenCredential,
+    allowInsecureConnection: true,
+    callDeadlineMs: 1500,
+  });
   h = await startChannelHarness({
     env: { KEY_VAULT_URL: vault.url },
     secrets: createCachedSecretProvider(createKeyVaultSecretSource(client)),
   });
-  threads = createThreadRepository(createTableClient({ kind: 'connectionString', connectionString: h.channel.env.AzureWebJobsStorage! }, 'threads'));
+  threads = createThreadRepository(
+    createTableClient({ kind: 'connectionString', connectionString: h.channel.env.AzureWebJobsStorage! }, 'threads'),
+  );
 });
 
 afterAll(async () => {
@@ -34,14 +45,20 @@ afterAll(async () => {
 let customerSeq = 400;
 const newCustomer = () => `1555555${String(++customerSeq).padStart(4, '0')}`;
 const sandbox = () => h.channel.sandbox!;
-const sentTo = (customer: string) => sandbox().sent().filter((m) => m.phoneNumber === customer);
+const sentTo = (customer: string) =>
+  sandbox()
+    .sent()
+    .filter((m) => m.phoneNumber === customer);
 
 /** A customer texts in through the sandbox; resolves with the conversation id once the router has it. */
 async function customerTexts(customer: string, text: string): Promise<string> {
   const { callbackStatus } = await sandbox().simulateInbound({ from: customer, to: SUPPORT, text });
   expect(callbackStatus).toBe(200);
   const threadId = threadIdOf(SANDBOX_ACCOUNT.customerId, SUPPORT, customer);
-  const state = await eventually(() => threads.read(threadId), (s) => s.thread?.conversation !== undefined);
+  const state = await eventually(
+    () => threads.read(threadId),
+    (s) => s.thread?.conversation !== undefined,
+  );
   return `${threadId}.${state.thread!.conversation!.n}`;
 }
 
@@ -56,7 +73,13 @@ describe('POST /api/messages', () => {
     const conversationId = await customerTexts(customer, 'Where is my parcel?');
     const response = await h.api('POST', '/api/messages', { conversationId, text: 'It left our depot this morning.' });
     expect(response.status).toBe(202);
-    expect(response.body).toMatchObject({ conversationId, status: 'sent', segments: 1, encoding: 'GSM-7', referenceId: expect.stringMatching(/^[0-9A-F]{32}$/) });
+    expect(response.body).toMatchObject({
+      conversationId,
+      status: 'sent',
+      segments: 1,
+      encoding: 'GSM-7',
+      referenceId: expect.stringMatching(/^[0-9A-F]{32}$/),
+    });
 
     const [sent] = sentTo(customer);
     expect(sent).toMatchObject({
@@ -67,18 +90,33 @@ describe('POST /api/messages', () => {
       externalId: response.body.messageId,
       referenceId: response.body.referenceId,
     });
-    expect(await storedMessage(response.body.messageId)).toMatchObject({ direction: 'outbound', status: 'sent', referenceId: response.body.referenceId });
+    expect(await storedMessage(response.body.messageId)).toMatchObject({
+      direction: 'outbound',
+      status: 'sent',
+      referenceId: response.body.referenceId,
+    });
 
-    const delivered = await eventually(() => storedMessage(response.body.messageId), (m) => m.status === 'delivered');
+    const delivered = await eventually(
+      () => storedMessage(response.body.messageId),
+      (m) => m.status === 'delivered',
+    );
     expect(delivered.status).toBe('delivered');
     expect(delivered.timeline!.map((t) => t.status)).toEqual(['queued', 'sent', 'sent', 'delivered']);
   });
 
   it('texts a customer first, starting a conversation', async () => {
     const customer = newCustomer();
-    const response = await h.api('POST', '/api/messages', { to: `+${customer}`, from: SUPPORT, text: 'Your order has shipped 📦' });
+    const response = await h.api('POST', '/api/messages', {
+      to: `+${customer}`,
+      from: SUPPORT,
+      text: 'Your order has shipped 📦',
+    });
     expect(response.status).toBe(202);
-    expect(response.body).toMatchObject({ conversationId: `${threadIdOf(SANDBOX_ACCOUNT.customerId, SUPPORT, customer)}.1`, encoding: 'UCS-2', ucs2Characters: ['📦'] });
+    expect(response.body).toMatchObject({
+      conversationId: `${threadIdOf(SANDBOX_ACCOUNT.customerId, SUPPORT, customer)}.1`,
+      encoding: 'UCS-2',
+      ucs2Characters: ['📦'],
+    });
     expect(sentTo(customer)).toHaveLength(1);
   });
 
@@ -87,7 +125,10 @@ describe('POST /api/messages', () => {
     const conversationId = await customerTexts(customer, 'hi');
     const headers = { 'idempotency-key': `reply-${customer}` };
     const body = { conversationId, text: 'Only once, please.' };
-    const [a, b] = await Promise.all([h.api('POST', '/api/messages', body, headers), h.api('POST', '/api/messages', body, headers)]);
+    const [a, b] = await Promise.all([
+      h.api('POST', '/api/messages', body, headers),
+      h.api('POST', '/api/messages', body, headers),
+    ]);
     const c = await h.api('POST', '/api/messages', body, headers);
     expect(sentTo(customer)).toHaveLength(1);
     for (const r of [a, b, c]) expect(r.status).toBe(202);
@@ -115,7 +156,10 @@ describe('POST /api/messages', () => {
     });
 
     it('a body that is not JSON with 400 invalid_json', async () => {
-      expect(await h.api('POST', '/api/messages', '{nope')).toMatchObject({ status: 400, body: { error: { code: 'invalid_json' } } });
+      expect(await h.api('POST', '/api/messages', '{nope')).toMatchObject({
+        status: 400,
+        body: { error: { code: 'invalid_json' } },
+      });
     });
 
     it('an unknown conversation with 404', async () => {
@@ -124,21 +168,36 @@ describe('POST /api/messages', () => {
     });
 
     it('a request without the function key with 401', async () => {
-      const response = await h.api('POST', '/api/messages', { to: '+15555550100', text: 'hi' }, { 'x-functions-key': 'wrong' });
+      const response = await h.api(
+        'POST',
+        '/api/messages',
+        { to: '+15555550100', text: 'hi' },
+        { 'x-functions-key': 'wrong' },
+      );
       expect(response.status).toBe(401);
     });
 
     it('a text over maxSegments with 422 too_many_segments before anything is sent', async () => {
       const customer = newCustomer();
-      const response = await h.api('POST', '/api/messages', { to: customer, text: 'é'.repeat(100) + '€'.repeat(100), maxSegments: 1 });
-      expect(response).toMatchObject({ status: 422, body: { error: { code: 'too_many_segments', details: { segments: 2 } } } });
+      const response = await h.api('POST', '/api/messages', {
+        to: customer,
+        text: 'é'.repeat(100) + '€'.repeat(100),
+        maxSegments: 1,
+      });
+      expect(response).toMatchObject({
+        status: 422,
+        body: { error: { code: 'too_many_segments', details: { segments: 2 } } },
+      });
       expect(sentTo(customer)).toHaveLength(0);
     });
 
     it('an opted-out recipient with 409, and Telesign gets nothing', async () => {
       const customer = newCustomer();
       const conversationId = await customerTexts(customer, 'STOP');
-      await eventually(async () => sentTo(customer).length, (n) => n === 1); // the opt-out confirmation
+      await eventually(
+        async () => sentTo(customer).length,
+        (n) => n === 1,
+      ); // the opt-out confirmation
       const response = await h.api('POST', '/api/messages', { conversationId, text: 'Are you sure?' });
       expect(response).toMatchObject({ status: 409, body: { error: { code: 'recipient_opted_out' } } });
       expect(sentTo(customer).map((m) => m.message)).toEqual([expect.stringContaining('no longer receive')]);
@@ -146,11 +205,14 @@ describe('POST /api/messages', () => {
   });
 
   describe('when Telesign', () => {
-    it('refuses the message (400), answers 422 with Telesign\'s code', async () => {
+    it("refuses the message (400), answers 422 with Telesign's code", async () => {
       const response = await h.api('POST', '/api/messages', { to: '+683 1234', from: SUPPORT, text: 'Kia orana' });
       expect(response.status).toBe(422);
       expect(response.body.error).toMatchObject({ code: 'telesign_rejected', details: { telesignCode: 11000 } });
-      expect(await storedMessage(response.body.error.details.messageId)).toMatchObject({ status: 'failed', failureCode: 'telesign_rejected' });
+      expect(await storedMessage(response.body.error.details.messageId)).toMatchObject({
+        status: 'failed',
+        failureCode: 'telesign_rejected',
+      });
     });
 
     it('fails (5xx), answers 502', async () => {
@@ -194,7 +256,8 @@ describe('POST /api/messages', () => {
       const customer = newCustomer();
       const conversationId = await customerTexts(customer, 'hello');
       const before = vault.readCount(SANDBOX_ACCOUNT.apiKeySecretName);
-      for (let i = 0; i < 100; i++) expect((await h.api('POST', '/api/messages', { conversationId, text: `update ${i}` })).status).toBe(202);
+      for (let i = 0; i < 100; i++)
+        expect((await h.api('POST', '/api/messages', { conversationId, text: `update ${i}` })).status).toBe(202);
       expect(vault.readCount(SANDBOX_ACCOUNT.apiKeySecretName) - before).toBeLessThanOrEqual(1);
       expect(sentTo(customer)).toHaveLength(100);
     });
@@ -219,7 +282,10 @@ describe('POST /api/messages', () => {
         const response = await h.api('POST', '/api/messages', { to: customer, text: 'hi' });
         expect(response).toMatchObject({ status: 503, body: { error: { code: 'secrets_unavailable' } } });
         expect(sentTo(customer)).toHaveLength(0);
-        expect(await storedMessage(response.body.error.details.messageId)).toMatchObject({ status: 'failed', failureCode: 'secrets_unavailable' });
+        expect(await storedMessage(response.body.error.details.messageId)).toMatchObject({
+          status: 'failed',
+          failureCode: 'secrets_unavailable',
+        });
       } finally {
         await vault.resume();
       }
@@ -232,13 +298,19 @@ describe('POST /api/messages', () => {
       sandbox().setApiKey(SANDBOX_ACCOUNT.customerId, key);
       vault.setSecret(SANDBOX_ACCOUNT.apiKeySecretName, key);
       const admin = { 'x-functions-key': h.channel.adminKey };
-      expect(await h.api('POST', '/api/telesign/validate', {}, admin)).toMatchObject({ status: 200, body: { valid: true } });
+      expect(await h.api('POST', '/api/telesign/validate', {}, admin)).toMatchObject({
+        status: 200,
+        body: { valid: true },
+      });
       vault.setSecret(SANDBOX_ACCOUNT.apiKeySecretName, Buffer.from('wrong').toString('base64'));
       const wrong = await h.api('POST', '/api/telesign/validate', { customerId: SANDBOX_ACCOUNT.customerId }, admin);
       expect(wrong).toMatchObject({ status: 200, body: { valid: false, reason: expect.any(String) } });
       expect((await h.api('POST', '/api/telesign/validate', {})).status).toBe(401);
       vault.setSecret(SANDBOX_ACCOUNT.apiKeySecretName, key);
-      expect(await h.api('POST', '/api/telesign/validate', {}, admin)).toMatchObject({ status: 200, body: { valid: true } });
+      expect(await h.api('POST', '/api/telesign/validate', {}, admin)).toMatchObject({
+        status: 200,
+        body: { valid: true },
+      });
     });
   });
 });
@@ -247,19 +319,29 @@ describe('automatic replies', () => {
   it('STOP sends the opt-out confirmation once, even when the event is delivered twice', async () => {
     const customer = newCustomer();
     const { referenceId } = await sandbox().simulateInbound({ from: customer, to: SUPPORT, text: 'Stop' });
-    await eventually(async () => sentTo(customer).length, (n) => n >= 1);
+    await eventually(
+      async () => sentTo(customer).length,
+      (n) => n >= 1,
+    );
     // The same event again past the broker's duplicate window: the router sees it applied, and the reply's
     // idempotency key keeps it from going out twice.
     const body = inboundSmsBody({ from: customer, to: SUPPORT, text: 'Stop', referenceId });
     const [account] = h.channel.app.config.accounts;
     const { event } = parseCallback(body, JSON.parse(body), { account, receivedAt: new Date().toISOString() });
     const publisher = createServiceBusPublisher(h.channel.serviceBusClient, 'sms-inbound');
-    await publisher.publish({ event, messageId: `${event.eventId}-redelivered`, sessionId: threadIdOf(account.customerId, SUPPORT, customer) });
+    await publisher.publish({
+      event,
+      messageId: `${event.eventId}-redelivered`,
+      sessionId: threadIdOf(account.customerId, SUPPORT, customer),
+    });
     await publisher.close();
     const marker = await sandbox().simulateInbound({ from: customer, to: SUPPORT, text: 'thanks' });
     expect(marker.callbackStatus).toBe(200);
     const threadId = threadIdOf(SANDBOX_ACCOUNT.customerId, SUPPORT, customer);
-    await eventually(() => threads.listMessages(threadId, 1), (m) => m.some((x) => x.text === 'thanks'));
+    await eventually(
+      () => threads.listMessages(threadId, 1),
+      (m) => m.some((x) => x.text === 'thanks'),
+    );
     expect(sentTo(customer).map((m) => m.message)).toEqual([expect.stringContaining('no longer receive')]);
   });
 });

@@ -3,7 +3,9 @@ jest.mock('@azure/functions-core', () => require('../../local/functionsCore').co
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+
 import { ServiceBusClient } from '@azure/service-bus';
+
 import { startAzuriteTables } from '../../local/azurite';
 import { EmbeddedBroker } from '../../local/broker';
 import { listDeadLetters, replayDeadLetters } from '../../local/deadLetters';
@@ -35,10 +37,14 @@ describe('the session consumer', () => {
     try {
       const sender = client.createSender('q');
       for (let n = 1; n <= 5; n++) {
-        for (const session of ['a', 'b']) await sender.sendMessages({ body: { session, n }, sessionId: session, messageId: `${session}-${n}` });
+        for (const session of ['a', 'b'])
+          await sender.sendMessages({ body: { session, n }, sessionId: session, messageId: `${session}-${n}` });
       }
       await sender.close();
-      await eventually(async () => handled.length, (count) => count === 10);
+      await eventually(
+        async () => handled.length,
+        (count) => count === 10,
+      );
       for (const session of ['a', 'b']) {
         expect(handled.filter((h) => h.session === session).map((h) => h.n)).toEqual([1, 2, 3, 4, 5]);
       }
@@ -62,20 +68,35 @@ describe('events the router cannot apply', () => {
     const client = h.channel.serviceBusClient;
     try {
       const azurite = h.channel.azurite!;
-      const threads = createThreadRepository(createTableClient({ kind: 'connectionString', connectionString: azurite.connectionString }, 'threads'));
+      const threads = createThreadRepository(
+        createTableClient({ kind: 'connectionString', connectionString: azurite.connectionString }, 'threads'),
+      );
       await azurite.stop(); // storage goes down: every attempt of the router fails
 
       const customer = '15555550777';
-      const { callbackStatus } = await h.channel.sandbox!.simulateInbound({ from: customer, to: SANDBOX_ACCOUNT.supportNumber, text: 'Anyone there?' });
+      const { callbackStatus } = await h.channel.sandbox!.simulateInbound({
+        from: customer,
+        to: SANDBOX_ACCOUNT.supportNumber,
+        text: 'Anyone there?',
+      });
       expect(callbackStatus).toBe(200); // the queue took it: nothing is lost
-      const letters = await eventually(() => listDeadLetters(client, 'sms-inbound'), (l) => l.length === 1, 20_000);
-      expect(letters).toEqual([expect.objectContaining({ eventType: 'message.received', reason: 'MaxDeliveryCountExceeded' })]);
+      const letters = await eventually(
+        () => listDeadLetters(client, 'sms-inbound'),
+        (l) => l.length === 1,
+        20_000,
+      );
+      expect(letters).toEqual([
+        expect.objectContaining({ eventType: 'message.received', reason: 'MaxDeliveryCountExceeded' }),
+      ]);
 
       const restarted = await startAzuriteTables({ port: azurite.port, dataFile }); // the fix
       try {
         expect(await replayDeadLetters(client, 'sms-inbound')).toHaveLength(1);
         const threadId = threadIdOf(SANDBOX_ACCOUNT.customerId, SANDBOX_ACCOUNT.supportNumber, customer);
-        const messages = await eventually(() => threads.listMessages(threadId, 1).catch(() => []), (m) => m.length > 0);
+        const messages = await eventually(
+          () => threads.listMessages(threadId, 1).catch(() => []),
+          (m) => m.length > 0,
+        );
         expect(messages.map((m) => m.text)).toEqual(['Anyone there?']);
         expect(await listDeadLetters(client, 'sms-inbound')).toEqual([]);
       } finally {

@@ -2,13 +2,18 @@ jest.mock('@azure/functions-core', () => require('../support/functionsCoreStub')
 
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { ServiceBusClient, type ServiceBusReceivedMessage } from '@azure/service-bus';
+
 import { telesignCallback } from '../../functions/telesignCallback';
+import { EmbeddedBroker } from '../../local/broker';
 import { buildApp, resetApp, useApp } from '../../shared/app';
 import { loadConfig } from '../../shared/config';
 import { inboundEventSchema } from '../../shared/domain/inboundEvent';
 import { threadIdOf } from '../../shared/domain/threadId';
-import { createCachedSecretProvider, createKeyVaultSecretClient, createKeyVaultSecretSource } from '../../shared/secrets';
-import { EmbeddedBroker } from '../../local/broker';
+import {
+  createCachedSecretProvider,
+  createKeyVaultSecretClient,
+  createKeyVaultSecretSource,
+} from '../../shared/secrets';
 import { startFakeKeyVault, staticTokenCredential } from '../support/fakeKeyVault';
 import {
   account1,
@@ -36,7 +41,12 @@ function installApp() {
     ServiceBusConnection: broker.connectionString,
     AzureWebJobsStorage: 'UseDevelopmentStorage=true',
   });
-  const client = createKeyVaultSecretClient({ vaultUrl: vault.url, credential: staticTokenCredential, allowInsecureConnection: true, callDeadlineMs: 2000 });
+  const client = createKeyVaultSecretClient({
+    vaultUrl: vault.url,
+    credential: staticTokenCredential,
+    allowInsecureConnection: true,
+    callDeadlineMs: 2000,
+  });
   const secrets = createCachedSecretProvider(createKeyVaultSecretSource(client), { ttlMs: config.secretCacheTtlMs });
   useApp(buildApp(config, { secrets }));
 }
@@ -59,7 +69,8 @@ function context() {
   return new InvocationContext({
     invocationId: 'test',
     functionName: 'telesignCallback',
-    logHandler: (_level, ...args) => logLines.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')),
+    logHandler: (_level, ...args) =>
+      logLines.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')),
   });
 }
 
@@ -74,7 +85,8 @@ async function post(body: string | Buffer, headers: Record<string, string>) {
   return { status: response.status, body: response.jsonBody as Record<string, unknown> };
 }
 
-const signed = (body: string, account = account1) => post(body, callbackHeaders(account.customerId, account.apiKey, body));
+const signed = (body: string, account = account1) =>
+  post(body, callbackHeaders(account.customerId, account.apiKey, body));
 
 /** Everything waiting in one session; completes what it takes. */
 async function drainSession(sessionId: string): Promise<ServiceBusReceivedMessage[]> {
@@ -94,7 +106,7 @@ let refSeq = 0;
 const freshRef = () => `ABCDEF${String(++refSeq).padStart(26, '0')}`;
 
 describe('telesignCallback', () => {
-  it('queues a signed inbound SMS as one message.received in the thread\'s session', async () => {
+  it("queues a signed inbound SMS as one message.received in the thread's session", async () => {
     const body = inboundSmsBody({ referenceId: freshRef() });
     expect(await signed(body)).toEqual({ status: 200, body: {} });
 
@@ -135,17 +147,29 @@ describe('telesignCallback', () => {
     const body = inboundSmsBody({ referenceId: 'FEEDFACE', from: customer });
 
     it.each([
-      ['a tampered body', () => post(body.replace('arrived', 'arrive!'), callbackHeaders(account1.customerId, account1.apiKey, body))],
+      [
+        'a tampered body',
+        () => post(body.replace('arrived', 'arrive!'), callbackHeaders(account1.customerId, account1.apiKey, body)),
+      ],
       ['a wrong customer id', () => post(body, callbackHeaders(account2.customerId, account1.apiKey, body))],
-      ['an unknown customer id', () => post(body, callbackHeaders('99999999-0000-0000-0000-000000000000', account1.apiKey, body))],
-      ['a missing Authorization header', () => {
-        const { authorization: _a, ...headers } = callbackHeaders(account1.customerId, account1.apiKey, body);
-        return post(body, headers);
-      }],
-      ['a missing X-TS-Authorization header', () => {
-        const { 'x-ts-authorization': _x, ...headers } = callbackHeaders(account1.customerId, account1.apiKey, body);
-        return post(body, headers);
-      }],
+      [
+        'an unknown customer id',
+        () => post(body, callbackHeaders('99999999-0000-0000-0000-000000000000', account1.apiKey, body)),
+      ],
+      [
+        'a missing Authorization header',
+        () => {
+          const { authorization: _a, ...headers } = callbackHeaders(account1.customerId, account1.apiKey, body);
+          return post(body, headers);
+        },
+      ],
+      [
+        'a missing X-TS-Authorization header',
+        () => {
+          const { 'x-ts-authorization': _x, ...headers } = callbackHeaders(account1.customerId, account1.apiKey, body);
+          return post(body, headers);
+        },
+      ],
     ])('%s', async (_name, send) => {
       const response = await send();
       expect(response.status).toBe(401);
@@ -197,7 +221,17 @@ describe('telesignCallback', () => {
     installApp();
     const before = vault.readCount(account1.apiKeySecretName);
     for (let i = 0; i < 100; i++) {
-      expect((await signed(deliveryReportBody({ referenceId: 'AAAA0000', code: 203, updatedOn: `2026-01-01T00:00:${String(i % 60).padStart(2, '0')}Z` }))).status).toBe(200);
+      expect(
+        (
+          await signed(
+            deliveryReportBody({
+              referenceId: 'AAAA0000',
+              code: 203,
+              updatedOn: `2026-01-01T00:00:${String(i % 60).padStart(2, '0')}Z`,
+            }),
+          )
+        ).status,
+      ).toBe(200);
     }
     expect(vault.readCount(account1.apiKeySecretName) - before).toBe(1);
     await drainSession('ref-AAAA0000');

@@ -4,9 +4,10 @@
  * wrapping global fetch; the peer is always the real sandbox over HTTP.
  */
 import net, { type AddressInfo } from 'node:net';
+
 import { TelesignSandbox } from '../../local/telesignSandbox';
 import { createCachedSecretProvider } from '../../shared/secrets/cachedSecretProvider';
-import { createTelesignClient, TelesignError, type TelesignClientOptions } from '../../shared/telesign/client';
+import { createTelesignClient, type TelesignClientOptions, TelesignError } from '../../shared/telesign/client';
 import { withKeyRefreshOn401 } from '../../shared/telesign/rotatingKeyClient';
 
 const CUSTOMER_ID = 'AAAAAAAA-BBBB-CCCC-DDDD-0000000000C1';
@@ -18,7 +19,10 @@ const NO_REPORT_NUMBER = '15555550155'; // the sandbox never moves its status on
 let sandbox: TelesignSandbox;
 
 beforeEach(async () => {
-  sandbox = await TelesignSandbox.start({ accounts: [{ customerId: CUSTOMER_ID, apiKey: API_KEY }], reportDelaysMs: [5, 5] });
+  sandbox = await TelesignSandbox.start({
+    accounts: [{ customerId: CUSTOMER_ID, apiKey: API_KEY }],
+    reportDelaysMs: [5, 5],
+  });
 });
 
 afterEach(async () => {
@@ -38,7 +42,11 @@ function harness(overrides: Partial<TelesignClientOptions> = {}): Harness {
   const waits: number[] = [];
   const recordingFetch: typeof fetch = (input, init) => {
     const headers = new Headers(init?.headers);
-    attempts.push({ method: init?.method ?? 'GET', url: String(input), authorization: headers.get('authorization') ?? '' });
+    attempts.push({
+      method: init?.method ?? 'GET',
+      url: String(input),
+      authorization: headers.get('authorization') ?? '',
+    });
     return fetch(input, init);
   };
   const client = createTelesignClient({
@@ -167,7 +175,13 @@ describe('sendSms', () => {
     sandbox.injectFaults([{ status: 429 }, { status: 429 }, { status: 429 }, { status: 429 }]);
     const h = harness({ maxRetries: 2, retryDelayMs: 10 });
     const e = await failure(h.client.sendSms({ phoneNumber: CUSTOMER, message: 'Hi' }));
-    expect(e).toMatchObject({ kind: 'rate_limited', httpStatus: 429, telesignCode: 10019, attempts: 3, outcomeUnknown: false });
+    expect(e).toMatchObject({
+      kind: 'rate_limited',
+      httpStatus: 429,
+      telesignCode: 10019,
+      attempts: 3,
+      outcomeUnknown: false,
+    });
     expect(posts(h)).toBe(3);
     expect(h.waits).toEqual([10, 20]); // exponential backoff without Retry-After
     expect(sandbox.sent()).toEqual([]);
@@ -239,7 +253,10 @@ describe('getStatus', () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
       status = await h.client.getStatus(sent.referenceId);
     }
-    expect(status).toMatchObject({ referenceId: sent.referenceId, status: { code: 200, description: 'Delivered to handset' } });
+    expect(status).toMatchObject({
+      referenceId: sent.referenceId,
+      status: { code: 200, description: 'Delivered to handset' },
+    });
   });
 
   it('a message still in progress reads 290', async () => {
@@ -263,8 +280,13 @@ describe('getStatus', () => {
 describe('checkCredentials', () => {
   it('right credentials are valid (the probe reference is not found)', async () => {
     const h = harness();
-    await expect(h.client.checkCredentials()).resolves.toEqual({ valid: true, reason: expect.stringContaining('HTTP 404') });
-    expect(h.attempts).toEqual([expect.objectContaining({ method: 'GET', url: `${sandbox.url}/v1/messaging/00000000000000000000000000000000` })]);
+    await expect(h.client.checkCredentials()).resolves.toEqual({
+      valid: true,
+      reason: expect.stringContaining('HTTP 404'),
+    });
+    expect(h.attempts).toEqual([
+      expect.objectContaining({ method: 'GET', url: `${sandbox.url}/v1/messaging/00000000000000000000000000000000` }),
+    ]);
   });
 
   it('a wrong key is invalid, and the reason says what to check', async () => {
@@ -290,7 +312,10 @@ describe('checkCredentials', () => {
 
   it('a key that is not standard base64 is invalid without asking Telesign', async () => {
     const h = harness({ getApiKey: async () => 'not_base64-' });
-    expect(await h.client.checkCredentials()).toEqual({ valid: false, reason: expect.stringContaining('standard base64') });
+    expect(await h.client.checkCredentials()).toEqual({
+      valid: false,
+      reason: expect.stringContaining('standard base64'),
+    });
     expect(h.attempts).toEqual([]);
   });
 
@@ -322,7 +347,9 @@ describe('withKeyRefreshOn401 (key rotation)', () => {
 
     sandbox.setApiKey(CUSTOMER_ID, NEW_API_KEY);
     state.value = NEW_API_KEY;
-    const result = await withKeyRefreshOn401(secrets, SECRET, () => h.client.sendSms({ phoneNumber: CUSTOMER, message: 'after rotation' }));
+    const result = await withKeyRefreshOn401(secrets, SECRET, () =>
+      h.client.sendSms({ phoneNumber: CUSTOMER, message: 'after rotation' }),
+    );
 
     expect(result.status.code).toBe(290);
     expect(state.reads).toBe(2);
@@ -333,7 +360,9 @@ describe('withKeyRefreshOn401 (key rotation)', () => {
   it('a key still wrong after re-reading gives the 401 to the caller after one retry', async () => {
     const { state, secrets } = vault(API_KEY);
     sandbox.setApiKey(CUSTOMER_ID, NEW_API_KEY);
-    const fn = jest.fn(() => harness({ getApiKey: () => secrets.get(SECRET) }).client.sendSms({ phoneNumber: CUSTOMER, message: 'Hi' }));
+    const fn = jest.fn(() =>
+      harness({ getApiKey: () => secrets.get(SECRET) }).client.sendSms({ phoneNumber: CUSTOMER, message: 'Hi' }),
+    );
     const e = await failure(withKeyRefreshOn401(secrets, SECRET, fn));
     expect(e.kind).toBe('unauthorized');
     expect(fn).toHaveBeenCalledTimes(2);
@@ -343,7 +372,9 @@ describe('withKeyRefreshOn401 (key rotation)', () => {
   it('other errors pass through without touching the cache', async () => {
     const { state, secrets } = vault(API_KEY);
     const h = harness({ getApiKey: () => secrets.get(SECRET) });
-    const e = await failure(withKeyRefreshOn401(secrets, SECRET, () => h.client.sendSms({ phoneNumber: '1', message: 'Hi' })));
+    const e = await failure(
+      withKeyRefreshOn401(secrets, SECRET, () => h.client.sendSms({ phoneNumber: '1', message: 'Hi' })),
+    );
     expect(e.kind).toBe('rejected');
     expect(state.reads).toBe(1);
     expect(posts(h)).toBe(1);

@@ -6,12 +6,13 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+
 import {
-  TelesignSandbox,
+  type SandboxOptions,
   sandboxTestNumbers,
   signCallbackBody,
+  TelesignSandbox,
   verifyRequestAuth,
-  type SandboxOptions,
 } from '../../local/telesignSandbox';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -26,8 +27,17 @@ const OTHER_API_KEY = Buffer.from('sandbox test key number two').toString('base6
 const CUSTOMER_NUMBER = '15555550100';
 const OUR_NUMBER = '14255550199';
 
-function tsaSign(apiKey: string, lines: { method: string; contentType: string; date: string; nonce: string; body?: string; path: string }): string {
-  const parts = [lines.method, lines.contentType, lines.date, 'x-ts-auth-method:HMAC-SHA256', `x-ts-nonce:${lines.nonce}`];
+function tsaSign(
+  apiKey: string,
+  lines: { method: string; contentType: string; date: string; nonce: string; body?: string; path: string },
+): string {
+  const parts = [
+    lines.method,
+    lines.contentType,
+    lines.date,
+    'x-ts-auth-method:HMAC-SHA256',
+    `x-ts-nonce:${lines.nonce}`,
+  ];
   if (lines.body) parts.push(lines.body);
   parts.push(lines.path);
   return createHmac('sha256', Buffer.from(apiKey, 'base64')).update(parts.join('\n'), 'utf8').digest('base64');
@@ -71,7 +81,7 @@ interface Answer {
   status: number;
   headers: http.IncomingHttpHeaders;
   text: string;
-   
+
   json: any;
 }
 
@@ -105,9 +115,18 @@ function request(
   });
 }
 
-function signedSend(sandbox: TelesignSandbox, fields: Record<string, string>, overrides: SignedInput = {}): Promise<Answer> {
+function signedSend(
+  sandbox: TelesignSandbox,
+  fields: Record<string, string>,
+  overrides: SignedInput = {},
+): Promise<Answer> {
   const body = form(fields);
-  return request(sandbox.url, { method: 'POST', path: '/v1/messaging', headers: tsaHeaders({ ...overrides, body }), body });
+  return request(sandbox.url, {
+    method: 'POST',
+    path: '/v1/messaging',
+    headers: tsaHeaders({ ...overrides, body }),
+    body,
+  });
 }
 
 function signedGet(sandbox: TelesignSandbox, referenceId: string, overrides: SignedInput = {}): Promise<Answer> {
@@ -135,7 +154,7 @@ function callbackSignatureValid(cb: ReceivedCallback, customerId: string, apiKey
 interface ReceivedCallback {
   headers: http.IncomingHttpHeaders;
   raw: Buffer;
-   
+
   json: any;
 }
 
@@ -208,8 +227,18 @@ describe('PROTOCOL §2 request signature vectors, through the sandbox verifier',
   const vectorDate = 'Wed, 14 Dec 2016 18:20:12 GMT';
   const vectorNonce = 'A1592C6F-E384-4CDB-BC42-C3AB970369E9';
   const vectors = [
-    { method: 'POST', path: '/v1/resource', body: 'test=param', signature: 'vXw/XzywdhgfEG2/zWLaFp7oXmjLB8iJDMndvDbZMjk=' },
-    { method: 'POST', path: '/v1/resource', body: 'test=%CF%BF', signature: 'lPpGXw4jTRdaEp2obzYAD5rR+2aWDInJ8ThLbq0nTGU=' },
+    {
+      method: 'POST',
+      path: '/v1/resource',
+      body: 'test=param',
+      signature: 'vXw/XzywdhgfEG2/zWLaFp7oXmjLB8iJDMndvDbZMjk=',
+    },
+    {
+      method: 'POST',
+      path: '/v1/resource',
+      body: 'test=%CF%BF',
+      signature: 'lPpGXw4jTRdaEp2obzYAD5rR+2aWDInJ8ThLbq0nTGU=',
+    },
     { method: 'GET', path: '/v1/resource', body: '', signature: 'wscyrZZtA7kdXu0i4D5KXyDmBcwH52JF1feiEKp+ir0=' },
     {
       method: 'POST',
@@ -237,25 +266,43 @@ describe('PROTOCOL §2 request signature vectors, through the sandbox verifier',
   };
 
   test.each(vectors)('$method $path $body verifies', (v) => {
-    expect(verifyRequestAuth(vectorRequest(v, v.signature), context)).toEqual({ ok: true, customerId: vectorCustomer, scheme: 'TSA' });
+    expect(verifyRequestAuth(vectorRequest(v, v.signature), context)).toEqual({
+      ok: true,
+      customerId: vectorCustomer,
+      scheme: 'TSA',
+    });
   });
 
   test.each(vectors)('$method $path $body: a one-character change of the signature is refused', (v) => {
     const tampered = (v.signature[0] === 'A' ? 'B' : 'A') + v.signature.slice(1);
-    expect(verifyRequestAuth(vectorRequest(v, tampered), context)).toMatchObject({ ok: false, reason: 'invalid_signature' });
+    expect(verifyRequestAuth(vectorRequest(v, tampered), context)).toMatchObject({
+      ok: false,
+      reason: 'invalid_signature',
+    });
   });
 
   test.each(vectors)('$method $path $body: the test signer agrees (so the live tests sign correctly)', (v) => {
     const contentType = v.method === 'POST' ? FORM : '';
-    expect(tsaSign(vectorKey, { method: v.method, contentType, date: vectorDate, nonce: vectorNonce, body: v.body, path: v.path })).toBe(v.signature);
+    expect(
+      tsaSign(vectorKey, {
+        method: v.method,
+        contentType,
+        date: vectorDate,
+        nonce: vectorNonce,
+        body: v.body,
+        path: v.path,
+      }),
+    ).toBe(v.signature);
   });
 
   test('the vector Date is refused an hour later', () => {
     const v = vectors[0];
-    expect(verifyRequestAuth(vectorRequest(v, v.signature), { ...context, now: context.now + 3600_000 })).toMatchObject({
-      ok: false,
-      reason: 'date_out_of_range',
-    });
+    expect(verifyRequestAuth(vectorRequest(v, v.signature), { ...context, now: context.now + 3600_000 })).toMatchObject(
+      {
+        ok: false,
+        reason: 'date_out_of_range',
+      },
+    );
   });
 });
 
@@ -263,7 +310,9 @@ describe('PROTOCOL §3 callback signature vector', () => {
   test('the sandbox signing function gives the documented signature', () => {
     const body =
       '{"status":{"code":200,"description":"Delivered to handset","updated_on":"2016-10-21T14:05:36.181346Z"},"reference_id":"0123456789ABCDEF0123456789ABCDEF"}';
-    expect(signCallbackBody('VGVzdCBLZXk=', Buffer.from(body, 'utf8'))).toBe('iixW5wYvk4nW7ILc8T4IjfrSNV1/nUZyCdYTOIZCt9A=');
+    expect(signCallbackBody('VGVzdCBLZXk=', Buffer.from(body, 'utf8'))).toBe(
+      'iixW5wYvk4nW7ILc8T4IjfrSNV1/nUZyCdYTOIZCt9A=',
+    );
   });
 });
 
@@ -309,7 +358,11 @@ describe('TelesignSandbox over HTTP', () => {
       const answer = await signedSend(sandbox, { ...validFields, sender_id: OUR_NUMBER, external_id: 'ext-1' });
       expect(answer.status).toBe(200);
       expect(answer.json.reference_id).toMatch(/^[0-9A-F]{32}$/);
-      expect(answer.json.status).toEqual({ code: 290, description: 'Message in progress', updated_on: expect.any(String) });
+      expect(answer.json.status).toEqual({
+        code: 290,
+        description: 'Message in progress',
+        updated_on: expect.any(String),
+      });
       expect(Number.isNaN(Date.parse(answer.json.status.updated_on))).toBe(false);
       expect(answer.json.status.updated_on).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
       expect(sandbox.sent()).toEqual([
@@ -388,8 +441,12 @@ describe('TelesignSandbox over HTTP', () => {
     });
 
     test('a stale Date is refused, and so is one from the future', async () => {
-      const stale = await signedSend(sandbox, validFields, { date: new Date(Date.now() - 20 * 60 * 1000).toUTCString() });
-      const future = await signedSend(sandbox, validFields, { date: new Date(Date.now() + 20 * 60 * 1000).toUTCString() });
+      const stale = await signedSend(sandbox, validFields, {
+        date: new Date(Date.now() - 20 * 60 * 1000).toUTCString(),
+      });
+      const future = await signedSend(sandbox, validFields, {
+        date: new Date(Date.now() + 20 * 60 * 1000).toUTCString(),
+      });
       expect(stale.status).toBe(401);
       expect(future.status).toBe(401);
     });
@@ -400,7 +457,12 @@ describe('TelesignSandbox over HTTP', () => {
     });
 
     test('a request without Authorization is refused', async () => {
-      const answer = await request(sandbox.url, { method: 'POST', path: '/v1/messaging', headers: { 'Content-Type': FORM }, body: form(validFields) });
+      const answer = await request(sandbox.url, {
+        method: 'POST',
+        path: '/v1/messaging',
+        headers: { 'Content-Type': FORM },
+        body: form(validFields),
+      });
       expect(answer.status).toBe(401);
     });
 
@@ -440,7 +502,12 @@ describe('TelesignSandbox over HTTP', () => {
     });
 
     test('limits are inclusive: 1600 characters, 15 digits, 20-character sender id pass', async () => {
-      const answer = await signedSend(sandbox, { ...validFields, phone_number: '155555501001234', message: 'y'.repeat(1600), sender_id: 'S'.repeat(20) });
+      const answer = await signedSend(sandbox, {
+        ...validFields,
+        phone_number: '155555501001234',
+        message: 'y'.repeat(1600),
+        sender_id: 'S'.repeat(20),
+      });
       expect(answer.status).toBe(200);
     });
   });
@@ -471,7 +538,10 @@ describe('TelesignSandbox over HTTP', () => {
 
     test("another account's reference is not found", async () => {
       const sent = await signedSend(sandbox, validFields);
-      const answer = await signedGet(sandbox, sent.json.reference_id, { customerId: OTHER_CUSTOMER_ID, apiKey: OTHER_API_KEY });
+      const answer = await signedGet(sandbox, sent.json.reference_id, {
+        customerId: OTHER_CUSTOMER_ID,
+        apiKey: OTHER_API_KEY,
+      });
       expect(answer.status).toBe(404);
     });
 
@@ -495,7 +565,10 @@ describe('TelesignSandbox over HTTP', () => {
           status: { code: expect.any(Number), description: expect.any(String), updated_on: expect.any(String) },
           errors: [],
           sub_resource: 'sms',
-          additional_info: expect.objectContaining({ message_parts_count: 1, message_parts_reference_ids: expect.stringMatching(/^[0-9A-F]{32}$/) }),
+          additional_info: expect.objectContaining({
+            message_parts_count: 1,
+            message_parts_reference_ids: expect.stringMatching(/^[0-9A-F]{32}$/),
+          }),
           reference_id: referenceId,
         });
         // A delivery report carries no phone number (PROTOCOL §3a).
@@ -503,7 +576,9 @@ describe('TelesignSandbox over HTTP', () => {
       }
       expect(reports[0].json.status.description).toBe('Delivered to gateway');
       expect(reports[1].json.status.description).toBe('Delivered to handset');
-      await eventually(() => sandbox.sent()[0].reports.every((r) => r.deliveredToCallback) && sandbox.sent()[0].reports.length === 2);
+      await eventually(
+        () => sandbox.sent()[0].reports.every((r) => r.deliveredToCallback) && sandbox.sent()[0].reports.length === 2,
+      );
       expect(sandbox.sent()[0].reports).toEqual([
         { code: 203, description: 'Delivered to gateway', deliveredToCallback: true },
         { code: 200, description: 'Delivered to handset', deliveredToCallback: true },
@@ -550,7 +625,9 @@ describe('TelesignSandbox over HTTP', () => {
       receiver.answers = [500];
       const sent = await signedSend(sandbox, validFields);
       const referenceId: string = sent.json.reference_id;
-      await receiver.until(() => receiver.forReference(referenceId).filter((cb) => cb.json.status.code === 203).length >= 2);
+      await receiver.until(
+        () => receiver.forReference(referenceId).filter((cb) => cb.json.status.code === 203).length >= 2,
+      );
       const tries = receiver.forReference(referenceId).filter((cb) => cb.json.status.code === 203);
       expect(tries[1].raw.equals(tries[0].raw)).toBe(true);
       await eventually(() => sandbox.sent()[0].reports.find((r) => r.code === 203)?.deliveredToCallback === true);
@@ -559,13 +636,19 @@ describe('TelesignSandbox over HTTP', () => {
     test('reports are signed with the customer that sent the message', async () => {
       const sent = await signedSend(sandbox, validFields, { customerId: OTHER_CUSTOMER_ID, apiKey: OTHER_API_KEY });
       await receiver.until(() => receiver.forReference(sent.json.reference_id).length >= 1);
-      expect(callbackSignatureValid(receiver.forReference(sent.json.reference_id)[0], OTHER_CUSTOMER_ID, OTHER_API_KEY)).toBe(true);
+      expect(
+        callbackSignatureValid(receiver.forReference(sent.json.reference_id)[0], OTHER_CUSTOMER_ID, OTHER_API_KEY),
+      ).toBe(true);
     });
   });
 
   describe('inbound SMS', () => {
     test('simulateInbound POSTs a signed mo_sms body and returns our answer', async () => {
-      const result = await sandbox.simulateInbound({ from: CUSTOMER_NUMBER, to: OUR_NUMBER, text: 'Where is my order?' });
+      const result = await sandbox.simulateInbound({
+        from: CUSTOMER_NUMBER,
+        to: OUR_NUMBER,
+        text: 'Where is my order?',
+      });
       expect(result.callbackStatus).toBe(200);
       expect(result.referenceId).toMatch(/^[0-9A-F]{32}$/);
       expect(receiver.received).toHaveLength(1);
@@ -575,7 +658,12 @@ describe('TelesignSandbox over HTTP', () => {
         status: { code: 1500, description: 'Delivered to customer', updated_on: expect.any(String) },
         submit_timestamp: expect.any(String),
         errors: [],
-        user_response: { phone_number: CUSTOMER_NUMBER, iso_country_code: 'US', sender_id: OUR_NUMBER, mo_message: 'Where is my order?' },
+        user_response: {
+          phone_number: CUSTOMER_NUMBER,
+          iso_country_code: 'US',
+          sender_id: OUR_NUMBER,
+          mo_message: 'Where is my order?',
+        },
         sub_resource: 'mo_sms',
         reference_id: result.referenceId,
       });
@@ -594,7 +682,9 @@ describe('TelesignSandbox over HTTP', () => {
       receiver.answers = [500, 503, 502];
       await sandbox.simulateInbound({ from: CUSTOMER_NUMBER, to: OUR_NUMBER, text: 'never accepted' });
       await receiver.until((r) => r.length >= 3);
-      expect(receiver.received.map((cb) => cb.json.reference_id)).toEqual(Array(3).fill(receiver.received[0].json.reference_id));
+      expect(receiver.received.map((cb) => cb.json.reference_id)).toEqual(
+        Array(3).fill(receiver.received[0].json.reference_id),
+      );
     });
 
     test('the control route does the same and is signed for the chosen customer', async () => {
@@ -608,15 +698,24 @@ describe('TelesignSandbox over HTTP', () => {
       expect(answer.json).toEqual({ referenceId: expect.stringMatching(/^[0-9A-F]{32}$/), callbackStatus: 200 });
       const cb = receiver.received[0];
       expect(callbackSignatureValid(cb, OTHER_CUSTOMER_ID, OTHER_API_KEY)).toBe(true);
-      expect(cb.json.user_response).toEqual({ phone_number: '447700900123', iso_country_code: 'GB', sender_id: '', mo_message: 'hello' });
+      expect(cb.json.user_response).toEqual({
+        phone_number: '447700900123',
+        iso_country_code: 'GB',
+        sender_id: '',
+        mo_message: 'hello',
+      });
     });
 
     test('without a callback URL simulateInbound fails clearly', async () => {
       const bare = await startSandbox({ callbackUrl: undefined });
       try {
-        await expect(bare.simulateInbound({ from: CUSTOMER_NUMBER, to: OUR_NUMBER, text: 'x' })).rejects.toThrow(/callback URL/);
+        await expect(bare.simulateInbound({ from: CUSTOMER_NUMBER, to: OUR_NUMBER, text: 'x' })).rejects.toThrow(
+          /callback URL/,
+        );
         bare.setCallbackUrl(receiver.url);
-        expect((await bare.simulateInbound({ from: CUSTOMER_NUMBER, to: OUR_NUMBER, text: 'x' })).callbackStatus).toBe(200);
+        expect((await bare.simulateInbound({ from: CUSTOMER_NUMBER, to: OUR_NUMBER, text: 'x' })).callbackStatus).toBe(
+          200,
+        );
       } finally {
         await bare.stop();
       }
@@ -659,7 +758,11 @@ describe('TelesignSandbox over HTTP', () => {
       let written!: () => void;
       const flushed = new Promise<void>((r) => (written = r));
       let settled = false;
-      const hung = request(sandbox.url, { method: 'POST', path: '/v1/messaging', headers: tsaHeaders({ body }), body }, written).then(
+      const hung = request(
+        sandbox.url,
+        { method: 'POST', path: '/v1/messaging', headers: tsaHeaders({ body }), body },
+        written,
+      ).then(
         (answer) => ({ answer, error: undefined }),
         (error: unknown) => ({ answer: undefined, error }),
       );
@@ -700,7 +803,9 @@ describe('TelesignSandbox over HTTP', () => {
       const sent = await signedSend(sandbox, validFields);
       const answer = await request(sandbox.url, { method: 'GET', path: '/sandbox/messages' });
       expect(answer.status).toBe(200);
-      expect(answer.json).toEqual([expect.objectContaining({ referenceId: sent.json.reference_id, phoneNumber: CUSTOMER_NUMBER })]);
+      expect(answer.json).toEqual([
+        expect.objectContaining({ referenceId: sent.json.reference_id, phoneNumber: CUSTOMER_NUMBER }),
+      ]);
     });
 
     test('unknown routes give 404 and control routes are not reachable under /v1/', async () => {
@@ -714,7 +819,13 @@ describe('TelesignSandbox over HTTP', () => {
       await signedSend(sandbox, validFields, { apiKey: OTHER_API_KEY });
       await sandbox.simulateInbound({ from: CUSTOMER_NUMBER, to: OUR_NUMBER, text: 'hi' });
       await receiver.until(() => receiver.forReference(sent.json.reference_id).length >= 2);
-      const secrets = [API_KEY, OTHER_API_KEY, CUSTOMER_NUMBER, OUR_NUMBER, ...receiver.received.map((cb) => String(cb.headers['x-ts-authorization']))];
+      const secrets = [
+        API_KEY,
+        OTHER_API_KEY,
+        CUSTOMER_NUMBER,
+        OUR_NUMBER,
+        ...receiver.received.map((cb) => String(cb.headers['x-ts-authorization'])),
+      ];
       expect(logLines.length).toBeGreaterThan(0);
       for (const line of logLines) for (const secret of secrets) expect(line).not.toContain(secret);
     });

@@ -1,5 +1,12 @@
-import { ServiceBusClient, type ServiceBusClientOptions, type ServiceBusReceivedMessage, type ServiceBusReceiver, type ServiceBusSessionReceiver } from '@azure/service-bus';
-import { EmbeddedBroker, type BrokerQueueOptions } from '../../local/broker';
+import {
+  ServiceBusClient,
+  type ServiceBusClientOptions,
+  type ServiceBusReceivedMessage,
+  type ServiceBusReceiver,
+  type ServiceBusSessionReceiver,
+} from '@azure/service-bus';
+
+import { type BrokerQueueOptions, EmbeddedBroker } from '../../local/broker';
 
 /** Failures in these tests are expected and should surface quickly instead of after the SDK's default backoff. */
 export const fastRetry: ServiceBusClientOptions = {

@@ -1,4 +1,4 @@
-import { startChannel, type Channel, type ChannelOptions } from '../../local/channel';
+import { type Channel, type ChannelOptions, startChannel } from '../../local/channel';
 import { localDefaults } from '../../local/localSettings';
 import type { Logger } from '../../shared/log';
 
@@ -9,12 +9,18 @@ import type { Logger } from '../../shared/log';
 export interface ChannelHarness {
   channel: Channel;
   logs: string[];
-  api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  api(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
 }
 
 export function capturingLogger(lines: string[]): Logger {
-  const write = (level: string) => (message: string, props?: Record<string, unknown>) => lines.push(`${level} ${message}${props ? ' ' + JSON.stringify(props) : ''}`);
+  const write = (level: string) => (message: string, props?: Record<string, unknown>) =>
+    lines.push(`${level} ${message}${props ? ' ' + JSON.stringify(props) : ''}`);
   return { info: write('info'), warn: write('warn'), error: write('error') };
 }
 
@@ -36,7 +42,11 @@ export async function startChannelHarness(overrides: Partial<ChannelOptions> = {
     async api(method, path, body, headers = {}) {
       const response = await fetch(`${channel.http.url}${path}`, {
         method,
-        headers: { 'x-functions-key': channel.functionKey, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+        headers: {
+          'x-functions-key': channel.functionKey,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...headers,
+        },
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
       const text = await response.text();

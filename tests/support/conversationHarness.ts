@@ -1,14 +1,14 @@
-import { buildApp, resetApp, useApp, type App } from '../../shared/app';
+import { type App, buildApp, resetApp, useApp } from '../../shared/app';
 import { routingRulesSchema } from '../../shared/domain/routingRules';
 import { threadIdOf } from '../../shared/domain/threadId';
 import { silentLogger } from '../../shared/log';
 import type { ConversationDeps } from '../../shared/services/conversations';
 import type { RouteDeps } from '../../shared/services/route';
-import { createConversationIndex, type ConversationIndex } from '../../shared/storage/conversationIndex';
+import { type ConversationIndex, createConversationIndex } from '../../shared/storage/conversationIndex';
 import { createConversationReader } from '../../shared/storage/conversationRows';
 import { odataString } from '../../shared/storage/keys';
+import { type RouteHarness, startRouteHarness, testConfig } from './routeHarness';
 import { account1 } from './telesignFixtures';
-import { startRouteHarness, testConfig, type RouteHarness } from './routeHarness';
 
 /**
  * The route harness (Azurite, request counter) plus the conversations index and an App on the same tables,
@@ -52,7 +52,12 @@ export async function startConversationHarness(): Promise<ConversationHarness> {
     index,
     app,
     conversationDeps,
-    routeDeps: (queue, now = () => new Date()) => ({ ...h.deps, index, now, rules: routingRulesSchema.parse({ defaultQueue: queue }) }),
+    routeDeps: (queue, now = () => new Date()) => ({
+      ...h.deps,
+      index,
+      now,
+      rules: routingRulesSchema.parse({ defaultQueue: queue }),
+    }),
     async entriesOf(conversationId) {
       const rows = h.tables.conversationIndex.listEntities<Record<string, unknown>>({
         queryOptions: { filter: `conversationId eq ${odataString(conversationId)}` },

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
 import type { TokenCredential } from '@azure/identity';
 
 export const FAKE_TOKEN = 'fake-key-vault-token';
@@ -59,16 +60,22 @@ export async function startFakeKeyVault(initial: Record<string, string> = {}): P
     };
 
     if (req.headers.authorization !== `Bearer ${FAKE_TOKEN}`) {
-      send(401, { error: { code: 'Unauthorized', message: 'AKV10000: Request is missing a Bearer or PoP token.' } }, {
-        'www-authenticate': CHALLENGE,
-      });
+      send(
+        401,
+        { error: { code: 'Unauthorized', message: 'AKV10000: Request is missing a Bearer or PoP token.' } },
+        {
+          'www-authenticate': CHALLENGE,
+        },
+      );
       return;
     }
 
     const url = new URL(req.url ?? '/', baseUrl());
     const match = /^\/secrets\/([^/]+)(?:\/([^/]*))?\/?$/.exec(url.pathname);
     if (req.method !== 'GET' || !match || !url.searchParams.has('api-version')) {
-      send(400, { error: { code: 'BadParameter', message: 'The fake vault only serves GET /secrets/<name>[/<version>]' } });
+      send(400, {
+        error: { code: 'BadParameter', message: 'The fake vault only serves GET /secrets/<name>[/<version>]' },
+      });
       return;
     }
 
@@ -79,7 +86,9 @@ export async function startFakeKeyVault(initial: Record<string, string> = {}): P
     const found = version ? list.find((v) => v.version === version) : list[list.length - 1];
     if (!found) {
       const id = version ? `${name}/${version}` : name;
-      send(404, { error: { code: 'SecretNotFound', message: `A secret with (name/id) ${id} was not found in this key vault.` } });
+      send(404, {
+        error: { code: 'SecretNotFound', message: `A secret with (name/id) ${id} was not found in this key vault.` },
+      });
       return;
     }
     send(200, {

@@ -11,7 +11,10 @@ export interface RegisteredFunction {
 
 export const registered: RegisteredFunction[] = [];
 
-export function registerFunction(metadata: { name: string; bindings: RegisteredFunction['bindings'] }, handler: RegisteredFunction['handler']) {
+export function registerFunction(
+  metadata: { name: string; bindings: RegisteredFunction['bindings'] },
+  handler: RegisteredFunction['handler'],
+) {
   registered.push({ name: metadata.name, bindings: metadata.bindings, handler });
   return { dispose() {} };
 }

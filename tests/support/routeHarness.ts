@@ -1,4 +1,6 @@
 import type { TableClient } from '@azure/data-tables';
+
+import { type AzuriteTables, startAzuriteTables } from '../../local/azurite';
 import { loadConfig } from '../../shared/config';
 import type { DeliveryReported, MessageReceived } from '../../shared/domain/inboundEvent';
 import { routingRulesSchema } from '../../shared/domain/routingRules';
@@ -10,7 +12,6 @@ import { createTableClients, ensureTables, type TableClients } from '../../share
 import { createThreadRepository } from '../../shared/storage/threadRepository';
 import { createUnrecognizedStore } from '../../shared/storage/unrecognizedStore';
 import { parseCallback } from '../../shared/telesign/callbackParser';
-import { startAzuriteTables, type AzuriteTables } from '../../local/azurite';
 import { account1, accountsSetting, deliveryReportBody, inboundSmsBody, localSecrets } from './telesignFixtures';
 
 export const testConfig = (extra: Record<string, string> = {}) =>
@@ -74,8 +75,21 @@ const account = () => testConfig().accounts[0];
 let refSeq = 0;
 export const uniqueRef = () => (0x10000000 + ++refSeq).toString(16).toUpperCase().padStart(32, 'A');
 
-export function inboundEvent(options: { from: string; to?: string; text: string; referenceId?: string; submittedAt?: string }): MessageReceived {
-  const body = JSON.parse(inboundSmsBody({ from: options.from, to: options.to, text: options.text, referenceId: options.referenceId ?? uniqueRef() }));
+export function inboundEvent(options: {
+  from: string;
+  to?: string;
+  text: string;
+  referenceId?: string;
+  submittedAt?: string;
+}): MessageReceived {
+  const body = JSON.parse(
+    inboundSmsBody({
+      from: options.from,
+      to: options.to,
+      text: options.text,
+      referenceId: options.referenceId ?? uniqueRef(),
+    }),
+  );
   if (options.submittedAt) body.submit_timestamp = options.submittedAt;
   const raw = JSON.stringify(body);
   const { event } = parseCallback(raw, body, { account: account(), receivedAt: new Date().toISOString() });
@@ -83,7 +97,12 @@ export function inboundEvent(options: { from: string; to?: string; text: string;
   return event;
 }
 
-export function reportEvent(referenceId: string, code: number, updatedOn: string, description = 'status'): DeliveryReported {
+export function reportEvent(
+  referenceId: string,
+  code: number,
+  updatedOn: string,
+  description = 'status',
+): DeliveryReported {
   const raw = deliveryReportBody({ referenceId, code, updatedOn, description });
   const { event } = parseCallback(raw, JSON.parse(raw), { account: account(), receivedAt: new Date().toISOString() });
   if (event.type !== 'delivery.reported') throw new Error('fixture did not parse as a report');

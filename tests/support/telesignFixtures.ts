@@ -44,7 +44,9 @@ export function callbackHeaders(customerId: string, apiKey: string, body: string
 
 export const CUSTOMER = '15555550100';
 
-export function inboundSmsBody(overrides: { from?: string; to?: string; text?: string; referenceId?: string } = {}): string {
+export function inboundSmsBody(
+  overrides: { from?: string; to?: string; text?: string; referenceId?: string } = {},
+): string {
   return JSON.stringify({
     status: { updated_on: '2017-01-27T19:46:55.787464Z', code: 1500, description: 'Delivered to customer' },
     submit_timestamp: '2017-01-27T19:46:55.778000Z',
@@ -61,7 +63,13 @@ export function inboundSmsBody(overrides: { from?: string; to?: string; text?: s
 }
 
 export function deliveryReportBody(
-  overrides: { code?: number; description?: string; updatedOn?: string; referenceId?: string; partsCount?: number | string } = {},
+  overrides: {
+    code?: number;
+    description?: string;
+    updatedOn?: string;
+    referenceId?: string;
+    partsCount?: number | string;
+  } = {},
 ): string {
   return JSON.stringify({
     status: {

@@ -2,7 +2,14 @@ import { loadConfig } from '../../shared/config';
 import { inboundEventSchema } from '../../shared/domain/inboundEvent';
 import { threadIdOf } from '../../shared/domain/threadId';
 import { parseCallback } from '../../shared/telesign/callbackParser';
-import { account1, accountsSetting, CUSTOMER, deliveryReportBody, inboundSmsBody, localSecrets } from '../support/telesignFixtures';
+import {
+  account1,
+  accountsSetting,
+  CUSTOMER,
+  deliveryReportBody,
+  inboundSmsBody,
+  localSecrets,
+} from '../support/telesignFixtures';
 
 const config = loadConfig({
   TELESIGN_ACCOUNTS: accountsSetting(account1),
@@ -18,7 +25,7 @@ const parse = (body: string) => {
 };
 
 describe('inbound SMS callbacks', () => {
-  it('becomes message.received in the thread\'s session', () => {
+  it("becomes message.received in the thread's session", () => {
     const { event, sessionId, messageId } = parse(inboundSmsBody());
     const threadId = threadIdOf(account1.customerId, '14252306549', CUSTOMER);
     expect(event).toMatchObject({
@@ -36,7 +43,7 @@ describe('inbound SMS callbacks', () => {
     expect(messageId).toBe(event.eventId);
   });
 
-  it('falls back to the account\'s default number when sender_id is empty', () => {
+  it("falls back to the account's default number when sender_id is empty", () => {
     const { event } = parse(inboundSmsBody({ to: '' }));
     expect(event).toMatchObject({ type: 'message.received', to: account1.defaultSupportNumber });
   });
@@ -61,7 +68,7 @@ describe('inbound SMS callbacks', () => {
     expect(lower.event).toMatchObject({ referenceId: '0143D53D86A2030BE20025B6000000AB' });
   });
 
-  it('keeps a message without the customer\'s number as unrecognized, with its raw body', () => {
+  it("keeps a message without the customer's number as unrecognized, with its raw body", () => {
     const body = JSON.parse(inboundSmsBody());
     delete body.user_response.phone_number;
     const raw = JSON.stringify(body);
@@ -86,7 +93,10 @@ describe('delivery report callbacks', () => {
 
   it('reads updated_on in RFC 1123 form too', () => {
     const { event } = parse(deliveryReportBody({ updatedOn: 'Thu, 23 Jun 2022 19:03:44 GMT' }));
-    expect(event).toMatchObject({ updatedOn: '2022-06-23T19:03:44.000Z', updatedOnRaw: 'Thu, 23 Jun 2022 19:03:44 GMT' });
+    expect(event).toMatchObject({
+      updatedOn: '2022-06-23T19:03:44.000Z',
+      updatedOnRaw: 'Thu, 23 Jun 2022 19:03:44 GMT',
+    });
   });
 
   it('keeps an unreadable updated_on raw', () => {
@@ -107,7 +117,12 @@ describe('delivery report callbacks', () => {
 
   it('works without the optional fields', () => {
     const raw = '{"status":{"code":"200","description":"Delivered to handset"},"reference_id":"ab12"}';
-    expect(parse(raw).event).toMatchObject({ type: 'delivery.reported', statusCode: 200, referenceId: 'AB12', errors: [] });
+    expect(parse(raw).event).toMatchObject({
+      type: 'delivery.reported',
+      statusCode: 200,
+      referenceId: 'AB12',
+      errors: [],
+    });
   });
 });
 

@@ -27,9 +27,18 @@ describe('callback signature (PROTOCOL.md §3)', () => {
       ok: true,
       value: { customerId: 'CUST-1', authorizationSignature: 'abc=', xTsSignature: 'abc=' },
     });
-    expect(parseCallbackAuthHeaders(undefined, 'abc=')).toEqual({ ok: false, reason: expect.stringContaining('Authorization') });
-    expect(parseCallbackAuthHeaders('TSA CUST-1:abc=', null)).toEqual({ ok: false, reason: expect.stringContaining('X-TS-Authorization') });
-    expect(parseCallbackAuthHeaders('Basic abc', 'abc=')).toEqual({ ok: false, reason: expect.stringContaining('TSA') });
+    expect(parseCallbackAuthHeaders(undefined, 'abc=')).toEqual({
+      ok: false,
+      reason: expect.stringContaining('Authorization'),
+    });
+    expect(parseCallbackAuthHeaders('TSA CUST-1:abc=', null)).toEqual({
+      ok: false,
+      reason: expect.stringContaining('X-TS-Authorization'),
+    });
+    expect(parseCallbackAuthHeaders('Basic abc', 'abc=')).toEqual({
+      ok: false,
+      reason: expect.stringContaining('TSA'),
+    });
   });
 });
 

@@ -1,7 +1,14 @@
 import { loadConfig } from '../../shared/config';
 import { createCachedSecretProvider, type SecretSource } from '../../shared/secrets';
 import { createCallbackVerifier } from '../../shared/telesign/callbackVerifier';
-import { account1, account2, accountsSetting, callbackHeaders, deliveryReportBody, localSecrets } from '../support/telesignFixtures';
+import {
+  account1,
+  account2,
+  accountsSetting,
+  callbackHeaders,
+  deliveryReportBody,
+  localSecrets,
+} from '../support/telesignFixtures';
 
 /** A secret source that counts reads and whose values a test can rotate, like a vault an operator updates. */
 function rotatableSource(initial: Record<string, string>) {
@@ -34,13 +41,13 @@ function setup(now = () => 0) {
 describe('callback verification', () => {
   const body = deliveryReportBody();
 
-  it('accepts a callback signed with the first account\'s key', async () => {
+  it("accepts a callback signed with the first account's key", async () => {
     const { verify } = setup();
     const result = await verify(body, callbackHeaders(account1.customerId, account1.apiKey, body));
     expect(result).toMatchObject({ ok: true, account: { customerId: account1.customerId } });
   });
 
-  it('accepts a callback signed with the second account\'s key', async () => {
+  it("accepts a callback signed with the second account's key", async () => {
     const { verify } = setup();
     const result = await verify(body, callbackHeaders(account2.customerId, account2.apiKey, body));
     expect(result).toMatchObject({ ok: true, account: { customerId: account2.customerId } });
@@ -52,7 +59,7 @@ describe('callback verification', () => {
     expect(result.ok).toBe(true);
   });
 
-  it('refuses account 1\'s signature under account 2\'s customer id', async () => {
+  it("refuses account 1's signature under account 2's customer id", async () => {
     const { verify } = setup();
     const result = await verify(body, callbackHeaders(account2.customerId, account1.apiKey, body));
     expect(result).toEqual({ ok: false, reason: expect.stringContaining('signature') });
@@ -80,7 +87,9 @@ describe('callback verification', () => {
   it('refuses when the two headers carry different signatures', async () => {
     const { verify } = setup();
     const headers = callbackHeaders(account1.customerId, account1.apiKey, body);
-    headers['x-ts-authorization'] = callbackHeaders(account1.customerId, account1.apiKey, body + ' ')['x-ts-authorization'];
+    headers['x-ts-authorization'] = callbackHeaders(account1.customerId, account1.apiKey, body + ' ')[
+      'x-ts-authorization'
+    ];
     expect((await verify(body, headers)).ok).toBe(false);
   });
 

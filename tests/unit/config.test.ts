@@ -1,10 +1,11 @@
-import { ConfigError, loadConfig, type Env } from '../../shared/config';
+import { ConfigError, type Env, loadConfig } from '../../shared/config';
 import { account1, account2, accountsSetting, localSecrets } from '../support/telesignFixtures';
 
 const valid: Env = {
   TELESIGN_ACCOUNTS: accountsSetting(account1, account2),
   LOCAL_SECRETS: JSON.stringify(localSecrets(account1, account2)),
-  ServiceBusConnection: 'Endpoint=sb://127.0.0.1:5672;SharedAccessKeyName=k;SharedAccessKey=v;UseDevelopmentEmulator=true',
+  ServiceBusConnection:
+    'Endpoint=sb://127.0.0.1:5672;SharedAccessKeyName=k;SharedAccessKey=v;UseDevelopmentEmulator=true',
   AzureWebJobsStorage: 'UseDevelopmentStorage=true',
 };
 
@@ -25,7 +26,7 @@ describe('settings', () => {
     expect(config.secrets).toEqual({ kind: 'local', secrets: localSecrets(account1, account2) });
   });
 
-  it('reads Azure\'s identity-based settings', () => {
+  it("reads Azure's identity-based settings", () => {
     const config = loadConfig({
       TELESIGN_ACCOUNTS: valid.TELESIGN_ACCOUNTS,
       KEY_VAULT_URL: 'https://kv-sms.vault.azure.net/',
@@ -35,21 +36,38 @@ describe('settings', () => {
       AzureWebJobsStorage__tableServiceUri: 'https://stsms.table.core.windows.net',
       AzureWebJobsStorage__clientId: 'client-1',
     });
-    expect(config.secrets).toEqual({ kind: 'keyVault', vaultUrl: 'https://kv-sms.vault.azure.net/', clientId: 'client-1' });
-    expect(config.serviceBus).toEqual({ kind: 'identity', fullyQualifiedNamespace: 'sb-sms.servicebus.windows.net', clientId: 'client-1' });
-    expect(config.tables).toEqual({ kind: 'identity', tableServiceUri: 'https://stsms.table.core.windows.net', clientId: 'client-1' });
+    expect(config.secrets).toEqual({
+      kind: 'keyVault',
+      vaultUrl: 'https://kv-sms.vault.azure.net/',
+      clientId: 'client-1',
+    });
+    expect(config.serviceBus).toEqual({
+      kind: 'identity',
+      fullyQualifiedNamespace: 'sb-sms.servicebus.windows.net',
+      clientId: 'client-1',
+    });
+    expect(config.tables).toEqual({
+      kind: 'identity',
+      tableServiceUri: 'https://stsms.table.core.windows.net',
+      clientId: 'client-1',
+    });
   });
 
-  it('names a missing setting', () => expectConfigError({ ...valid, TELESIGN_ACCOUNTS: undefined }, /TELESIGN_ACCOUNTS is missing/));
-  it('names a setting that is not JSON', () => expectConfigError({ ...valid, TELESIGN_ACCOUNTS: '[{' }, /TELESIGN_ACCOUNTS is not valid JSON/));
+  it('names a missing setting', () =>
+    expectConfigError({ ...valid, TELESIGN_ACCOUNTS: undefined }, /TELESIGN_ACCOUNTS is missing/));
+  it('names a setting that is not JSON', () =>
+    expectConfigError({ ...valid, TELESIGN_ACCOUNTS: '[{' }, /TELESIGN_ACCOUNTS is not valid JSON/));
 
   it('says which account field is wrong', () => {
     const accounts = JSON.parse(valid.TELESIGN_ACCOUNTS!);
     accounts[1].supportNumbers[0].number = '12';
-    expectConfigError({ ...valid, TELESIGN_ACCOUNTS: JSON.stringify(accounts) }, /TELESIGN_ACCOUNTS is invalid: 1\.supportNumbers\.0\.number/);
+    expectConfigError(
+      { ...valid, TELESIGN_ACCOUNTS: JSON.stringify(accounts) },
+      /TELESIGN_ACCOUNTS is invalid: 1\.supportNumbers\.0\.number/,
+    );
   });
 
-  it('refuses a default number that is not one of the account\'s numbers', () => {
+  it("refuses a default number that is not one of the account's numbers", () => {
     const accounts = JSON.parse(valid.TELESIGN_ACCOUNTS!);
     accounts[0].defaultSupportNumber = '14255550000';
     expectConfigError({ ...valid, TELESIGN_ACCOUNTS: JSON.stringify(accounts) }, /0\.defaultSupportNumber/);
@@ -59,14 +77,22 @@ describe('settings', () => {
     expectConfigError({ ...valid, TELESIGN_ACCOUNTS: accountsSetting(account1, account1) }, /customerId appears twice/);
   });
 
-  it('needs a vault or local secrets', () => expectConfigError({ ...valid, LOCAL_SECRETS: undefined }, /KEY_VAULT_URL is missing/));
+  it('needs a vault or local secrets', () =>
+    expectConfigError({ ...valid, LOCAL_SECRETS: undefined }, /KEY_VAULT_URL is missing/));
   it('needs a Service Bus connection', () =>
-    expectConfigError({ ...valid, ServiceBusConnection: undefined }, /ServiceBusConnection__fullyQualifiedNamespace is missing/));
+    expectConfigError(
+      { ...valid, ServiceBusConnection: undefined },
+      /ServiceBusConnection__fullyQualifiedNamespace is missing/,
+    ));
   it('refuses a malformed Service Bus connection string', () =>
-    expectConfigError({ ...valid, ServiceBusConnection: 'Server=x' }, /ServiceBusConnection is not a Service Bus connection string/));
+    expectConfigError(
+      { ...valid, ServiceBusConnection: 'Server=x' },
+      /ServiceBusConnection is not a Service Bus connection string/,
+    ));
   it('needs table storage', () =>
     expectConfigError({ ...valid, AzureWebJobsStorage: undefined }, /AzureWebJobsStorage__tableServiceUri is missing/));
-  it('refuses a bad cache TTL', () => expectConfigError({ ...valid, SECRET_CACHE_TTL_SECONDS: 'ten' }, /SECRET_CACHE_TTL_SECONDS/));
+  it('refuses a bad cache TTL', () =>
+    expectConfigError({ ...valid, SECRET_CACHE_TTL_SECONDS: 'ten' }, /SECRET_CACHE_TTL_SECONDS/));
   it('refuses a Telesign URL that is not http(s)', () =>
     expectConfigError({ ...valid, TELESIGN_API_BASE_URL: 'ftp://x' }, /TELESIGN_API_BASE_URL/));
 });

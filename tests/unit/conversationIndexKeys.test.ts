@@ -1,7 +1,11 @@
 import type { ConversationRecord } from '../../shared/domain/thread';
 import { indexKeyOf, movesIndexEntry } from '../../shared/storage/conversationIndex';
 
-const conversation = (n: number, updatedAt: string, state: ConversationRecord['state'] = 'open'): ConversationRecord => ({
+const conversation = (
+  n: number,
+  updatedAt: string,
+  state: ConversationRecord['state'] = 'open',
+): ConversationRecord => ({
   n,
   state,
   queue: 'general',
@@ -22,7 +26,7 @@ describe('index keys', () => {
     expect([...keys].sort()).toEqual([keys[1], keys[2], keys[0]]);
   });
 
-  it('put the entry in its state\'s partition, with no character a table key refuses', () => {
+  it("put the entry in its state's partition, with no character a table key refuses", () => {
     const key = indexKeyOf('abc_-XYZ', conversation(12, '2026-01-01T00:00:00.000Z', 'waiting'));
     expect(key.state).toBe('waiting');
     expect(key.rowKey).toMatch(/^\d{13}_abc_-XYZ\.12$/);

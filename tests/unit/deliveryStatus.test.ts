@@ -1,4 +1,10 @@
-import { isFinal, isMessageStatus, MessageStatus, messageStatuses, shouldReplace } from '../../shared/domain/deliveryStatus';
+import {
+  isFinal,
+  isMessageStatus,
+  MessageStatus,
+  messageStatuses,
+  shouldReplace,
+} from '../../shared/domain/deliveryStatus';
 import { classifyStatusCode, statusFromCode, TelesignStatusClass } from '../../shared/telesign/statusCodes';
 
 describe('isFinal', () => {

@@ -1,11 +1,13 @@
 import { HttpRequest, InvocationContext } from '@azure/functions';
+
 import { guarded } from '../../functions/support/guarded';
 import { ConfigError } from '../../shared/config';
 
 function context(lines: string[]) {
   return new InvocationContext({
     functionName: 'sendSms',
-    logHandler: (_level, ...args) => lines.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')),
+    logHandler: (_level, ...args) =>
+      lines.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')),
   });
 }
 const request = new HttpRequest({ method: 'POST', url: 'http://localhost/api/messages' });

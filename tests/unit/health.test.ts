@@ -8,12 +8,18 @@ const never = () => new Promise<void>(() => undefined);
 
 describe('health', () => {
   it('is ok when every probe answers', async () => {
-    expect(await checkHealth({ storage: ok, queue: ok, secrets: ok }, 100)).toEqual({ status: 'ok', checks: { storage: 'ok', queue: 'ok', secrets: 'ok' } });
+    expect(await checkHealth({ storage: ok, queue: ok, secrets: ok }, 100)).toEqual({
+      status: 'ok',
+      checks: { storage: 'ok', queue: 'ok', secrets: 'ok' },
+    });
   });
 
   it('names what failed or did not answer in time, and carries no error text', async () => {
     const result = await checkHealth({ storage: ok, queue: down, secrets: never }, 20);
-    expect(result).toEqual({ status: 'degraded', checks: { storage: 'ok', queue: 'unavailable', secrets: 'unavailable' } });
+    expect(result).toEqual({
+      status: 'degraded',
+      checks: { storage: 'ok', queue: 'unavailable', secrets: 'unavailable' },
+    });
   });
 
   it('shares one answer for a while, so a flood of probes reaches the dependencies once', async () => {

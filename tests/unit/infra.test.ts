@@ -1,9 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+
 import { parse as parseYaml } from 'yaml';
+
+import { PACKAGE_DIR } from '../../local/packageZip';
 import { loadConfig, settingNames } from '../../shared/config';
 import { tableNames } from '../../shared/storage/tableClients';
-import { PACKAGE_DIR } from '../../local/packageZip';
 
 /**
  * Bicep cannot be compiled here (docs/deploy.md has operators run `az bicep build` first), so these tests read
@@ -41,7 +43,11 @@ function appSettings(): Map<string, string> {
 
 /** Role assignment resources of a Bicep file, with the parts that say who gets what, where. */
 function roleAssignments(bicep: string) {
-  return [...bicep.matchAll(/^resource (\w+) 'Microsoft\.Authorization\/roleAssignments@[^']+' = (?:if \([^\n]*\) )?\{\n([\s\S]*?)\n\}/gm)].map((m) => {
+  return [
+    ...bicep.matchAll(
+      /^resource (\w+) 'Microsoft\.Authorization\/roleAssignments@[^']+' = (?:if \([^\n]*\) )?\{\n([\s\S]*?)\n\}/gm,
+    ),
+  ].map((m) => {
     const body = m[2];
     const field = (re: RegExp) => re.exec(body)?.slice(1) ?? [];
     const [nameScope, namePrincipal, nameRole] = field(/^\s*name: guid\((\w+)\.id, (\w+), roles\.(\w+)\)$/m);
@@ -51,7 +57,9 @@ function roleAssignments(bicep: string) {
       namePrincipal,
       nameRole,
       scope: field(/^\s*scope: (\w+)$/m)[0],
-      role: field(/roleDefinitionId: subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions', roles\.(\w+)\)/)[0],
+      role: field(
+        /roleDefinitionId: subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions', roles\.(\w+)\)/,
+      )[0],
       principal: field(/^\s*principalId: (\w+)$/m)[0],
     };
   });
@@ -83,13 +91,21 @@ describe('app settings in infra/app/api.bicep', () => {
   ];
 
   it('sets every setting shared/config.ts reads in Azure', () => {
-    const required = Object.values(settingNames).filter((name) => !localOnly.has(name) && !optionalLeftToDefault.has(name));
+    const required = Object.values(settingNames).filter(
+      (name) => !localOnly.has(name) && !optionalLeftToDefault.has(name),
+    );
     expect(required.length).toBeGreaterThan(0);
     expect(required.filter((name) => !settings.has(name))).toEqual([]);
   });
 
   it('sets none of the laptop-only settings, nor what Flex Consumption refuses', () => {
-    const forbidden = [...localOnly, 'FUNCTIONS_WORKER_RUNTIME', 'FUNCTIONS_EXTENSION_VERSION', 'WEBSITE_RUN_FROM_PACKAGE', 'AzureWebJobsStorage'];
+    const forbidden = [
+      ...localOnly,
+      'FUNCTIONS_WORKER_RUNTIME',
+      'FUNCTIONS_EXTENSION_VERSION',
+      'WEBSITE_RUN_FROM_PACKAGE',
+      'AzureWebJobsStorage',
+    ];
     expect(forbidden.filter((name) => settings.has(name))).toEqual([]);
   });
 
@@ -104,7 +120,9 @@ describe('app settings in infra/app/api.bicep', () => {
       .join('\n');
     const connections = [...sources.matchAll(/connection: '(\w+)'/g)].map((m) => m[1]);
     const percentNames = [
-      ...[...sources.matchAll(/%\$\{settingNames\.(\w+)\}%/g)].map((m) => settingNames[m[1] as keyof typeof settingNames]),
+      ...[...sources.matchAll(/%\$\{settingNames\.(\w+)\}%/g)].map(
+        (m) => settingNames[m[1] as keyof typeof settingNames],
+      ),
       ...[...sources.matchAll(/'%(\w+)%'/g)].map((m) => m[1]),
     ];
     expect(connections.length + percentNames.length).toBeGreaterThan(0);
@@ -119,9 +137,12 @@ describe('app settings in infra/app/api.bicep', () => {
   it('connects with the user-assigned identity everywhere, never with a key', () => {
     for (const [name, value] of settings) {
       if (name.endsWith('__credential')) expect([name, value]).toEqual([name, "'managedidentity'"]);
-      if (name.endsWith('__clientId') || name === settingNames.managedIdentityClientId) expect([name, value]).toEqual([name, 'identityClientId']);
+      if (name.endsWith('__clientId') || name === settingNames.managedIdentityClientId)
+        expect([name, value]).toEqual([name, 'identityClientId']);
     }
-    expect(settings.get('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')).toBe("'ClientId=${identityClientId};Authorization=AAD'");
+    expect(settings.get('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')).toBe(
+      "'ClientId=${identityClientId};Authorization=AAD'",
+    );
     expect(settings.get(settingNames.storageTableUri)).toBe('storage.properties.primaryEndpoints.table');
     expect(settings.get(settingNames.keyVaultUrl)).toBe('keyVaultUri');
   });
@@ -159,29 +180,76 @@ describe('app settings in infra/app/api.bicep', () => {
 });
 
 describe('role assignments in infra/app/rbac.bicep', () => {
-  const roleIds = Object.fromEntries([.../^var roles = \{\n([\s\S]*?)\n\}/m.exec(rbac)![1].matchAll(/^\s*(\w+): '([0-9a-f-]{36})'/gm)].map((m) => [m[1], m[2]]));
-  const existing = Object.fromEntries([...rbac.matchAll(/^resource (\w+) '([^@']+)@[^']+' existing/gm)].map((m) => [m[1], m[2]]));
-  const sources = (dir: string) => filesUnder(dir).filter((f) => f.endsWith('.ts')).map(read).join('\n');
+  const roleIds = Object.fromEntries(
+    [.../^var roles = \{\n([\s\S]*?)\n\}/m.exec(rbac)![1].matchAll(/^\s*(\w+): '([0-9a-f-]{36})'/gm)].map((m) => [
+      m[1],
+      m[2],
+    ]),
+  );
+  const existing = Object.fromEntries(
+    [...rbac.matchAll(/^resource (\w+) '([^@']+)@[^']+' existing/gm)].map((m) => [m[1], m[2]]),
+  );
+  const sources = (dir: string) =>
+    filesUnder(dir)
+      .filter((f) => f.endsWith('.ts'))
+      .map(read)
+      .join('\n');
 
   // Each role the app's identity needs, the resource it is scoped to, and what in the code or template needs it.
   const needed = [
-    { role: 'Azure Service Bus Data Sender', id: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39', on: 'Microsoft.ServiceBus/namespaces', because: () => /createSender\(/.test(sources('shared/queue')) },
-    { role: 'Azure Service Bus Data Receiver', id: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0', on: 'Microsoft.ServiceBus/namespaces', because: () => /app\.serviceBusQueue\(/.test(sources('functions')) },
-    { role: 'Key Vault Secrets User', id: '4633458b-17de-408a-b874-0445c86b69e6', on: 'Microsoft.KeyVault/vaults', because: () => /\.getSecret\(/.test(sources('shared/secrets')) },
-    { role: 'Storage Table Data Contributor', id: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3', on: 'Microsoft.Storage/storageAccounts', because: () => /createTable\(/.test(sources('shared/storage')) && Object.keys(tableNames).length > 0 },
-    { role: 'Storage Blob Data Owner', id: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b', on: 'Microsoft.Storage/storageAccounts', because: () => /type: 'UserAssignedIdentity'/.test(api) && api.includes("'AzureWebJobsStorage__blobServiceUri'") },
-    { role: 'Monitoring Metrics Publisher', id: '3913510d-42f4-4e42-8a64-420c390055eb', on: 'Microsoft.Insights/components', because: () => /Authorization=AAD/.test(api) },
+    {
+      role: 'Azure Service Bus Data Sender',
+      id: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39',
+      on: 'Microsoft.ServiceBus/namespaces',
+      because: () => /createSender\(/.test(sources('shared/queue')),
+    },
+    {
+      role: 'Azure Service Bus Data Receiver',
+      id: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0',
+      on: 'Microsoft.ServiceBus/namespaces',
+      because: () => /app\.serviceBusQueue\(/.test(sources('functions')),
+    },
+    {
+      role: 'Key Vault Secrets User',
+      id: '4633458b-17de-408a-b874-0445c86b69e6',
+      on: 'Microsoft.KeyVault/vaults',
+      because: () => /\.getSecret\(/.test(sources('shared/secrets')),
+    },
+    {
+      role: 'Storage Table Data Contributor',
+      id: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
+      on: 'Microsoft.Storage/storageAccounts',
+      because: () => /createTable\(/.test(sources('shared/storage')) && Object.keys(tableNames).length > 0,
+    },
+    {
+      role: 'Storage Blob Data Owner',
+      id: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+      on: 'Microsoft.Storage/storageAccounts',
+      because: () => /type: 'UserAssignedIdentity'/.test(api) && api.includes("'AzureWebJobsStorage__blobServiceUri'"),
+    },
+    {
+      role: 'Monitoring Metrics Publisher',
+      id: '3913510d-42f4-4e42-8a64-420c390055eb',
+      on: 'Microsoft.Insights/components',
+      because: () => /Authorization=AAD/.test(api),
+    },
   ];
 
   it.each(needed)('grants $role on the $on to the app identity', ({ id, on, because }) => {
     expect(because()).toBe(true);
     const roleVar = Object.keys(roleIds).find((k) => roleIds[k] === id);
     expect(roleVar).toBeDefined();
-    const assignment = roleAssignments(rbac).find((a) => a.role === roleVar && a.principal === 'managedIdentityPrincipalId');
+    const assignment = roleAssignments(rbac).find(
+      (a) => a.role === roleVar && a.principal === 'managedIdentityPrincipalId',
+    );
     expect(assignment).toBeDefined();
     expect(existing[assignment!.scope]).toBe(on);
     // guid(scope, principal, role): the same three as the assignment itself, so a redeployment finds it again.
-    expect([assignment!.nameScope, assignment!.namePrincipal, assignment!.nameRole]).toEqual([assignment!.scope, assignment!.principal, roleVar]);
+    expect([assignment!.nameScope, assignment!.namePrincipal, assignment!.nameRole]).toEqual([
+      assignment!.scope,
+      assignment!.principal,
+      roleVar,
+    ]);
   });
 
   it('grants the app identity nothing beyond those roles', () => {
@@ -269,14 +337,30 @@ describe('the resources', () => {
       lines.forEach((line, i) => {
         if (!line.startsWith('param ')) return;
         let start = i;
-        while (start > 0 && lines[start - 1].trim() !== '' && !/^(param|var|resource|module|output) /.test(lines[start - 1])) start--;
-        expect({ file, param: line, described: lines.slice(start, i).some((l) => l.startsWith('@description(')) }).toEqual({ file, param: line, described: true });
+        while (
+          start > 0 &&
+          lines[start - 1].trim() !== '' &&
+          !/^(param|var|resource|module|output) /.test(lines[start - 1])
+        )
+          start--;
+        expect({
+          file,
+          param: line,
+          described: lines.slice(start, i).some((l) => l.startsWith('@description(')),
+        }).toEqual({ file, param: line, described: true });
       });
     }
   });
 
   it('gives azd and the deployment guide what they need as outputs', () => {
-    for (const output of ['AZURE_FUNCTION_NAME', 'AZURE_RESOURCE_GROUP', 'TELESIGN_CALLBACK_URL', 'KEY_VAULT_NAME', 'SERVICE_BUS_NAMESPACE', 'INBOUND_QUEUE_NAME']) {
+    for (const output of [
+      'AZURE_FUNCTION_NAME',
+      'AZURE_RESOURCE_GROUP',
+      'TELESIGN_CALLBACK_URL',
+      'KEY_VAULT_NAME',
+      'SERVICE_BUS_NAMESPACE',
+      'INBOUND_QUEUE_NAME',
+    ]) {
       expect(main).toMatch(new RegExp(`^output ${output} string = `, 'm'));
     }
     expect(main).toMatch(/TELESIGN_CALLBACK_URL string = 'https:\/\/\$\{[^}]+\}\/api\/telesign\/callback'/);
@@ -284,8 +368,13 @@ describe('the resources', () => {
 });
 
 describe('parameters and azd', () => {
-  const params = [...main.matchAll(/^param (\w+) (\w+)( = .*)?$/gm)].map((m) => ({ name: m[1], required: m[3] === undefined }));
-  const parameterFile = JSON.parse(read('infra/main.parameters.json')) as { parameters: Record<string, { value: unknown }> };
+  const params = [...main.matchAll(/^param (\w+) (\w+)( = .*)?$/gm)].map((m) => ({
+    name: m[1],
+    required: m[3] === undefined,
+  }));
+  const parameterFile = JSON.parse(read('infra/main.parameters.json')) as {
+    parameters: Record<string, { value: unknown }>;
+  };
 
   it('main.parameters.json names only main.bicep parameters and gives every required one', () => {
     const names = new Set(params.map((p) => p.name));
@@ -294,7 +383,9 @@ describe('parameters and azd', () => {
   });
 
   it('azure.yaml deploys the folder npm run package stages, without a server-side build', () => {
-    const azure = parseYaml(read('azure.yaml')) as { services: Record<string, { host: string; language: string; project: string; dist: string; remoteBuild: boolean }> };
+    const azure = parseYaml(read('azure.yaml')) as {
+      services: Record<string, { host: string; language: string; project: string; dist: string; remoteBuild: boolean }>;
+    };
     const service = azure.services.api;
     expect(service).toMatchObject({ host: 'function', project: '.', remoteBuild: false });
     expect(path.normalize(service.dist)).toBe(path.join(PACKAGE_DIR, 'app'));
@@ -340,7 +431,9 @@ describe('no secret in the templates', () => {
     const sample = JSON.parse(read('local.settings.sample.json')) as { Values: Record<string, string> };
     const localSecrets = Object.values(JSON.parse(sample.Values.LOCAL_SECRETS ?? '{}') as Record<string, string>);
     expect(localSecrets.length).toBeGreaterThan(0);
-    expect(texts.filter(({ text }) => localSecrets.some((secret) => text.includes(secret))).map((t) => t.file)).toEqual([]);
+    expect(texts.filter(({ text }) => localSecrets.some((secret) => text.includes(secret))).map((t) => t.file)).toEqual(
+      [],
+    );
   });
 
   it('gives no secure parameter a default value, and takes parameter values from the environment only', () => {
@@ -353,7 +446,8 @@ describe('no secret in the templates', () => {
   });
 
   function parameterFile() {
-    return (JSON.parse(read('infra/main.parameters.json')) as { parameters: Record<string, { value: unknown }> }).parameters;
+    return (JSON.parse(read('infra/main.parameters.json')) as { parameters: Record<string, { value: unknown }> })
+      .parameters;
   }
 });
 

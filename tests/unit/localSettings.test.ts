@@ -1,13 +1,15 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+
 import { embeddedParts, localDefaults, readLocalSettings } from '../../local/localSettings';
 import { loadConfig, settingNames } from '../../shared/config';
 
 const root = path.resolve(__dirname, '..', '..');
 const withEmbeddedEndpoints = (env: Record<string, string | undefined>) => ({
   ...env,
-  ServiceBusConnection: 'Endpoint=sb://127.0.0.1:5672;SharedAccessKeyName=k;SharedAccessKey=v;UseDevelopmentEmulator=true',
+  ServiceBusConnection:
+    'Endpoint=sb://127.0.0.1:5672;SharedAccessKeyName=k;SharedAccessKey=v;UseDevelopmentEmulator=true',
   TELESIGN_API_BASE_URL: 'http://127.0.0.1:7072',
 });
 
@@ -33,7 +35,12 @@ describe('local settings', () => {
   it('use a real service named in local.settings.json instead of the embedded part', () => {
     writeFileSync(
       path.join(dir, 'local.settings.json'),
-      JSON.stringify({ Values: { ServiceBusConnection: 'Endpoint=sb://contoso.servicebus.windows.net/;SharedAccessKeyName=a;SharedAccessKey=b', TELESIGN_API_BASE_URL: 'https://rest-ww.telesign.com' } }),
+      JSON.stringify({
+        Values: {
+          ServiceBusConnection: 'Endpoint=sb://contoso.servicebus.windows.net/;SharedAccessKeyName=a;SharedAccessKey=b',
+          TELESIGN_API_BASE_URL: 'https://rest-ww.telesign.com',
+        },
+      }),
     );
     const { env } = readLocalSettings(dir);
     expect(embeddedParts(env)).toEqual({ broker: false, tables: true, sandbox: false });

@@ -9,7 +9,7 @@ describe('phone numbers', () => {
     ['+44 7700 900123', '447700900123'],
     ['+49 151 12345678', '4915112345678'],
     ['1.425.230.6549', '14252306549'],
-  ])('normalises %s to Telesign\'s digits', (input, digits) => {
+  ])("normalises %s to Telesign's digits", (input, digits) => {
     expect(normalizePhone(input)).toEqual({ ok: true, digits });
   });
 

@@ -13,7 +13,12 @@ describe('function registration', () => {
 
   it('registers telesignCallback as an anonymous POST HTTP trigger on telesign/callback', () => {
     const trigger = triggerOf('telesignCallback');
-    expect(trigger).toMatchObject({ type: 'httpTrigger', authLevel: 'anonymous', route: 'telesign/callback', methods: ['POST'] });
+    expect(trigger).toMatchObject({
+      type: 'httpTrigger',
+      authLevel: 'anonymous',
+      route: 'telesign/callback',
+      methods: ['POST'],
+    });
     expect(registered.filter((f) => f.name === 'telesignCallback')).toHaveLength(1);
   });
 
@@ -40,10 +45,19 @@ describe('function registration', () => {
   });
 
   it('registers health as an anonymous GET on health', () => {
-    expect(triggerOf('health')).toMatchObject({ type: 'httpTrigger', authLevel: 'anonymous', route: 'health', methods: ['GET'] });
+    expect(triggerOf('health')).toMatchObject({
+      type: 'httpTrigger',
+      authLevel: 'anonymous',
+      route: 'health',
+      methods: ['GET'],
+    });
   });
 
   it('registers autoClose as an hourly timer that does not run at start', () => {
-    expect(triggerOf('autoClose')).toMatchObject({ type: 'timerTrigger', schedule: '0 0 * * * *', runOnStartup: false });
+    expect(triggerOf('autoClose')).toMatchObject({
+      type: 'timerTrigger',
+      schedule: '0 0 * * * *',
+      runOnStartup: false,
+    });
   });
 });

@@ -29,10 +29,14 @@ describe('signRequest (PROTOCOL §2 vectors)', () => {
   });
 
   it('the URLSearchParams encoding of the messaging vector is what the vector signs', () => {
-    const body = new URLSearchParams({ phone_number: '15555550100', message: 'Hello world', message_type: 'ARN' }).toString();
-    expect(signRequest({ ...common, method: 'POST', resource: '/v1/messaging', body, contentType: FORM }).signature).toBe(
-      'XVa4gHk0w0K7tPeKThzNWEWRDHZLi/M+rA4AMfcldPQ=',
-    );
+    const body = new URLSearchParams({
+      phone_number: '15555550100',
+      message: 'Hello world',
+      message_type: 'ARN',
+    }).toString();
+    expect(
+      signRequest({ ...common, method: 'POST', resource: '/v1/messaging', body, contentType: FORM }).signature,
+    ).toBe('XVa4gHk0w0K7tPeKThzNWEWRDHZLi/M+rA4AMfcldPQ=');
   });
 
   it('sends the headers of §2, Content-Type only for POST/PUT', () => {
@@ -55,6 +59,8 @@ describe('signRequest (PROTOCOL §2 vectors)', () => {
   });
 
   it('refuses a key that is not standard base64 rather than signing with a wrong key', () => {
-    expect(() => signRequest({ ...common, apiKey: 'VGVzdC_LZXk', method: 'GET', resource: '/r' })).toThrow(ApiKeyFormatError);
+    expect(() => signRequest({ ...common, apiKey: 'VGVzdC_LZXk', method: 'GET', resource: '/r' })).toThrow(
+      ApiKeyFormatError,
+    );
   });
 });

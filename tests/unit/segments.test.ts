@@ -10,7 +10,12 @@ describe('estimateSegments', () => {
 
   it('the whole GSM basic alphabet stays GSM-7 at one septet each', () => {
     expect(GSM_BASIC.length).toBe(127);
-    expect(estimateSegments(GSM_BASIC)).toEqual({ encoding: 'GSM-7', segments: 1, characters: 127, ucs2Characters: [] });
+    expect(estimateSegments(GSM_BASIC)).toEqual({
+      encoding: 'GSM-7',
+      segments: 1,
+      characters: 127,
+      ucs2Characters: [],
+    });
   });
 
   it.each(['^', '{', '}', '\\', '[', '~', ']', '|', '€', '\f'])('extension character %j counts two septets', (c) => {
@@ -56,7 +61,12 @@ describe('estimateSegments', () => {
   });
 
   it('one non-GSM character turns the whole message UCS-2, where extension characters count once', () => {
-    expect(estimateSegments('Price: 5€ ok ✓')).toEqual({ encoding: 'UCS-2', segments: 1, characters: 14, ucs2Characters: ['✓'] });
+    expect(estimateSegments('Price: 5€ ok ✓')).toEqual({
+      encoding: 'UCS-2',
+      segments: 1,
+      characters: 14,
+      ucs2Characters: ['✓'],
+    });
   });
 
   it('lists the distinct characters that forced UCS-2 in order of appearance', () => {

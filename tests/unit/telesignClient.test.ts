@@ -17,7 +17,9 @@ function scripted(steps: Step[], overrides: Partial<TelesignClientOptions> = {})
     calls.push(init);
     const step = steps.shift() ?? new Error('script exhausted');
     if (step === 'hang') {
-      return new Promise((_, reject) => init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))));
+      return new Promise((_, reject) =>
+        init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))),
+      );
     }
     return step instanceof Error ? Promise.reject(step) : Promise.resolve(step);
   }) as typeof fetch;
@@ -33,7 +35,8 @@ function scripted(steps: Step[], overrides: Partial<TelesignClientOptions> = {})
   return { client, calls };
 }
 
-const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 const fetchFailed = (cause: object) => Object.assign(new TypeError('fetch failed'), { cause });
 
 async function failure(p: Promise<unknown>): Promise<TelesignError> {
@@ -50,7 +53,9 @@ async function failure(p: Promise<unknown>): Promise<TelesignError> {
 
 describe('Telesign client edges', () => {
   it('normalises a lower-case reference id', async () => {
-    const { client } = scripted([json(200, { reference_id: REF, status: { code: 290, description: 'Message in progress' } })]);
+    const { client } = scripted([
+      json(200, { reference_id: REF, status: { code: 290, description: 'Message in progress' } }),
+    ]);
     expect((await client.sendSms({ phoneNumber: '15555550100', message: 'x' })).referenceId).toBe(REF.toUpperCase());
   });
 
@@ -69,7 +74,9 @@ describe('Telesign client edges', () => {
   });
 
   it('a redirect is reported, not followed', async () => {
-    const { client, calls } = scripted([new Response(null, { status: 301, headers: { Location: 'https://elsewhere/' } })]);
+    const { client, calls } = scripted([
+      new Response(null, { status: 301, headers: { Location: 'https://elsewhere/' } }),
+    ]);
     const e = await failure(client.sendSms({ phoneNumber: '15555550100', message: 'x' }));
     expect(e).toMatchObject({ kind: 'failed', httpStatus: 301 });
     expect(calls[0].redirect).toBe('manual');
@@ -82,7 +89,10 @@ describe('Telesign client edges', () => {
     expect(get.calls).toHaveLength(2);
 
     const post = scripted(['hang', ok]);
-    expect(await failure(post.client.sendSms({ phoneNumber: '15555550100', message: 'x' }))).toMatchObject({ kind: 'timeout', outcomeUnknown: true });
+    expect(await failure(post.client.sendSms({ phoneNumber: '15555550100', message: 'x' }))).toMatchObject({
+      kind: 'timeout',
+      outcomeUnknown: true,
+    });
     expect(post.calls).toHaveLength(1);
   });
 

@@ -5,9 +5,12 @@ describe('validateText', () => {
     expect(TEXT_MAX).toBe(1600);
   });
 
-  it.each(['a', 'Hello', 'x'.repeat(1600), '😀'.repeat(800), '  padded  ', 'line\nbreak'])('accepts %#, unchanged', (text) => {
-    expect(validateText(text)).toEqual({ ok: true, text });
-  });
+  it.each(['a', 'Hello', 'x'.repeat(1600), '😀'.repeat(800), '  padded  ', 'line\nbreak'])(
+    'accepts %#, unchanged',
+    (text) => {
+      expect(validateText(text)).toEqual({ ok: true, text });
+    },
+  );
 
   it.each<[unknown, RegExp]>([
     [undefined, /must be a string/],
