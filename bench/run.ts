@@ -13,7 +13,7 @@ import { localDefaults, SANDBOX_ACCOUNT } from '../local/localSettings';
 import { threadIdOf } from '../shared/domain/threadId';
 import { silentLogger } from '../shared/log';
 import { createTableClient } from '../shared/storage/tableClients';
-import { createThreadRepository } from '../shared/storage/threadRepository';
+import { createThreadStore } from '../shared/storage/threadStore';
 
 const COUNT = Number(process.env.BENCH_COUNT ?? 400);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -58,7 +58,7 @@ async function main() {
     reportDelaysMs: [5, 10],
     maxConcurrentSessions: 16,
   });
-  const threads = createThreadRepository(
+  const threads = createThreadStore(
     createTableClient({ kind: 'connectionString', connectionString: channel.env.AzureWebJobsStorage! }, 'threads'),
   );
   const callbackUrl = `${channel.http.url}/api/telesign/callback`;

@@ -4,7 +4,7 @@ import { getApp } from '../shared/app';
 import { contextLogger } from './support/contextLogger';
 
 /** Hourly, as Dynamics closes idle conversations; the idle limits per state are settings (AUTO_CLOSE_*_DAYS). */
-export const AUTO_CLOSE_SCHEDULE = '0 0 * * * *';
+const AUTO_CLOSE_SCHEDULE = '0 0 * * * *';
 
 export async function autoClose(_timer: Timer, ctx: InvocationContext): Promise<void> {
   await getApp().conversations.autoClose(contextLogger(ctx));

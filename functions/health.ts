@@ -1,6 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 
 import { getApp } from '../shared/app';
+import { guarded } from './support/guarded';
 
 /**
  * For load balancers and monitors, so anonymous: it names the dependency that is down and nothing else (no
@@ -27,5 +28,5 @@ app.http('health', {
   methods: ['GET'],
   authLevel: 'anonymous',
   route: 'health',
-  handler: health,
+  handler: guarded(health),
 });

@@ -2,7 +2,7 @@ import { app, type InvocationContext } from '@azure/functions';
 
 import { getApp } from '../shared/app';
 import { settingNames } from '../shared/config';
-import { parseQueueBody } from '../shared/services/route';
+import { parseQueueBody } from '../shared/domain/queueBody';
 import { contextLogger } from './support/contextLogger';
 
 /**

@@ -1,4 +1,4 @@
-import { app } from '@azure/functions';
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 
 import { getApp } from '../shared/app';
 import { toHttp } from '../shared/http/toHttp';
@@ -8,7 +8,7 @@ import { guarded } from './support/guarded';
 import { readBodyCapped } from './support/readBody';
 
 /** Telesign's callback URL. Anonymous: the signature over the body is the authentication. */
-export const telesignCallback = guarded(async (req, ctx) => {
+export async function telesignCallback(req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> {
   const rawBody = await readBodyCapped(req, CALLBACK_MAX_BYTES);
   const outcome = await getApp().ingest(
     {
@@ -19,11 +19,11 @@ export const telesignCallback = guarded(async (req, ctx) => {
     contextLogger(ctx),
   );
   return toHttp(outcome, () => ({ status: 200, jsonBody: {} }));
-});
+}
 
 app.http('telesignCallback', {
   methods: ['POST'],
   authLevel: 'anonymous',
   route: 'telesign/callback',
-  handler: telesignCallback,
+  handler: guarded(telesignCallback),
 });

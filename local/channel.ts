@@ -9,14 +9,23 @@ import { EmbeddedBroker } from './broker';
 import { type HttpHost, startHttpHost } from './httpHost';
 import { invocationContext } from './invocationContext';
 import { loadFunctions } from './loadFunctions';
-import { defaultPorts, embeddedParts, LOCAL_ADMIN_KEY, LOCAL_FUNCTION_KEY, SANDBOX_ACCOUNT } from './localSettings';
+import {
+  defaultPorts,
+  embeddedParts,
+  LOCAL_ADMIN_KEY,
+  LOCAL_FUNCTION_KEY,
+  localTimerIntervalMs,
+  SANDBOX_ACCOUNT,
+} from './localSettings';
 import { type SessionConsumer, startSessionConsumer } from './sessionConsumer';
 import { TelesignSandbox } from './telesignSandbox';
+import { startTimerHost } from './timerHost';
 
 /**
- * The whole channel on one machine (DESIGN.md §5): Azurite's Table service, the embedded broker, the Telesign
- * sandbox, the HTTP host on the function files' routes, and a session consumer driving the Service Bus
- * functions. Any part whose setting points at a real service is not started; the real one is used.
+ * The whole channel on one machine (docs/architecture.md §Embedded local channel): Azurite's Table service, the
+ * embedded broker, the Telesign sandbox, and every trigger the function files register: the HTTP host on their
+ * routes, a session consumer driving the Service Bus functions, the timer functions on their schedules. Any part
+ * whose setting points at a real service is not started; the real one is used.
  */
 export interface ChannelOptions {
   env: Env;
@@ -59,44 +68,42 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
   };
 
   try {
+    const timerIntervalMs = localTimerIntervalMs(env);
+    // A binding's `%NAME%` parts stand for settings, as in the Functions host.
+    const fromSettings = (value: string) => value.replace(/%([^%]+)%/g, (_m, name: string) => env[name] ?? name);
     const queueName = env.INBOUND_QUEUE_NAME || 'sms-inbound';
-    // Each embedded part: started only when its setting asks for it, stopped with the channel, and its
+    // Each embedded part: started only when its setting asks for it, on its port, stopped with the channel, and its
     // endpoint written into the setting the app then reads.
     const embed = async <T extends { stop(): Promise<void> }>(
-      wanted: boolean,
-      start: () => Promise<T>,
+      part: keyof typeof parts,
+      start: (at: { port: number; host?: string }) => Promise<T>,
       setting: string,
-      endpoint: (part: T) => string,
+      endpoint: (started: T) => string,
     ) => {
-      if (!wanted) return undefined;
-      const part = await start();
-      stops.push(() => part.stop());
-      env[setting] = endpoint(part);
-      return part;
+      if (!parts[part]) return undefined;
+      const started = await start({ port: ports[part], host: options.host });
+      stops.push(() => started.stop());
+      env[setting] = endpoint(started);
+      return started;
     };
+    const queues = [{ name: queueName, requiresSession: true, maxDeliveryCount: options.maxDeliveryCount ?? 10 }];
     const azurite = await embed(
-      parts.tables,
-      () => startAzuriteTables({ port: ports.tables, host: options.host, dataFile: options.dataFile }),
+      'tables',
+      (at) => startAzuriteTables({ ...at, dataFile: options.dataFile }),
       'AzureWebJobsStorage',
       (a) => a.connectionString,
     );
     const broker = await embed(
-      parts.broker,
-      () =>
-        EmbeddedBroker.start({
-          port: ports.broker,
-          host: options.host,
-          queues: [{ name: queueName, requiresSession: true, maxDeliveryCount: options.maxDeliveryCount ?? 10 }],
-        }),
+      'broker',
+      (at) => EmbeddedBroker.start({ ...at, queues }),
       'ServiceBusConnection',
       (b) => b.connectionString,
     );
     const sandbox = await embed(
-      parts.sandbox,
-      () =>
+      'sandbox',
+      (at) =>
         TelesignSandbox.start({
-          port: ports.sandbox,
-          host: options.host,
+          ...at,
           accounts: [{ customerId: SANDBOX_ACCOUNT.customerId, apiKey: SANDBOX_ACCOUNT.apiKey }],
           reportDelaysMs: options.reportDelaysMs ?? [300, 800],
           callbackRetryDelaysMs: options.callbackRetryDelaysMs,
@@ -130,7 +137,7 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
     const consumers: SessionConsumer[] = functions.serviceBus.map((fn) =>
       startSessionConsumer({
         client: serviceBusClient,
-        queueName: fn.queueName.replace(/^%(.+)%$/, (_m, name: string) => env[name] ?? name),
+        queueName: fromSettings(fn.queueName),
         logger: options.logger,
         maxConcurrentSessions: options.maxConcurrentSessions,
         handler: async (body, message) => {
@@ -146,6 +153,13 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
     stops.push(async () => {
       await Promise.all(consumers.map((c) => c.stop()));
     });
+
+    const timers = startTimerHost({
+      functions: functions.timer.map((fn) => ({ ...fn, schedule: fromSettings(fn.schedule) })),
+      logger: options.logger,
+      intervalMs: timerIntervalMs,
+    });
+    stops.push(() => timers.stop());
 
     return { app, http, env, sandbox, broker, azurite, functionKey, adminKey, serviceBusClient, stop: stopAll };
   } catch (error) {

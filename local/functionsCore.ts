@@ -2,6 +2,8 @@
  * The local stand-in for `@azure/functions-core`, the module the Azure Functions worker injects. With it,
  * `@azure/functions` hands the local host exactly what it would hand Azure: each function's bindings and its
  * handler. The function files are therefore the one place routes and triggers are declared.
+ * The local host provides it through `loadFunctions`; tests through
+ * `jest.mock('@azure/functions-core', () => require('../../local/functionsCore'), { virtual: true })`.
  */
 export interface Binding {
   type: string;
@@ -15,29 +17,30 @@ export interface RegisteredFunction {
   handler: (...args: unknown[]) => unknown;
 }
 
-const registry: RegisteredFunction[] = [];
+/** Every registration, in order, duplicates included: as the worker, this module refuses nothing. */
+export const registered: RegisteredFunction[] = [];
 
-export const coreApi = {
-  registerFunction(
-    metadata: { name: string; bindings: Record<string, Binding> },
-    handler: RegisteredFunction['handler'],
-  ) {
-    if (!registry.some((f) => f.name === metadata.name))
-      registry.push({ name: metadata.name, bindings: metadata.bindings, handler });
-    return { dispose() {} };
-  },
-  setProgrammingModel() {},
-  registerHook() {
-    return { dispose() {} };
-  },
-  log() {},
-  registered(): readonly RegisteredFunction[] {
-    return registry;
-  },
-};
+export function registerFunction(
+  metadata: { name: string; bindings: Record<string, Binding> },
+  handler: RegisteredFunction['handler'],
+) {
+  registered.push({ name: metadata.name, bindings: metadata.bindings, handler });
+  return { dispose() {} };
+}
 
-export function triggerOf(fn: RegisteredFunction): Binding {
-  const trigger = Object.values(fn.bindings).find((b) => b.direction === 'in' && b.type.endsWith('Trigger'));
-  if (!trigger) throw new Error(`function ${fn.name} has no trigger`);
+export function setProgrammingModel() {}
+
+export function registerHook() {
+  return { dispose() {} };
+}
+
+export function log() {}
+
+/** The trigger binding of the function registered under `name`. */
+export function triggerOf(name: string): Binding {
+  const fn = registered.find((f) => f.name === name);
+  if (!fn) throw new Error(`function ${name} was not registered`);
+  const trigger = Object.values(fn.bindings).find((b) => b.direction === 'in' && String(b.type).endsWith('Trigger'));
+  if (!trigger) throw new Error(`function ${name} has no trigger`);
   return trigger;
 }

@@ -2,7 +2,8 @@ import { readdirSync } from 'node:fs';
 import Module from 'node:module';
 import path from 'node:path';
 
-import { coreApi, type RegisteredFunction, triggerOf } from './functionsCore';
+import type { RegisteredFunction } from './functionsCore';
+import * as coreApi from './functionsCore';
 
 export interface HttpFunction {
   name: string;
@@ -19,10 +20,18 @@ export interface QueueFunction {
   handler: RegisteredFunction['handler'];
 }
 
+export interface TimerFunction {
+  name: string;
+  /** An NCRONTAB expression (or a %setting% naming one), as the function file declares it. */
+  schedule: string;
+  runOnStartup: boolean;
+  handler: RegisteredFunction['handler'];
+}
+
 export interface LoadedFunctions {
   http: HttpFunction[];
   serviceBus: QueueFunction[];
-  others: string[];
+  timer: TimerFunction[];
 }
 
 let hooked = false;
@@ -46,13 +55,20 @@ export function loadFunctions(functionsDir = path.join(__dirname, '..', 'functio
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     if (/\.(js|ts)$/.test(file) && !file.endsWith('.d.ts')) require(path.join(functionsDir, file));
   }
-  return describe(coreApi.registered());
+  return byTrigger(coreApi.registered);
 }
 
-export function describe(functions: readonly RegisteredFunction[]): LoadedFunctions {
-  const loaded: LoadedFunctions = { http: [], serviceBus: [], others: [] };
+/**
+ * Sorts what the function files registered by trigger, for the parts of the local host that run each kind. A
+ * name registered twice, or a trigger the host cannot run, stops it: as in Azure, every function must run.
+ */
+function byTrigger(functions: readonly RegisteredFunction[]): LoadedFunctions {
+  const loaded: LoadedFunctions = { http: [], serviceBus: [], timer: [] };
+  const names = new Set<string>();
   for (const fn of functions) {
-    const trigger = triggerOf(fn);
+    if (names.has(fn.name)) throw new Error(`function ${fn.name} is registered twice`);
+    names.add(fn.name);
+    const trigger = coreApi.triggerOf(fn.name);
     if (trigger.type === 'httpTrigger') {
       loaded.http.push({
         name: fn.name,
@@ -68,8 +84,15 @@ export function describe(functions: readonly RegisteredFunction[]): LoadedFuncti
         connection: String(trigger.connection),
         handler: fn.handler,
       });
+    } else if (trigger.type === 'timerTrigger') {
+      loaded.timer.push({
+        name: fn.name,
+        schedule: String(trigger.schedule),
+        runOnStartup: trigger.runOnStartup === true,
+        handler: fn.handler,
+      });
     } else {
-      loaded.others.push(fn.name);
+      throw new Error(`function ${fn.name} has a ${trigger.type}, which the local host cannot run`);
     }
   }
   return loaded;

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-import type { Env } from '../shared/config';
+import { ConfigError, type Env } from '../shared/config';
 
 /**
  * Settings for the embedded channel: `local.settings.json` (the Functions format, `Values`) when it exists,
@@ -18,9 +18,12 @@ export const SANDBOX_ACCOUNT = {
 export const LOCAL_FUNCTION_KEY = 'local-function-key';
 export const LOCAL_ADMIN_KEY = 'local-admin-key';
 
+/** Seconds between runs of every timer function, instead of its schedule: to watch the hourly auto-close work. */
+export const LOCAL_TIMER_INTERVAL_SECONDS = 'LOCAL_TIMER_INTERVAL_SECONDS';
+
 export const defaultPorts = { http: 7071, sandbox: 7072, broker: 5672, tables: 10002 };
 
-export const EMBEDDED = 'embedded';
+const EMBEDDED = 'embedded';
 
 export const localDefaults: Env = {
   TELESIGN_ACCOUNTS: JSON.stringify([
@@ -50,6 +53,8 @@ export const localDefaults: Env = {
   TELESIGN_API_BASE_URL: EMBEDDED,
   LOCAL_FUNCTION_KEY,
   LOCAL_ADMIN_KEY,
+  // Empty: each timer runs on its own schedule, as in Azure.
+  [LOCAL_TIMER_INTERVAL_SECONDS]: '',
 };
 
 export function readLocalSettings(dir = process.cwd()): { env: Env; source: string } {
@@ -79,4 +84,16 @@ export function embeddedParts(env: Env) {
     tables: !env.AzureWebJobsStorage__tableServiceUri && (storage === '' || storage === 'UseDevelopmentStorage=true'),
     sandbox: telesign === '' || telesign === EMBEDDED,
   };
+}
+
+/** The pause between timer runs that LOCAL_TIMER_INTERVAL_SECONDS asks for; undefined keeps the schedules. */
+export function localTimerIntervalMs(env: Env): number | undefined {
+  const raw = env[LOCAL_TIMER_INTERVAL_SECONDS]?.trim();
+  if (!raw) return undefined;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 86400)
+    throw new ConfigError(
+      `Setting ${LOCAL_TIMER_INTERVAL_SECONDS} is invalid: a number of seconds above 0 and at most 86400 (or empty).`,
+    );
+  return seconds * 1000;
 }

@@ -162,7 +162,7 @@ function writeZip(stagingDir: string, files: string[], zipPath: string): Promise
   });
 }
 
-export async function buildPackage(options: PackageOptions = {}): Promise<PackageResult> {
+async function buildPackage(options: PackageOptions = {}): Promise<PackageResult> {
   const root = path.resolve(options.root ?? process.cwd());
   const log = options.log ?? (() => {});
   const outDir = path.join(root, PACKAGE_DIR);

@@ -8,6 +8,7 @@ import {
 } from '@azure/service-bus';
 
 import type { Logger } from '../shared/log';
+import { wakeablePauses } from './wakeablePauses';
 
 /**
  * Drives a session-enabled queue the way the Functions host does for `routeInbound`: take the next session
@@ -47,18 +48,7 @@ export function startSessionConsumer(options: SessionConsumerOptions): SessionCo
   // Every waiting acceptNextSession listens on this one signal: more than Node's default ten is expected.
   setMaxListeners(0, abort.signal);
   const open = new Set<ServiceBusSessionReceiver>();
-  const pauses = new Set<() => void>();
-
-  const pause = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        pauses.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      pauses.add(done);
-    });
+  const pauses = wakeablePauses();
 
   async function handleSession(receiver: ServiceBusSessionReceiver) {
     while (running) {
@@ -92,7 +82,7 @@ export function startSessionConsumer(options: SessionConsumerOptions): SessionCo
             error: error instanceof Error ? error.message : String(error),
           });
         }
-        if (running) await pause(pollMs);
+        if (running) await pauses.pause(pollMs);
         continue;
       }
       open.add(receiver);
@@ -114,7 +104,7 @@ export function startSessionConsumer(options: SessionConsumerOptions): SessionCo
     async stop() {
       running = false;
       abort.abort();
-      for (const wake of [...pauses]) wake();
+      pauses.wakeAll();
       await Promise.all([...open].map((r) => r.close().catch(() => undefined)));
       await Promise.all(workers);
     },

@@ -15,7 +15,7 @@ import {
   type SecretProvider,
 } from './secrets';
 import { autoCloseIdle, type AutoCloseResult } from './services/autoClose';
-import { sendAutoReplies } from './services/autoReplies';
+import { autoReplies } from './services/autoReplies';
 import type { ListQuery, PageQuery } from './services/conversationRequests';
 import {
   changeConversation,
@@ -28,18 +28,15 @@ import {
 import type { Conversation, ConversationDetail, Message } from './services/conversationViews';
 import { createHealthCheck, type Health } from './services/health';
 import { type CallbackInput, ingestCallback, type Ingested } from './services/ingest';
+import { runReactions } from './services/reactions';
 import { type RouteDeps, routeEvent, type RouteResult } from './services/route';
-import { type SendDeps, sendMessage, type SendOptions, type SendResult } from './services/send';
+import { type SendDeps, sendMessage, type SendOptions } from './services/send';
 import type { SendCommand } from './services/sendRequest';
+import type { SendResult } from './services/sendResult';
 import { validateCredentials } from './services/validateCredentials';
-import { createConsentStore } from './storage/consentStore';
-import { createConversationIndex } from './storage/conversationIndex';
-import { createConversationReader } from './storage/conversationRows';
-import { createReferenceStore } from './storage/referenceStore';
 import { createTableClients, ensureTables, type TableClients } from './storage/tableClients';
 import { probeTable } from './storage/tableProbe';
-import { createThreadRepository } from './storage/threadRepository';
-import { createUnrecognizedStore } from './storage/unrecognizedStore';
+import { createTableStores } from './storage/tableStores';
 import { type CallbackVerifier, createCallbackVerifier } from './telesign/callbackVerifier';
 import { createTelesignClient, type TelesignClient } from './telesign/client';
 
@@ -109,12 +106,14 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
   let tablesReady: Promise<void> | undefined;
   const ready = () =>
     (tablesReady ??= ensureTables(tables).catch((e) => ((tablesReady = undefined), Promise.reject(e))));
+  const stores = createTableStores(tables);
   const store: Omit<RouteDeps, 'logger'> = {
-    threads: createThreadRepository(tables.threads),
-    consent: createConsentStore(tables.consent),
-    references: createReferenceStore(tables.references),
-    unrecognized: createUnrecognizedStore(tables.unrecognized),
-    index: createConversationIndex(tables.conversationIndex),
+    threads: stores.threads,
+    consent: stores.consent,
+    references: stores.references,
+    unrecognized: stores.unrecognized,
+    index: stores.index,
+    conversations: stores.conversations,
     rules: config.routingRules,
     accounts: config.accounts,
     now,
@@ -138,13 +137,18 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
   const sendDeps = (logger: Logger): SendDeps => ({ ...store, secrets, telesignFor, logger });
   const send = async (command: SendCommand, logger: Logger, options?: SendOptions) => {
     await ready();
-    return sendMessage(command, sendDeps(logger), options);
+    const { result, events } = await sendMessage(command, sendDeps(logger), options);
+    await react(events, { logger });
+    return result;
   };
+
+  // What follows a change, in order: every service hands its channel events here and knows nothing of them.
+  const react = runReactions([autoReplies({ accounts: config.accounts, send: (c, o, logger) => send(c, logger, o) })]);
 
   const conversationDeps = (logger: Logger): ConversationDeps => ({
     ...store,
-    index: store.index!,
-    conversations: createConversationReader(tables.threads),
+    index: stores.index,
+    conversations: stores.conversations,
     logger,
   });
   const withTables =
@@ -174,7 +178,8 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
       messages: (id, query, logger) => withTables((deps) => listMessages(id, query, deps))(logger),
       change: (id, action, logger) =>
         withTables(async (deps) => {
-          const outcome = await changeConversation(id, action, deps);
+          const { result: outcome, events } = await changeConversation(id, action, deps);
+          await react(events, { logger });
           if (!outcome.ok) return outcome;
           // Only auto-close asks for a conditional change; an API transition either changes or fails.
           return outcome.value.changed
@@ -182,26 +187,26 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
             : failure('internal_error', 'The conversation did not change.');
         })(logger),
       autoClose: (logger) =>
-        withTables((deps) =>
-          autoCloseIdle({
+        withTables(async (deps) => {
+          const { result, events } = await autoCloseIdle({
             ...deps,
             idleLimits: {
               open: idle(config.autoCloseDays.open),
               active: idle(config.autoCloseDays.active),
               waiting: idle(config.autoCloseDays.waiting),
             },
-          }),
-        )(logger),
+          });
+          await react(events, { logger });
+          return result;
+        })(logger),
     },
     health,
     ingest: (input, logger) => ingestCallback(input, { verifier, publisher, logger, now }),
     ready,
     async route(event, logger) {
       await ready();
-      const result = await routeEvent(event, { ...store, logger });
-      if (event.type === 'message.received') {
-        await sendAutoReplies(event, result, { accounts: config.accounts, send: (c, o) => send(c, logger, o), logger });
-      }
+      const { result, events } = await routeEvent(event, { ...store, logger });
+      await react(events, { logger });
       return result;
     },
     send,

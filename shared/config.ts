@@ -85,7 +85,6 @@ const accountsSchema = z
     });
   });
 
-export type SupportNumber = z.infer<typeof supportNumberSchema>;
 export type TelesignAccount = z.infer<typeof accountSchema>;
 
 /** Azure Functions' identity-based connection convention (`<name>__fullyQualifiedNamespace`, `__clientId`), shared with the trigger. */
@@ -179,44 +178,34 @@ function readSecrets(env: Env): SecretSettings {
   return { kind: 'local', secrets };
 }
 
-function readServiceBus(env: Env): ServiceBusSettings {
-  const connectionString = optionalText(env, settingNames.serviceBusConnection);
-  if (connectionString) {
-    if (!/Endpoint=sb:\/\//i.test(connectionString)) {
-      throw new ConfigError(
-        `Setting ${settingNames.serviceBusConnection} is not a Service Bus connection string (Endpoint=sb://...).`,
-      );
-    }
-    return { kind: 'connectionString', connectionString };
-  }
-  const namespace = optionalText(env, settingNames.serviceBusNamespace);
-  if (!namespace) {
-    throw new ConfigError(
-      `Setting ${settingNames.serviceBusNamespace} is missing (or ${settingNames.serviceBusConnection} with a connection string).`,
-    );
-  }
-  return {
-    kind: 'identity',
-    fullyQualifiedNamespace: namespace,
-    clientId: optionalText(env, settingNames.serviceBusClientId),
-  };
+/**
+ * Azure Functions' identity-based connection convention: a connection string in `name` (of `shape`, if given), or
+ * else the endpoint in `name__<endpoint>` (valid for `schema`) that the managed identity `name__clientId` signs in to.
+ */
+function readConnection<K extends string>(
+  env: Env,
+  name: string,
+  endpoint: K,
+  { shape, schema = z.string() }: { shape?: { pattern: RegExp; what: string }; schema?: z.ZodType<string> } = {},
+) {
+  const connectionString = optionalText(env, name);
+  if (connectionString && shape && !shape.pattern.test(connectionString))
+    throw new ConfigError(`Setting ${name} is not ${shape.what}.`);
+  if (connectionString) return { kind: 'connectionString' as const, connectionString };
+  const setting = `${name}__${endpoint}`;
+  const value = optionalText(env, setting);
+  if (!value) throw new ConfigError(`Setting ${setting} is missing (or ${name} with a connection string).`);
+  const found = { [endpoint]: parseSetting(env, setting, schema, value) } as Record<K, string>;
+  return { kind: 'identity' as const, ...found, clientId: optionalText(env, `${name}__clientId`) };
 }
 
-function readTables(env: Env): TableSettings {
-  const connectionString = optionalText(env, settingNames.storageConnection);
-  if (connectionString) return { kind: 'connectionString', connectionString };
-  const uri = optionalText(env, settingNames.storageTableUri);
-  if (!uri) {
-    throw new ConfigError(
-      `Setting ${settingNames.storageTableUri} is missing (or ${settingNames.storageConnection} with a connection string).`,
-    );
-  }
-  return {
-    kind: 'identity',
-    tableServiceUri: parseSetting(env, settingNames.storageTableUri, httpUrl, uri),
-    clientId: optionalText(env, settingNames.storageClientId),
-  };
-}
+const readServiceBus = (env: Env): ServiceBusSettings =>
+  readConnection(env, settingNames.serviceBusConnection, 'fullyQualifiedNamespace', {
+    shape: { pattern: /Endpoint=sb:\/\//i, what: 'a Service Bus connection string (Endpoint=sb://...)' },
+  });
+
+const readTables = (env: Env): TableSettings =>
+  readConnection(env, settingNames.storageConnection, 'tableServiceUri', { schema: httpUrl });
 
 /** Dynamics' defaults: open and active conversations close after 30 idle days, waiting ones after 7. */
 function readAutoCloseDays(env: Env): Config['autoCloseDays'] {

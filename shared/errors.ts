@@ -41,3 +41,15 @@ export class AppError extends Error {
 export function isAppError(e: unknown): e is AppError {
   return e instanceof AppError;
 }
+
+/** A dependency that is down for now: retrying later (a redelivery, a client's retry) can succeed. */
+const transientCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'queue_unavailable',
+  'secrets_unavailable',
+  'storage_unavailable',
+  'telesign_unavailable',
+]);
+
+export function isTransient(code: ErrorCode): boolean {
+  return transientCodes.has(code);
+}

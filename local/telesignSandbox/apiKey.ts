@@ -1,6 +1,7 @@
 /**
  * API keys are standard base64. Node's decoder silently accepts base64url characters and skips junk, which would
- * make the sandbox sign with a different key than the one a human typed: reject such keys instead (PROTOCOL §2).
+ * make the sandbox sign with a different key than the one a human typed: reject such keys instead
+ * (docs/telesign-protocol.md §Request signing).
  */
 const STANDARD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 

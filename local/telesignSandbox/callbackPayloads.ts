@@ -1,4 +1,4 @@
-/** JSON bodies of the callbacks Telesign sends (PROTOCOL §3a delivery report, §3b inbound SMS). */
+/** JSON bodies of the callbacks Telesign sends (docs/telesign-protocol.md §Delivery reports, §Inbound SMS). */
 import { newReferenceId, rfc3339 } from './telesignBodies';
 
 export function deliveryReportPayload(input: {
@@ -24,7 +24,8 @@ export function deliveryReportPayload(input: {
   };
 }
 
-// Only a few prefixes: PROTOCOL §3b says iso_country_code may be missing, so leaving it out elsewhere is realistic.
+// Only a few prefixes: iso_country_code may be missing (docs/telesign-protocol.md §Inbound SMS), so leaving it out
+// elsewhere is realistic.
 const COUNTRY_PREFIXES: Array<[string, string]> = [
   ['44', 'GB'],
   ['33', 'FR'],

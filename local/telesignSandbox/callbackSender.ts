@@ -1,11 +1,12 @@
 /**
  * Delivers one signed callback with Telesign's retry policy: any answer other than 200 is retried, three tries in
- * all (PROTOCOL §3 documents this for inbound SMS; the sandbox applies it to delivery reports too).
+ * all (docs/telesign-protocol.md §Retries documents this for inbound SMS; the sandbox applies it to delivery
+ * reports too).
  */
 import type { Logger } from '../../shared/log';
+import { type Lifecycle, SandboxStoppedError } from '../sandboxRuntime/lifecycle';
 import { callbackHeaders } from './callbackSigning';
 import { postOnce } from './httpPost';
-import { Lifecycle, SandboxStoppedError } from './lifecycle';
 
 export interface CallbackTarget {
   url: string;
@@ -40,7 +41,7 @@ export class CallbackSender {
     first.catch(() => undefined);
 
     const delivered = this.tries(customerId, body, label, settleFirst).catch((error: unknown) => {
-      failFirst(error instanceof SandboxStoppedError ? error : new SandboxStoppedError());
+      failFirst(error instanceof SandboxStoppedError ? error : this.lifecycle.stoppedError());
       return false;
     });
     return { first, delivered };
@@ -59,7 +60,7 @@ export class CallbackSender {
       const status = target
         ? await postOnce(target.url, callbackHeaders(customerId, target.apiKey, body), body, this.lifecycle.signal)
         : 0;
-      if (this.lifecycle.stopped) throw new SandboxStoppedError();
+      if (this.lifecycle.stopped) throw this.lifecycle.stoppedError();
       if (attempt === 1) onFirst(status);
       this.logger.info('telesign sandbox: callback try', { ...label, attempt, status });
       if (status === 200) return true;

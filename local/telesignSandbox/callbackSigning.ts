@@ -1,6 +1,7 @@
 /**
- * Signs a callback the way Telesign does (PROTOCOL §3): HMAC-SHA256 over the raw body bytes only, keyed with
- * base64-decode(api_key), sent in both `Authorization: TSA <customer_id>:<sig>` and `X-TS-Authorization: <sig>`.
+ * Signs a callback the way Telesign does (docs/telesign-protocol.md §Callback signature): HMAC-SHA256 over the raw
+ * body bytes only, keyed with base64-decode(api_key), sent in both `Authorization: TSA <customer_id>:<sig>` and
+ * `X-TS-Authorization: <sig>`.
  */
 import { createHmac } from 'node:crypto';
 

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { z } from 'zod';
 
-import { BodyTooLargeError, readBody, sendJson } from './httpServer';
+import { BodyTooLargeError, readBody, sendJson } from '../sandboxRuntime/httpServer';
 import type { Fault, InboundInput, InboundResult, SentMessage } from './types';
 
 export const CONTROL_PREFIX = '/sandbox/';
@@ -19,7 +19,7 @@ export interface ControlApiDeps {
 
 const inboundSchema = z.object({
   from: z.string().regex(/^\d{8,15}$/, 'digits with country code'),
-  // May be empty: Telesign sometimes sends an empty sender_id (PROTOCOL §3b).
+  // May be empty: Telesign sometimes sends an empty sender_id (docs/telesign-protocol.md §Inbound SMS).
   to: z.string(),
   text: z.string(),
   customerId: z.string().min(1).optional(),

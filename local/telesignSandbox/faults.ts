@@ -1,7 +1,7 @@
 /** Faults queued for the next `POST /v1/messaging` requests, one per request, in order. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { sendJson, sendText } from './httpServer';
+import { sendJson, sendText } from '../sandboxRuntime/httpServer';
 import { statusBody } from './telesignBodies';
 import type { Fault } from './types';
 
@@ -49,7 +49,8 @@ export function playFault(fault: Fault, req: IncomingMessage, res: ServerRespons
       headers,
     );
   } else {
-    // What a load balancer in front of Telesign answers: not JSON (PROTOCOL §1 says clients must cope).
+    // What a load balancer in front of Telesign answers: not JSON, which clients must cope with
+    // (docs/telesign-protocol.md §Messaging API).
     sendText(res, 503, '<html><body><h1>503 Service Unavailable</h1></body></html>', 'text/html', headers);
   }
 }

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import https from 'node:https';
 
-export const CALLBACK_TIMEOUT_MS = 10_000;
+const CALLBACK_TIMEOUT_MS = 10_000;
 
 export function postOnce(
   url: string,

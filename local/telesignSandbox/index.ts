@@ -1,18 +1,19 @@
 /**
  * Telesign sandbox: a local stand-in for Telesign's SMS API (rest-api.telesign.com is unreachable here), written
- * from /work/shared/telesign/PROTOCOL.md alone and sharing no code with our client, so that a client bug cannot
- * hide behind the same bug in the sandbox.
+ * from docs/telesign-protocol.md alone and sharing no code with our client, so that a client bug cannot hide
+ * behind the same bug in the sandbox.
  *
- * Telesign routes (auth per PROTOCOL §2: TSA with Date window and one-time nonce, or Basic):
- *   POST /v1/messaging                   form fields of §1; 200 + status 290, or 400 with Telesign's error codes
+ * Telesign routes (auth per docs/telesign-protocol.md §Request signing: TSA with Date window and one-time nonce,
+ * or Basic):
+ *   POST /v1/messaging                   form fields of §Messaging API; 200 + status 290, or 400 with its codes
  *   GET  /v1/messaging/{reference_id}    latest status of the reference; 404 when unknown
  * Control routes (no auth, local only, never under /v1/):
  *   POST /sandbox/inbound   {from, to, text, customerId?} -> {referenceId, callbackStatus}
  *   GET  /sandbox/messages  -> SentMessage[]
  *   POST /sandbox/faults    [{status: 429|500|503, retryAfterSeconds?} | {hang: true} | {dropConnection: true}]
  *
- * Delivery reports are POSTed, signed per §3, to the callback URL; which ones depends on the destination number
- * (matched on its last four digits, so any country code works):
+ * Delivery reports are POSTed, signed per §Callback signature, to the callback URL; which ones depends on the
+ * destination number (matched on its last four digits, so any country code works):
  *
  *   number        reports (after reportDelaysMs[0], then [1])   meaning
  *   anything else 203 Delivered to gateway, 200 Delivered to handset  delivered
@@ -37,7 +38,7 @@ export type {
   SentMessage,
   SentReport,
 } from './types';
-// For unit tests of the protocol itself (§2 and §3 test vectors).
+// For unit tests of the protocol itself (docs/telesign-protocol.md §Test vectors).
 export { signCallbackBody } from './callbackSigning';
 export type { AuthContext, AuthFailure, AuthRequest, AuthResult } from './requestAuth';
 export { tsaSignature, tsaStringToSign, verifyRequestAuth } from './requestAuth';

@@ -19,7 +19,7 @@ export class MessageStore {
     this.byReference.set(message.referenceId.toUpperCase(), { message, status });
   }
 
-  /** Reference ids compare case-insensitively (PROTOCOL §1). */
+  /** Reference ids compare case-insensitively (docs/telesign-protocol.md §Messaging API). */
   status(referenceId: string): { referenceId: string; customerId: string; status: CurrentStatus } | undefined {
     const entry = this.byReference.get(referenceId.toUpperCase());
     return (

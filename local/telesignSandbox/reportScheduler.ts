@@ -2,9 +2,9 @@
  * Plays the delivery-report sequence of an accepted message: the status moves on (a status GET sees it) whether
  * or not a callback URL is set, and each step is POSTed, signed, to the callback URL when there is one.
  */
+import type { Lifecycle } from '../sandboxRuntime/lifecycle';
 import { deliveryReportPayload } from './callbackPayloads';
 import type { CallbackSender } from './callbackSender';
-import type { Lifecycle } from './lifecycle';
 import type { MessageStore } from './messageStore';
 import { estimateParts } from './segments';
 import { rfc3339 } from './telesignBodies';

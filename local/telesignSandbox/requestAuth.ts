@@ -1,7 +1,8 @@
 /**
- * Verifies the authentication of a request to Telesign's REST API exactly as PROTOCOL §2 describes it (TSA
- * HMAC-SHA256 or Basic). Written from the protocol text, not from our client, so a bug in the client shows here.
- * Pure: the clock and the nonce memory are passed in, so the §2 test vectors can be checked with their own Date.
+ * Verifies the authentication of a request to Telesign's REST API exactly as docs/telesign-protocol.md
+ * §Request signing describes it (TSA HMAC-SHA256 or Basic). Written from the protocol text, not from our client,
+ * so a bug in the client shows here. Pure: the clock and the nonce memory are passed in, so the test vectors
+ * (§Test vectors) can be checked with their own Date.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
@@ -52,7 +53,7 @@ function single(value: HeaderValue): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** The §2 string to sign, as bytes so that a body that is not valid UTF-8 is still signed as sent. */
+/** The TSA string to sign, as bytes so that a body that is not valid UTF-8 is still signed as sent. */
 export function tsaStringToSign(parts: {
   method: string;
   contentType: string;
@@ -79,7 +80,7 @@ export function tsaSignature(apiKey: string, stringToSign: Buffer): string {
 }
 
 /** Constant time whatever the lengths: hashing first makes both sides 32 bytes. */
-export function constantTimeEqual(a: string, b: string): boolean {
+function constantTimeEqual(a: string, b: string): boolean {
   const ha = createHash('sha256').update(a, 'utf8').digest();
   const hb = createHash('sha256').update(b, 'utf8').digest();
   return timingSafeEqual(ha, hb) && a.length === b.length;
@@ -133,7 +134,7 @@ function verifyTsa(req: AuthRequest, ctx: AuthContext, credentials: string): Aut
     apiKey,
     tsaStringToSign({
       method: req.method,
-      // "Exactly as sent"; a GET normally has none, which gives the empty line of §2.
+      // "Exactly as sent"; a GET normally has none, which gives the empty line of §Request signing.
       contentType: single(req.headers['content-type']) ?? '',
       date,
       nonce,

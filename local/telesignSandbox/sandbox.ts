@@ -2,13 +2,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { type Logger, silentLogger } from '../../shared/log';
+import { sendJson, splitUrl } from '../sandboxRuntime/httpServer';
+import { SandboxRuntime } from '../sandboxRuntime/runtime';
 import { Accounts } from './accounts';
 import { inboundSmsPayload } from './callbackPayloads';
 import { CallbackSender } from './callbackSender';
 import { CONTROL_PREFIX, type ControlApiDeps, handleControl } from './controlApi';
 import { FaultQueue } from './faults';
-import { HttpServer, pathOf, sendJson } from './httpServer';
-import { Lifecycle } from './lifecycle';
 import { MessageStore } from './messageStore';
 import { NonceStore } from './nonceStore';
 import { scheduleReports } from './reportScheduler';
@@ -21,24 +21,23 @@ const DEFAULT_DATE_TOLERANCE_MS = 15 * 60 * 1000;
 const DEFAULT_CALLBACK_RETRY_DELAYS_MS: [number, number] = [10_000, 30_000];
 
 export class TelesignSandbox {
-  private server!: HttpServer;
-  private callbackUrl: string | undefined;
-  private readonly accounts: Accounts;
   private readonly store = new MessageStore();
   private readonly faults = new FaultQueue();
-  private readonly lifecycle = new Lifecycle();
+  private callbackUrl: string | undefined;
+  private readonly accounts: Accounts;
+  private readonly logger: Logger;
+  private readonly runtime: SandboxRuntime;
   private readonly nonces: NonceStore;
   private readonly sender: CallbackSender;
-  private readonly logger: Logger;
-  private stopping: Promise<void> | undefined;
 
   private constructor(private readonly options: SandboxOptions) {
     this.accounts = new Accounts(options.accounts);
     this.logger = options.logger ?? silentLogger;
+    this.runtime = new SandboxRuntime('Telesign', this.logger);
     this.callbackUrl = options.callbackUrl ? checkedUrl(options.callbackUrl) : undefined;
     this.nonces = new NonceStore(2 * this.dateToleranceMs);
     this.sender = new CallbackSender(
-      this.lifecycle,
+      this.runtime.lifecycle,
       options.callbackRetryDelaysMs ?? DEFAULT_CALLBACK_RETRY_DELAYS_MS,
       this.logger,
       (customerId) => {
@@ -50,21 +49,14 @@ export class TelesignSandbox {
 
   static async start(options: SandboxOptions): Promise<TelesignSandbox> {
     const sandbox = new TelesignSandbox(options);
-    sandbox.server = await HttpServer.listen(
-      options.host ?? '127.0.0.1',
-      options.port ?? 0,
-      (req, res) => sandbox.route(req, res),
-      (error) =>
-        sandbox.logger.error('telesign sandbox: handler failed', {
-          error: error instanceof Error ? error.message : String(error),
-        }),
-    );
-    sandbox.logger.info('telesign sandbox: listening', { url: sandbox.url });
+    await sandbox.runtime.listen(options, (req, res) => sandbox.route(req, res), {
+      errors: [{ code: -1, description: 'Sandbox internal error.' }],
+    });
     return sandbox;
   }
 
   get url(): string {
-    return this.server.url;
+    return this.runtime.url;
   }
 
   setCallbackUrl(url: string): void {
@@ -95,12 +87,7 @@ export class TelesignSandbox {
 
   /** Cancels pending reports and retries, and closes every connection, hung ones included. Idempotent. */
   stop(): Promise<void> {
-    this.stopping ??= (async () => {
-      this.lifecycle.stop();
-      await this.server.close();
-      this.logger.info('telesign sandbox: stopped');
-    })();
-    return this.stopping;
+    return this.runtime.stop();
   }
 
   private get dateToleranceMs(): number {
@@ -108,7 +95,7 @@ export class TelesignSandbox {
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = pathOf(req);
+    const { path } = splitUrl(req);
     if (path.startsWith(CONTROL_PREFIX)) return handleControl(this.controlDeps, req, res, path);
     if (path.startsWith('/v1/')) return handleTelesign(this.telesignDeps, req, res, path);
     return sendJson(res, 404, notFoundBody('Resource not found.'));
@@ -131,7 +118,7 @@ export class TelesignSandbox {
       onAccepted: (message) =>
         scheduleReports(
           {
-            lifecycle: this.lifecycle,
+            lifecycle: this.runtime.lifecycle,
             store: this.store,
             sender: this.sender,
             hasCallbackUrl: () => this.callbackUrl !== undefined,

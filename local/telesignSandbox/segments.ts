@@ -1,6 +1,7 @@
 /**
  * Estimates how many parts Telesign splits a message into, for `message_parts_count` in delivery reports.
- * Industry segment sizes (PROTOCOL §5); Telesign's own encoding choice is UNCONFIRMED, so this is an estimate.
+ * Industry segment sizes (docs/telesign-protocol.md §Text and numbers); Telesign's own encoding choice is
+ * unconfirmed, so this is an estimate.
  */
 const GSM7_BASIC =
   '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';

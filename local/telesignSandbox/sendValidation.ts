@@ -1,4 +1,4 @@
-/** Field validation of `POST /v1/messaging`, with the error codes of PROTOCOL §1. */
+/** Field validation of `POST /v1/messaging`, with the error codes of docs/telesign-protocol.md §Messaging API. */
 import type { TelesignError } from './telesignBodies';
 
 export interface SendFields {
@@ -14,8 +14,8 @@ export type SendValidation = { ok: true; fields: SendFields } | { ok: false; err
 const MESSAGE_TYPES = new Set(['ARN', 'OTP', 'MKT']);
 // Country code + national number, digits only: E.164 allows at most 15, and nothing real is shorter than 8.
 const PHONE = /^\d{8,15}$/;
-export const MAX_MESSAGE_CHARS = 1600;
-export const MAX_SENDER_ID_CHARS = 20;
+const MAX_MESSAGE_CHARS = 1600;
+const MAX_SENDER_ID_CHARS = 20;
 
 /** Characters as people count them (code points), so an emoji is one, not two UTF-16 units. */
 function charCount(value: string): number {
@@ -51,7 +51,8 @@ export function validateSend(form: URLSearchParams): SendValidation {
   if (senderId !== undefined && charCount(senderId) > MAX_SENDER_ID_CHARS) {
     errors.push({ code: 11013, description: 'Invalid value for parameter sender_id.' });
   }
-  // Accepted but not honoured: whether it overrides the account's callback URL is UNCONFIRMED (PROTOCOL §1).
+  // Accepted but not honoured: whether it overrides the account's callback URL is unconfirmed
+  // (docs/telesign-protocol.md §Unconfirmed).
   if (callbackUrl !== undefined && !isHttpUrl(callbackUrl)) {
     errors.push({ code: 11004, description: 'Invalid value for parameter callback_url.' });
   }

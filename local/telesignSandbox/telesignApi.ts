@@ -2,9 +2,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { type Logger, maskPhone } from '../../shared/log';
+import { BodyTooLargeError, readBody, safeDecode, sendJson } from '../sandboxRuntime/httpServer';
 import type { Accounts } from './accounts';
 import { describeFault, type FaultQueue, playFault } from './faults';
-import { BodyTooLargeError, readBody, sendJson } from './httpServer';
 import type { MessageStore } from './messageStore';
 import type { NonceStore } from './nonceStore';
 import { verifyRequestAuth } from './requestAuth';
@@ -130,12 +130,4 @@ async function getStatus(
     reference_id: found.referenceId,
     status: { code: found.status.code, description: found.status.description, updated_on: found.status.updatedOn },
   });
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
 }

@@ -1,7 +1,7 @@
 /**
  * Telesign-shaped JSON bodies: `{ reference_id?, status: {code, description, updated_on}, errors: [...] }`.
- * Where PROTOCOL does not give a code (auth sub-codes other than -30000, not-found, rate limit), the values
- * below are the sandbox's own choice: clients must key off the HTTP status and `status.code`, not these.
+ * Where docs/telesign-protocol.md gives no code (auth sub-codes, not-found, rate limit: §The local sandbox), the
+ * values below are the sandbox's own choice: clients must key off the HTTP status and `status.code`, not these.
  */
 import { randomBytes } from 'node:crypto';
 
@@ -60,7 +60,7 @@ const AUTH_ERRORS: Record<AuthFailure, TelesignError> = {
   nonce_reused: { code: -30015, description: "'x-ts-nonce' was already used." },
 };
 
-/** 401 body; status 10008 is the real-world body quoted in PROTOCOL §1. */
+/** 401 body; status 10008 is the real-world body quoted in docs/telesign-protocol.md §Messaging API. */
 export function authErrorBody(reason: AuthFailure): TelesignBody {
   return statusBody(undefined, 10008, 'Invalid Signature.', [AUTH_ERRORS[reason]]);
 }

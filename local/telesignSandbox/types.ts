@@ -19,7 +19,7 @@ export interface SandboxOptions {
   reportDelaysMs?: [number, number];
   /** Accepted skew of the request's Date header. Default 15 minutes. */
   dateToleranceMs?: number;
-  /** Delays before the 2nd and 3rd callback tries (3 in all). Default [10_000, 30_000] as Telesign (PROTOCOL §3). */
+  /** Delays before the 2nd and 3rd callback tries (3 in all). Default [10_000, 30_000] as Telesign (§Retries). */
   callbackRetryDelaysMs?: [number, number];
   /** Default: silent. Lines never carry keys, signatures or full phone numbers. */
   logger?: Logger;

@@ -1,6 +1,6 @@
 /**
- * Conversation lifecycle (DESIGN §4). A closed conversation is history: it is never reopened, and an inbound
- * message after it starts a new conversation that links back to it.
+ * Conversation lifecycle (docs/architecture.md §Contracts). A closed conversation is history: it is never
+ * reopened, and an inbound message after it starts a new conversation that links back to it.
  */
 export const conversationStates = ['open', 'active', 'waiting', 'closed'] as const;
 export type ConversationState = (typeof conversationStates)[number];

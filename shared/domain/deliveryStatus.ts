@@ -1,6 +1,6 @@
 /**
- * Outbound message status (DESIGN §4): queued → sent → delivered | failed | expired | unknown. Delivery reports
- * can arrive late and out of order, so a status only ever moves forward.
+ * Outbound message status (docs/architecture.md §Contracts): queued → sent → delivered | failed | expired |
+ * unknown. Delivery reports can arrive late and out of order, so a status only ever moves forward.
  */
 export const messageStatuses = ['queued', 'sent', 'delivered', 'failed', 'expired', 'unknown'] as const;
 export type MessageStatus = (typeof messageStatuses)[number];

@@ -1,8 +1,9 @@
 import { type ConsentSignal, detectConsentKeyword } from './consent';
-import { initialConversationState, startsNewConversation, transition } from './conversationState';
+import { type ConversationState, startsNewConversation, transition } from './conversationState';
 import type { MessageReceived } from './inboundEvent';
-import { classify, type RoutingRules } from './routingRules';
+import type { RoutingRules } from './routingRules';
 import { estimateSegments } from './segments';
+import { startConversation } from './startConversation';
 import type { ConversationRecord, MessageRecord, ThreadRecord } from './thread';
 
 export interface InboundContext {
@@ -17,6 +18,8 @@ export interface InboundPlan {
   conversation: ConversationRecord;
   message: MessageRecord;
   startedConversation: boolean;
+  /** The states it moved the conversation it joined between (waiting → active or open), when it moved it. */
+  moved?: { from: ConversationState; to: ConversationState };
   consent: ConsentSignal;
 }
 
@@ -35,19 +38,13 @@ export function applyInboundMessage(
 
   let conversation: ConversationRecord;
   if (startNew) {
-    const route = classify(ctx.rules, { supportNumber: event.to, text: event.text, language: ctx.language });
-    conversation = {
-      n: (previous?.n ?? 0) + 1,
-      state: initialConversationState,
-      queue: route.queue,
-      priority: route.priority,
-      rule: route.rule,
-      createdAt: ctx.now,
-      updatedAt: ctx.now,
-      previous: previous?.n,
-      inboundCount: 0,
-      outboundCount: 0,
-    };
+    conversation = startConversation(previous, {
+      rules: ctx.rules,
+      supportNumber: event.to,
+      text: event.text,
+      language: ctx.language,
+      now: ctx.now,
+    });
   } else {
     const moved = transition(previous, { kind: 'inbound' });
     // An inbound message to a conversation that is not closed always has a transition.
@@ -75,6 +72,7 @@ export function applyInboundMessage(
     referenceId: event.referenceId,
     eventId: event.eventId,
     telesignTimestamp: event.telesignTimestamp,
+    isoCountryCode: event.isoCountryCode,
     consentSignal: consent.kind,
     consentKeyword: consent.kind === 'none' ? undefined : consent.keyword,
   };
@@ -90,5 +88,9 @@ export function applyInboundMessage(
     nextMessage: m + 1,
   };
 
-  return { thread, conversation, message, startedConversation: startNew, consent };
+  const moved =
+    previous && !startNew && previous.state !== conversation.state
+      ? { from: previous.state, to: conversation.state }
+      : undefined;
+  return { thread, conversation, message, startedConversation: startNew, moved, consent };
 }

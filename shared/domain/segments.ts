@@ -1,6 +1,7 @@
 /**
- * SMS segment estimate. Telesign's own choice of encoding is UNCONFIRMED (PROTOCOL §5): this uses the industry
- * rules (GSM 03.38 default alphabet, else UCS-2) and is reported as an estimate, never used to refuse a send.
+ * SMS segment estimate. Telesign's own choice of encoding is unconfirmed (docs/telesign-protocol.md §Text and
+ * numbers): this uses the industry rules (GSM 03.38 default alphabet, else UCS-2) and is reported as an estimate,
+ * never used to refuse a send.
  */
 export type SegmentEstimate = {
   encoding: 'GSM-7' | 'UCS-2';

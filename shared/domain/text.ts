@@ -1,4 +1,7 @@
-/** Message text limits (DESIGN §4, PROTOCOL §5): 1 to 1600 characters, Telesign's and the Dynamics channel's. */
+/**
+ * Message text limits (docs/architecture.md §Contracts, docs/telesign-protocol.md §Text and numbers): 1 to 1600
+ * characters, Telesign's and the Dynamics channel's.
+ */
 export const TEXT_MAX = 1600;
 
 export type TextValidation = { ok: true; text: string } | { ok: false; message: string };

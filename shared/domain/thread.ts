@@ -62,6 +62,8 @@ export interface MessageRecord {
   referenceId?: string;
   eventId?: string;
   telesignTimestamp?: string;
+  /** The customer's country as Telesign reported it with an inbound message (ISO 3166-1 alpha-2). */
+  isoCountryCode?: string;
   consentSignal?: ConsentSignal['kind'];
   consentKeyword?: string;
   status?: MessageStatus;
@@ -75,6 +77,10 @@ export interface MessageRecord {
 }
 
 export const conversationIdOf = (threadId: string, n: number) => `${threadId}.${n}`;
+
+/** `<conversationId>.<m>`: the id the HTTP API and the channel events give a message. */
+export const messageIdOf = (p: { threadId: string; conversation: number; m: number }) =>
+  `${conversationIdOf(p.threadId, p.conversation)}.${p.m}`;
 
 export function parseConversationId(id: string): { threadId: string; n: number } | undefined {
   const match = /^([A-Za-z0-9_-]{1,64})\.([1-9]\d{0,8})$/.exec(id);

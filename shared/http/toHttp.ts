@@ -1,7 +1,7 @@
 import { AppError, type ErrorCode, isAppError } from '../errors';
 import type { Outcome } from '../outcome';
 
-/** The one mapping from error codes to HTTP statuses (DESIGN.md §4). */
+/** The one mapping from error codes to HTTP statuses (docs/architecture.md §Contracts). */
 export const httpStatusOf: Record<ErrorCode, number> = {
   invalid_request: 400,
   invalid_json: 400,

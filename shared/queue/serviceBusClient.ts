@@ -7,7 +7,7 @@ import type { ServiceBusSettings } from '../config';
  * The callback must answer Telesign quickly: a down queue should turn into a 503 (Telesign retries) within
  * seconds, not after the SDK's default minute of retries.
  */
-export const publisherRetryOptions: ServiceBusClientOptions['retryOptions'] = {
+const publisherRetryOptions: ServiceBusClientOptions['retryOptions'] = {
   maxRetries: 2,
   retryDelayInMs: 200,
   maxRetryDelayInMs: 1000,

@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { conversationStates } from '../domain/conversationState';
 
 /**
- * Continuation tokens are opaque to callers: base64url JSON holding where the page stopped (the last index
- * RowKey per state, or the last message number) and the query it belongs to, so a token is refused when it
- * is replayed against another query rather than silently paging something else.
+ * Continuation tokens are opaque to callers: base64url JSON holding where the page stopped (the index cursor
+ * per state, or the last message number) and the query it belongs to, so a token is refused when it is
+ * replayed against another query rather than silently paging something else.
  */
 const listCursor = z.strictObject({
   k: z.literal('list'),

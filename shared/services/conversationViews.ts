@@ -1,10 +1,10 @@
+import { compact } from '../domain/compact';
 import type { ConversationState } from '../domain/conversationState';
 import type { MessageStatus } from '../domain/deliveryStatus';
 import { toE164 } from '../domain/phone';
-import { conversationIdOf, type MessageRecord, type StatusChange } from '../domain/thread';
-import type { ConsentRecord } from '../storage/consentStore';
-import type { ConversationView } from '../storage/conversationRows';
-import { messageIdOf } from './send';
+import { conversationIdOf, messageIdOf, type MessageRecord, type StatusChange } from '../domain/thread';
+import type { ConsentRecord } from '../ports/consentStore';
+import type { ConversationView } from '../ports/conversationReader';
 
 /**
  * What the conversations API answers (docs/openapi.yaml describes the same shapes). Numbers are given in both
@@ -57,11 +57,6 @@ export interface Message {
 }
 
 const phone = (digits: string): PhoneNumber => ({ e164: toE164(digits), digits });
-
-/** The Tables SDK hands back absent properties as undefined; JSON answers simply leave them out. */
-function compact<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}
 
 export function conversationOf(view: ConversationView): Conversation {
   const c = view.conversation;

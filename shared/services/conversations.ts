@@ -1,18 +1,15 @@
-import {
-  type ConversationAction,
-  type ConversationState,
-  conversationStates,
-  transition,
-} from '../domain/conversationState';
+import { conversationChangedEvent } from '../domain/channelEventsOf';
+import { isFiledAs } from '../domain/conversationActivity';
+import { type ConversationAction, conversationStates, transition } from '../domain/conversationState';
 import { type ConversationRecord, parseConversationId } from '../domain/thread';
 import type { Logger } from '../log';
 import { failure, type Outcome, success } from '../outcome';
-import type { ConsentStore } from '../storage/consentStore';
-import { type ConversationIndex, type IndexEntry, indexKeyOf } from '../storage/conversationIndex';
-import type { ConversationReader, ConversationView } from '../storage/conversationRows';
-import { withOptimisticRetry } from '../storage/optimisticRetry';
-import type { ThreadRepository } from '../storage/threadRepository';
+import type { ConsentStore } from '../ports/consentStore';
+import type { ConversationIndex, IndexEntry } from '../ports/conversationIndex';
+import type { ConversationReader, ConversationView } from '../ports/conversationReader';
+import type { ThreadStore } from '../ports/threadStore';
 import { decodeListToken, decodeMessagesToken, encodeToken } from './continuationToken';
+import { type ListingPosition, mergeStates } from './conversationListing';
 import type { ListQuery, PageQuery } from './conversationRequests';
 import {
   type Conversation,
@@ -22,9 +19,11 @@ import {
   type Message,
   messageOf,
 } from './conversationViews';
+import { done, withOptimisticRetry } from './optimisticRetry';
+import type { WithEvents } from './reactions';
 
 export interface ConversationDeps {
-  threads: ThreadRepository;
+  threads: ThreadStore;
   conversations: ConversationReader;
   index: ConversationIndex;
   consent: ConsentStore;
@@ -43,13 +42,13 @@ const notFound = (id: string) =>
 /**
  * Newest activity first, from the index, each entry checked against its conversation row (the truth): an entry
  * the row disagrees with is repaired and the row decides whether the conversation belongs in this answer.
- * With no state given, the state partitions are merged on their RowKeys, which order by activity across states.
+ * With no state given, the states' entries are merged into one listing (conversationListing.ts).
  */
 export async function listConversations(
   query: ListQuery,
   deps: ConversationDeps,
 ): Promise<Outcome<Page<Conversation>>> {
-  let after: Partial<Record<ConversationState, string>> = {};
+  let after: ListingPosition = {};
   if (query.continuationToken !== undefined) {
     const cursor = decodeListToken(query.continuationToken);
     if (!cursor || cursor.state !== query.state || cursor.queue !== query.queue) {
@@ -61,37 +60,12 @@ export async function listConversations(
     after = cursor.after;
   }
   const states = query.state ? [query.state] : [...conversationStates];
-  const streams = states.map((state) => ({
-    state,
-    entries: deps.index
-      .scan(state, { queue: query.queue, after: after[state], pageSize: query.limit + 1 })
-      [Symbol.asyncIterator](),
-    head: undefined as IndexEntry | undefined,
-    done: false,
-  }));
-  const prime = () =>
-    Promise.all(
-      streams.map(async (s) => {
-        if (s.head || s.done) return;
-        const next = await s.entries.next();
-        if (next.done) s.done = true;
-        else s.head = next.value;
-      }),
-    );
+  const listing = mergeStates(deps.index, states, { queue: query.queue, after, pageSize: query.limit + 1 });
 
   const items: Conversation[] = [];
   const seen = new Set<string>();
-  const position = { ...after };
   while (items.length < query.limit) {
-    const batch: IndexEntry[] = [];
-    while (batch.length < query.limit - items.length) {
-      await prime();
-      const first = streams.filter((s) => s.head).sort((a, b) => (a.head!.rowKey < b.head!.rowKey ? -1 : 1))[0];
-      if (!first) break;
-      batch.push(first.head!);
-      position[first.state] = first.head!.rowKey;
-      first.head = undefined;
-    }
+    const batch = await listing.take(query.limit - items.length);
     if (batch.length === 0) break;
     const views = await Promise.all(batch.map((entry) => checkEntry(entry, deps)));
     for (const view of views) {
@@ -103,12 +77,11 @@ export async function listConversations(
       items.push(item);
     }
   }
-  await prime();
-  const more = streams.some((s) => s.head);
+  const more = await listing.hasMore();
   return success({
     items,
     continuationToken: more
-      ? encodeToken({ k: 'list', state: query.state, queue: query.queue, after: position })
+      ? encodeToken({ k: 'list', state: query.state, queue: query.queue, after: listing.position() })
       : undefined,
   });
 }
@@ -124,14 +97,13 @@ export async function checkEntry(
     deps.logger.warn('index entry without a conversation removed', { conversationId: entry.conversationId });
     return undefined;
   }
-  const expected = indexKeyOf(entry.threadId, view.conversation);
-  if (expected.state !== entry.state || expected.rowKey !== entry.rowKey) {
+  if (!isFiledAs(entry, view.conversation)) {
     await deps.index.put(entry.threadId, view.conversation);
     await deps.index.remove(entry);
     deps.logger.info('stale index entry repaired', {
       conversationId: entry.conversationId,
       indexed: entry.state,
-      actual: expected.state,
+      actual: view.conversation.state,
     });
   }
   return view;
@@ -185,17 +157,18 @@ type Attempted =
   | { kind: 'changed'; before: ConversationRecord; view: ConversationView };
 
 /**
- * assign, wait, close: the domain's transition applied under the thread head's ETag, then the index moved.
+ * assign, wait, close: the domain's transition applied under the thread's version, then the index moved.
  * Only a thread's latest conversation can be other than closed, so an older one answers with its own state.
+ * A change is one `conversation.state_changed` event; a refusal or a conversation left as it was, none.
  */
 export async function changeConversation(
   id: string,
   action: ConversationAction,
   deps: ConversationDeps,
   options: ChangeOptions = {},
-): Promise<Outcome<Changed>> {
+): Promise<WithEvents<Outcome<Changed>>> {
   const parsed = parseConversationId(id);
-  if (!parsed) return notFound(id);
+  if (!parsed) return { result: notFound(id), events: [] };
   const { threadId, n } = parsed;
 
   const result = await withOptimisticRetry<Attempted>(async () => {
@@ -226,15 +199,15 @@ export async function changeConversation(
       updatedAt: now,
       ...(action.kind === 'close' ? { closedAt: now, closeReason: action.reason } : {}),
     };
-    const outcome = await deps.threads.commit(threadId, state.etag, {
+    const outcome = await deps.threads.commit(threadId, state.version, {
       thread: { ...thread, conversation, updatedAt: now },
       conversations: [conversation],
     });
     if (outcome === 'conflict') return { committed: false };
     return done({ kind: 'changed', before: latest, view: { ...view, conversation } });
   });
-  if (result.kind === 'refused') return result.outcome;
-  if (result.kind === 'unchanged') return success({ changed: false, view: result.view });
+  if (result.kind === 'refused') return { result: result.outcome, events: [] };
+  if (result.kind === 'unchanged') return { result: success({ changed: false, view: result.view }), events: [] };
 
   const { before, view } = result;
   await moveIndexEntry(threadId, before, view.conversation, deps);
@@ -245,7 +218,10 @@ export async function changeConversation(
     to: view.conversation.state,
   });
   const consent = await deps.consent.get(view.account, view.customerNumber);
-  return success({ changed: true, conversation: conversationDetailOf(view, consent) });
+  return {
+    result: success({ changed: true, conversation: conversationDetailOf(view, consent) }),
+    events: [conversationChangedEvent({ threadId, account: view.account }, before, view.conversation, action.kind)],
+  };
 }
 
 /**
@@ -268,8 +244,6 @@ async function moveIndexEntry(
     });
   }
 }
-
-const done = <T>(value: T) => ({ committed: true as const, value });
 
 function refuse(current: ConversationRecord, action: ConversationAction): Outcome<never> {
   const moved = transition(current, action);

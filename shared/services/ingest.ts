@@ -7,7 +7,7 @@ import type { EventPublisher } from '../queue/eventPublisher';
 import { parseCallback } from '../telesign/callbackParser';
 import type { CallbackVerifier } from '../telesign/callbackVerifier';
 
-/** DESIGN.md §4: a callback body is at most 64 KiB. */
+/** docs/architecture.md §Contracts: a callback body is at most 64 KiB. */
 export const CALLBACK_MAX_BYTES = 64 * 1024;
 
 export interface CallbackInput {

@@ -1,27 +1,31 @@
 import { findAccount, type TelesignAccount } from '../config';
-import { initialConversationState } from '../domain/conversationState';
-import { shouldReplace } from '../domain/deliveryStatus';
-import { classify, type RoutingRules } from '../domain/routingRules';
-import { conversationIdOf, type ConversationRecord, type MessageRecord, type ThreadRecord } from '../domain/thread';
+import type { ChannelEvent } from '../domain/channelEvents';
+import { outboundMessageEvents } from '../domain/channelEventsOf';
+import type { RoutingRules } from '../domain/routingRules';
+import { startConversation } from '../domain/startConversation';
+import { recordStatus } from '../domain/statusChange';
+import { type ConversationRecord, messageIdOf, type MessageRecord, type ThreadRecord } from '../domain/thread';
 import { threadIdOf } from '../domain/threadId';
-import { AppError, type ErrorCode } from '../errors';
+import type { ErrorCode } from '../errors';
 import { type Logger, maskPhone } from '../log';
 import { failure, type Outcome, success } from '../outcome';
+import type { ConsentStore } from '../ports/consentStore';
+import type { ConversationIndex } from '../ports/conversationIndex';
+import type { MessagePointer, ReferenceStore } from '../ports/referenceStore';
+import type { MarkerKey, ThreadStore } from '../ports/threadStore';
 import type { SecretProvider } from '../secrets/secretProvider';
-import type { ConsentStore } from '../storage/consentStore';
-import type { ConversationIndex } from '../storage/conversationIndex';
-import { idempotencyRow } from '../storage/keys';
-import { withOptimisticRetry } from '../storage/optimisticRetry';
-import type { MessagePointer, ReferenceStore } from '../storage/referenceStore';
-import type { ThreadRepository } from '../storage/threadRepository';
 import type { TelesignClient } from '../telesign/client';
 import { withKeyRefreshOn401 } from '../telesign/rotatingKeyClient';
-import { applyPendingReports } from './route';
+import { applyPendingReports } from './deliveryReports';
+import { done, withOptimisticRetry } from './optimisticRetry';
+import type { WithEvents } from './reactions';
 import { classifySendFailure } from './sendFailure';
+import { replaySend } from './sendReplay';
 import type { SendCommand } from './sendRequest';
+import { resultOf, type SendResult, withMessageId } from './sendResult';
 
 export interface SendDeps {
-  threads: ThreadRepository;
+  threads: ThreadStore;
   consent: ConsentStore;
   references: ReferenceStore;
   secrets: SecretProvider;
@@ -42,21 +46,11 @@ export interface SendOptions {
   bypassConsent?: boolean;
 }
 
-export interface SendResult {
-  messageId: string;
-  conversationId: string;
-  referenceId?: string;
-  status: NonNullable<MessageRecord['status']>;
-  segments: number;
-  encoding: MessageRecord['encoding'];
-  ucs2Characters: string[];
-  /** Present when Telesign may or may not have sent it: the delivery report will tell. */
-  note?: string;
-}
-
 interface Recorded {
   account: TelesignAccount;
   thread: ThreadRecord;
+  conversation: ConversationRecord;
+  startedConversation: boolean;
   message: MessageRecord;
   pointer: MessagePointer;
 }
@@ -66,21 +60,20 @@ type Resolution =
   | { kind: 'replay'; pointer: MessagePointer }
   | { kind: 'refused'; outcome: Outcome<never> };
 
-export const messageIdOf = (p: MessagePointer) => `${conversationIdOf(p.threadId, p.conversation)}.${p.m}`;
-
 /**
- * DESIGN.md §1, Sending: validate → conversation → consent → record `queued` with the idempotency marker →
- * credentials → Telesign → record the reference and status. A message is never left `queued`: every way out
- * of the Telesign call records `sent`, `failed` or `unknown`.
+ * docs/architecture.md §Flows, Sending: validate → conversation → consent → record `queued` with the idempotency
+ * marker → credentials → Telesign → record the reference and status. A message is never left `queued`: every way
+ * out of the Telesign call records `sent`, `failed` or `unknown`. The channel events: the conversation it started,
+ * if it did, the message sent (or not: its outcome says), and any delivery report that overtook the send.
  */
 export async function sendMessage(
   command: SendCommand,
   deps: SendDeps,
   options: SendOptions = {},
-): Promise<Outcome<SendResult>> {
+): Promise<WithEvents<Outcome<SendResult>>> {
   const resolution = await resolveAndRecord(command, deps, options);
-  if (resolution.kind === 'refused') return resolution.outcome;
-  if (resolution.kind === 'replay') return replay(resolution.pointer, command, deps);
+  if (resolution.kind === 'refused') return { result: resolution.outcome, events: [] };
+  if (resolution.kind === 'replay') return replaySend(resolution.pointer, command, deps);
   return deliver(resolution.value, command, deps);
 }
 
@@ -108,10 +101,10 @@ async function resolveAndRecord(command: SendCommand, deps: SendDeps, options: S
   const located = locate(command, deps);
   if (!located.ok) return { kind: 'refused', outcome: located };
   const { threadId } = located.value;
-  const keyRow = command.idempotencyKey ? idempotencyRow(command.idempotencyKey) : undefined;
+  const marker: MarkerKey | undefined = command.idempotencyKey ? { idempotencyKey: command.idempotencyKey } : undefined;
 
   return withOptimisticRetry<Resolution>(async () => {
-    const state = await deps.threads.read(threadId, keyRow);
+    const state = await deps.threads.read(threadId, marker);
     if (state.marker) {
       if (state.marker.fingerprint !== command.fingerprint) {
         return done(refused('idempotency_conflict', 'This Idempotency-Key was already used for a different request.'));
@@ -168,24 +161,29 @@ async function resolveAndRecord(command: SendCommand, deps: SendDeps, options: S
       nextMessage: m + 1,
       updatedAt: now,
     };
-    const outcome = await deps.threads.commit(threadId, state.etag, {
+    const outcome = await deps.threads.commit(threadId, state.version, {
       thread: updatedThread,
       conversations: [updatedConversation],
       newMessages: [message],
-      markers: keyRow
-        ? [{ rowKey: keyRow, properties: { conversation: conversation.n, m, fingerprint: command.fingerprint } }]
+      markers: marker
+        ? [{ key: marker, properties: { conversation: conversation.n, m, fingerprint: command.fingerprint } }]
         : [],
     });
     if (outcome === 'conflict') return { committed: false };
     if (startsNew) await indexStarted(threadId, thread.conversation, updatedConversation, deps);
     return done({
       kind: 'recorded',
-      value: { account, thread: updatedThread, message, pointer: { threadId, conversation: conversation.n, m } },
+      value: {
+        account,
+        thread: updatedThread,
+        conversation: updatedConversation,
+        startedConversation: startsNew,
+        message,
+        pointer: { threadId, conversation: conversation.n, m },
+      },
     });
   });
 }
-
-const done = <T>(value: T) => ({ committed: true as const, value });
 
 /** The message is recorded: it must still be sent, so a lost index write is logged, not thrown. */
 async function indexStarted(
@@ -260,27 +258,33 @@ function planConversation(
   if (latest && latest.state !== 'closed')
     return { kind: 'plan', account, thread, conversation: latest, startsNew: false };
 
-  const language = account.supportNumbers.find((n) => n.number === thread.supportNumber)?.defaultLanguage;
-  const route = classify(deps.rules, { supportNumber: thread.supportNumber, text: '', language });
-  const conversation: ConversationRecord = {
-    n: (latest?.n ?? 0) + 1,
-    state: initialConversationState,
-    queue: route.queue,
-    priority: route.priority,
-    rule: route.rule,
-    createdAt: now,
-    updatedAt: now,
-    previous: latest?.n,
-    inboundCount: 0,
-    outboundCount: 0,
-  };
+  const conversation = startConversation(latest, {
+    rules: deps.rules,
+    supportNumber: thread.supportNumber,
+    text: '',
+    language: account.supportNumbers.find((n) => n.number === thread.supportNumber)?.defaultLanguage,
+    now,
+  });
   return { kind: 'plan', account, thread, conversation, startsNew: true };
 }
 
-async function deliver(recorded: Recorded, command: SendCommand, deps: SendDeps): Promise<Outcome<SendResult>> {
+async function deliver(
+  recorded: Recorded,
+  command: SendCommand,
+  deps: SendDeps,
+): Promise<WithEvents<Outcome<SendResult>>> {
   const { account, thread, pointer } = recorded;
   const messageId = messageIdOf(pointer);
   const log = { messageId, to: maskPhone(thread.customerNumber), segments: command.estimate.segments };
+  const eventsOf = (message: MessageRecord, more: ChannelEvent[] = []) => [
+    ...outboundMessageEvents({
+      thread,
+      conversation: recorded.conversation,
+      message,
+      startedConversation: recorded.startedConversation,
+    }),
+    ...more,
+  ];
   try {
     const sent = await withKeyRefreshOn401(deps.secrets, account.apiKeySecretName, () =>
       deps.telesignFor(account).sendSms({
@@ -291,126 +295,74 @@ async function deliver(recorded: Recorded, command: SendCommand, deps: SendDeps)
         externalId: messageId,
       }),
     );
-    // The pointer first, then the status, then reports that overtook us (see referenceStore.ts).
+    // The pointer first, then the status, then reports that overtook us (see ports/referenceStore.ts).
     await deps.references.put(sent.referenceId, pointer);
-    const message = await updateMessage(pointer, deps, (m) => ({
-      ...m,
-      referenceId: sent.referenceId,
-      status: shouldReplace(m.status ?? 'queued', 'sent') ? 'sent' : m.status,
-      timeline: [
-        ...(m.timeline ?? []),
-        { status: 'sent', code: sent.status.code, description: sent.status.description, at: deps.now().toISOString() },
-      ],
-    }));
-    await applyPendingReports(sent.referenceId, pointer, deps);
+    const message = await updateMessage(
+      pointer,
+      deps,
+      (m) =>
+        recordStatus(
+          { ...m, referenceId: sent.referenceId },
+          {
+            status: 'sent',
+            code: sent.status.code,
+            description: sent.status.description,
+            at: deps.now().toISOString(),
+          },
+        ).message,
+    );
+    const overtaken = await applyPendingReports(sent.referenceId, pointer, deps);
     deps.logger.info('message sent', { ...log, referenceId: sent.referenceId });
-    return success(resultOf(message, pointer, command));
+    return { result: success(resultOf(message, pointer, command)), events: eventsOf(message, overtaken.events) };
   } catch (error) {
     const failure = classifySendFailure(error);
     if (failure.kind === 'unknown') {
       const message = await updateMessage(pointer, deps, (m) => ({
-        ...m,
-        status: shouldReplace(m.status ?? 'queued', 'unknown') ? 'unknown' : m.status,
+        ...recordStatus(m, { status: 'unknown', description: failure.reason, at: deps.now().toISOString() }).message,
         failureReason: failure.reason,
-        timeline: [
-          ...(m.timeline ?? []),
-          { status: 'unknown', description: failure.reason, at: deps.now().toISOString() },
-        ],
       }));
       deps.logger.warn('message outcome unknown; not resent', log);
-      return success({
-        ...resultOf(message, pointer, command),
-        note: `${failure.reason}; it is not resent, and its delivery report will settle it.`,
-      });
+      return {
+        result: success({
+          ...resultOf(message, pointer, command),
+          note: `${failure.reason}; it is not resent, and its delivery report will settle it.`,
+        }),
+        events: eventsOf(message),
+      };
     }
-    const keyRow = command.idempotencyKey && failure.retryable ? idempotencyRow(command.idempotencyKey) : undefined;
-    await updateMessage(
+    const releaseKey: MarkerKey | undefined =
+      command.idempotencyKey && failure.retryable ? { idempotencyKey: command.idempotencyKey } : undefined;
+    const message = await updateMessage(
       pointer,
       deps,
       (m) => ({
-        ...m,
+        ...recordStatus(m, { status: 'failed', description: failure.error.message, at: deps.now().toISOString() })
+          .message,
+        // Failed even past a status a report already set: the caller is told it failed, and a retry may send.
         status: 'failed',
         failureCode: failure.error.code,
         failureReason: failure.error.message,
         failureDetails: failure.error.details === undefined ? undefined : JSON.stringify(failure.error.details),
-        timeline: [
-          ...(m.timeline ?? []),
-          { status: 'failed', description: failure.error.message, at: deps.now().toISOString() },
-        ],
       }),
-      keyRow,
+      releaseKey,
     );
     deps.logger.warn('message not sent', { ...log, code: failure.error.code });
-    return { ok: false, error: withMessageId(failure.error, messageId) };
+    return { result: { ok: false, error: withMessageId(failure.error, messageId) }, events: eventsOf(message) };
   }
 }
 
-function withMessageId(error: AppError, messageId: string): AppError {
-  const details = typeof error.details === 'object' && error.details !== null ? error.details : {};
-  return new AppError(error.code, error.message, { ...details, messageId });
-}
-
-/** Read-modify-write of one message under its ETag; `releaseKey` deletes the idempotency marker in the same batch. */
+/** Read-modify-write of one message under its version; `releaseKey` removes the idempotency marker with it. */
 async function updateMessage(
   pointer: MessagePointer,
   deps: SendDeps,
   change: (m: MessageRecord) => MessageRecord,
-  releaseKey?: string,
+  releaseKey?: MarkerKey,
 ): Promise<MessageRecord> {
   return withOptimisticRetry(async () => {
     const state = await deps.threads.readMessage(pointer.threadId, pointer.conversation, pointer.m);
-    if (!state.message || !state.etag) throw new Error('the recorded message disappeared');
+    if (!state.message || !state.version) throw new Error('the recorded message disappeared');
     const next = change(state.message);
-    const outcome = await deps.threads.updateMessage(pointer.threadId, next, state.etag, { remove: releaseKey });
+    const outcome = await deps.threads.updateMessage(pointer.threadId, next, state.version, { remove: releaseKey });
     return outcome === 'committed' ? done(next) : { committed: false };
   });
-}
-
-function resultOf(message: MessageRecord, pointer: MessagePointer, command: SendCommand): SendResult {
-  return {
-    messageId: messageIdOf(pointer),
-    conversationId: conversationIdOf(pointer.threadId, pointer.conversation),
-    referenceId: message.referenceId,
-    status: message.status ?? 'queued',
-    segments: message.segments,
-    encoding: message.encoding,
-    ucs2Characters: command.estimate.ucs2Characters,
-  };
-}
-
-/**
- * The same idempotency key again: answer what the first request answered. A first request still talking to
- * Telesign is waited for, so that concurrent retries get the same answer and Telesign gets one request.
- */
-async function replay(pointer: MessagePointer, command: SendCommand, deps: SendDeps): Promise<Outcome<SendResult>> {
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const deadline = Date.now() + (deps.inFlightWaitMs ?? 30_000);
-  for (;;) {
-    const { message } = await deps.threads.readMessage(pointer.threadId, pointer.conversation, pointer.m);
-    if (!message) return failure('internal_error', 'The message recorded under this Idempotency-Key is missing.');
-    if (message.status !== 'queued') {
-      if (message.status === 'failed' && message.failureCode) {
-        const details = message.failureDetails ? JSON.parse(message.failureDetails) : undefined;
-        return {
-          ok: false,
-          error: withMessageId(
-            new AppError(message.failureCode as ErrorCode, message.failureReason ?? 'The send failed.', details),
-            messageIdOf(pointer),
-          ),
-        };
-      }
-      const result = resultOf(message, pointer, command);
-      return success(
-        message.status === 'unknown' && !message.referenceId ? { ...result, note: message.failureReason } : result,
-      );
-    }
-    if (Date.now() > deadline) {
-      return failure(
-        'idempotency_conflict',
-        'A request with this Idempotency-Key is still being sent; retry in a moment.',
-        { messageId: messageIdOf(pointer) },
-      );
-    }
-    await sleep(100);
-  }
 }

@@ -24,8 +24,6 @@ export const sendRequestSchema = z.union([
   }),
 ]);
 
-export type SendRequest = z.infer<typeof sendRequestSchema>;
-
 export type SendTarget =
   | { kind: 'conversation'; threadId: string; n: number; conversationId: string }
   | { kind: 'customer'; to: string; from?: string };

@@ -12,9 +12,9 @@ export interface ValidateDeps {
 }
 
 /**
- * PROTOCOL.md §6: a signed status request for a reference that cannot exist answers 401 when the customer id,
- * key or clock is wrong. The key is read afresh, so that an operator checking a key just set in Key Vault
- * checks that key and not the cached one.
+ * docs/telesign-protocol.md §Credential check: a signed status request for a reference that cannot exist answers
+ * 401 when the customer id, key or clock is wrong. The key is read afresh, so that an operator checking a key just
+ * set in Key Vault checks that key and not the cached one.
  */
 export async function validateCredentials(
   customerId: string | undefined,

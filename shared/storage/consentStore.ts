@@ -1,28 +1,14 @@
 import type { TableClient } from '@azure/data-tables';
 
 import type { ConsentState } from '../domain/consent';
+import type { ConsentRecord, ConsentStore } from '../ports/consentStore';
 import { consentKey } from './keys';
 import { isConflict, isNotFound, storageUnavailable } from './storageErrors';
 
 /**
- * Consent per Telesign account and customer number: a STOP sent to one of an account's numbers stops
- * messages from all of them. Kept apart from the thread partitions because it spans threads.
+ * The consent store on the `consent` table, kept apart from the thread partitions because consent spans
+ * threads. The key hashes the lower-cased account and the number (keys.ts).
  */
-export interface ConsentRecord {
-  state: ConsentState;
-  /** The event that set it, so an agent or an auditor can see why. */
-  eventId: string;
-  keyword: string;
-  /** When the customer said it (Telesign's time where known); an older event never overrides a newer one. */
-  at: string;
-}
-
-export interface ConsentStore {
-  get(account: string, customerNumber: string): Promise<ConsentRecord | undefined>;
-  /** Idempotent, and ordered by `at`: a redelivered or late event changes nothing. */
-  apply(account: string, customerNumber: string, record: ConsentRecord): Promise<'applied' | 'unchanged'>;
-}
-
 export function createConsentStore(client: TableClient, maxAttempts = 20): ConsentStore {
   async function read(account: string, customerNumber: string) {
     const { partitionKey, rowKey } = consentKey(account, customerNumber);

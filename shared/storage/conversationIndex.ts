@@ -1,56 +1,22 @@
 import type { TableClient } from '@azure/data-tables';
 
+import { activityOf } from '../domain/conversationActivity';
 import type { ConversationState } from '../domain/conversationState';
 import { conversationIdOf, type ConversationRecord } from '../domain/thread';
+import type { ConversationIndex, IndexEntry } from '../ports/conversationIndex';
 import { odataString } from './keys';
 import { isNotFound, storageUnavailable } from './storageErrors';
 
 /**
- * The `conversationIndex` table: one entry per conversation, so that listing a state (and queue) reads the
- * index instead of every thread. PartitionKey = the state; RowKey = inverted last-activity time and the
- * conversation id, so a partition reads newest first and "idle since before T" is a RowKey range.
- *
- * The thread's `conv-<n>` row is the truth. An entry's key is a function of that row (state, updatedAt, id),
- * so anyone holding the row knows which entry it calls for, and an entry that differs is stale by definition.
- * The index cannot join the thread's batch (another table), so it is written after the batch commits and
- * repaired by whoever reads a stale entry.
+ * The conversations index on the `conversationIndex` table. PartitionKey = the state; RowKey = inverted
+ * last-activity time and the conversation id, so a partition reads newest first and "idle since before T" is
+ * a RowKey range. An entry's cursor is its RowKey. The index cannot join the thread's batch (another table),
+ * which is why it is written after the batch commits.
  */
-
-export interface IndexEntry {
-  state: ConversationState;
-  rowKey: string;
-  conversationId: string;
-  threadId: string;
-  n: number;
-  queue: string;
-  activityAt: string;
-}
-
-export interface ScanOptions {
-  queue?: string;
-  /** Only entries after this RowKey (a page cursor). */
-  after?: string;
-  /** Only entries whose activity is before this time (idle ones). */
-  activityBefore?: Date;
-  pageSize?: number;
-}
-
-export interface ConversationIndex {
-  /** After a thread batch committed: the entry `after` calls for, then the one `before` called for is removed. */
-  record(threadId: string, before: ConversationRecord | undefined, after: ConversationRecord): Promise<void>;
-  /** Writes the entry a conversation row calls for (idempotent). */
-  put(threadId: string, conversation: ConversationRecord): Promise<void>;
-  remove(entry: Pick<IndexEntry, 'state' | 'rowKey'>): Promise<void>;
-  /** Entries of one state in RowKey order (newest activity first). */
-  scan(state: ConversationState, options?: ScanOptions): AsyncIterable<IndexEntry>;
-}
 
 /** 13 digits cover every millisecond time until the year 2286. */
 const MAX_MS = 9_999_999_999_999;
 const invertedTime = (ms: number) => String(MAX_MS - Math.max(0, Math.min(MAX_MS, ms))).padStart(13, '0');
-
-/** The activity that orders a conversation: any message or state change moves `updatedAt`. */
-export const activityOf = (c: ConversationRecord) => c.updatedAt;
 
 export function indexKeyOf(threadId: string, c: ConversationRecord): { state: ConversationState; rowKey: string } {
   return { state: c.state, rowKey: `${invertedTime(Date.parse(activityOf(c)))}_${conversationIdOf(threadId, c.n)}` };
@@ -80,9 +46,9 @@ export function createConversationIndex(client: TableClient): ConversationIndex 
     }
   }
 
-  async function remove(entry: Pick<IndexEntry, 'state' | 'rowKey'>) {
+  async function remove(state: ConversationState, rowKey: string) {
     try {
-      await client.deleteEntity(entry.state, entry.rowKey);
+      await client.deleteEntity(state, rowKey);
     } catch (error) {
       if (!isNotFound(error)) throw storageUnavailable(error);
     }
@@ -96,11 +62,11 @@ export function createConversationIndex(client: TableClient): ConversationIndex 
       if (before && before.n === after.n) {
         const old = indexKeyOf(threadId, before);
         const now = indexKeyOf(threadId, after);
-        if (old.state !== now.state || old.rowKey !== now.rowKey) await remove(old);
+        if (old.state !== now.state || old.rowKey !== now.rowKey) await remove(old.state, old.rowKey);
       }
     },
     put,
-    remove,
+    remove: (entry) => remove(entry.state, entry.cursor),
     async *scan(state, options = {}) {
       const clauses = [`PartitionKey eq ${odataString(state)}`];
       if (options.after) clauses.push(`RowKey gt ${odataString(options.after)}`);
@@ -112,15 +78,16 @@ export function createConversationIndex(client: TableClient): ConversationIndex 
       try {
         for await (const page of pages) {
           for (const row of page) {
-            yield {
+            const entry: IndexEntry = {
               state,
-              rowKey: row.rowKey!,
               conversationId: String(row.conversationId),
               threadId: String(row.threadId),
               n: Number(row.n),
               queue: String(row.queue),
               activityAt: String(row.activityAt),
+              cursor: row.rowKey!,
             };
+            yield entry;
           }
         }
       } catch (error) {
@@ -128,13 +95,4 @@ export function createConversationIndex(client: TableClient): ConversationIndex 
       }
     },
   };
-}
-
-/**
- * Starting a conversation or changing its state moves its entry: one write (and the old entry's delete). Mere
- * activity (a message) does not, to keep the inbound hot path at one read and one batch; the entry's order
- * catches up when a reader repairs it or the next state change moves it.
- */
-export function movesIndexEntry(before: ConversationRecord | undefined, after: ConversationRecord): boolean {
-  return !before || before.n !== after.n || before.state !== after.state;
 }

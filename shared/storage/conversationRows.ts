@@ -1,34 +1,15 @@
 import type { TableClient } from '@azure/data-tables';
 
-import type { ConversationRecord, MessageRecord } from '../domain/thread';
+import type { MessageRecord } from '../domain/thread';
+import type { ConversationReader } from '../ports/conversationReader';
 import { conversationRow, messageRow, messageRowPrefix, odataString } from './keys';
 import { isNotFound, storageUnavailable } from './storageErrors';
 import { conversationFromRow, messageFromRow } from './threadEntities';
 
 /**
- * Reads for the conversations API. A `conv-<n>` row carries its thread's numbers and account, so one point
- * read answers "this conversation and who it is with".
+ * The conversation reader on the `threads` table. A `conv-<n>` row carries its thread's numbers and account, so
+ * one point read answers "this conversation and who it is with".
  */
-export interface ConversationView {
-  threadId: string;
-  account: string;
-  supportNumber: string;
-  customerNumber: string;
-  conversation: ConversationRecord;
-}
-
-export interface MessagePage {
-  messages: MessageRecord[];
-  /** Set when more messages follow the last one. */
-  lastM?: number;
-}
-
-export interface ConversationReader {
-  read(threadId: string, n: number): Promise<ConversationView | undefined>;
-  /** Messages oldest first, after message `afterM`. */
-  messages(threadId: string, n: number, afterM: number, limit: number): Promise<MessagePage>;
-}
-
 export function createConversationReader(client: TableClient): ConversationReader {
   return {
     async read(threadId, n) {

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Row keys of the `threads` partition (DESIGN.md §3). Numbers are zero-padded so that rows sort in order.
- * Foreign ids (idempotency keys, reference ids) are encoded: table keys refuse `/ \ # ?` and control characters.
+ * Row keys of the `threads` partition (docs/architecture.md §Storage). Numbers are zero-padded so that rows sort
+ * in order. Foreign ids (idempotency keys, reference ids) are encoded: table keys refuse `/ \ # ?` and control
+ * characters.
  */
 export const HEAD_ROW = 'thread';
 

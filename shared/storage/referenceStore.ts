@@ -1,32 +1,15 @@
 import type { TableClient } from '@azure/data-tables';
 
 import { type DeliveryReported, inboundEventSchema } from '../domain/inboundEvent';
-import { normalizeReferenceId } from '../telesign/eventIds';
+import { normalizeReferenceId } from '../domain/referenceId';
+import type { ReferenceStore } from '../ports/referenceStore';
 import { encodeKey, odataString } from './keys';
 import { isNotFound, storageUnavailable } from './storageErrors';
 
 /**
- * The `references` table: a Telesign reference id points a delivery report to its outbound message. A report
- * can overtake the send that is still recording its reference; it waits here as a pending row until then.
- *
- * Both sides write first and look second (the report: pending row, then pointer; the send: pointer, then
- * pending rows), so at least one of them sees the other. Applying twice is harmless: reports are deduplicated
- * by their event marker in the thread.
+ * The reference store on the `references` table: one partition per (normalised) reference id, holding the
+ * pointer row and the reports pending on it.
  */
-export interface MessagePointer {
-  threadId: string;
-  conversation: number;
-  m: number;
-}
-
-export interface ReferenceStore {
-  get(referenceId: string): Promise<MessagePointer | undefined>;
-  put(referenceId: string, pointer: MessagePointer): Promise<void>;
-  addPending(report: DeliveryReported): Promise<void>;
-  listPending(referenceId: string): Promise<DeliveryReported[]>;
-  removePending(report: DeliveryReported): Promise<void>;
-}
-
 const POINTER_ROW = 'message';
 const pendingRow = (eventId: string) => `pending-${encodeKey(eventId)}`;
 const partitionOf = (referenceId: string) => encodeKey(normalizeReferenceId(referenceId));

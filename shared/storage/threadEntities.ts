@@ -1,5 +1,6 @@
 import type { TableEntity, TableEntityResult } from '@azure/data-tables';
 
+import { compact } from '../domain/compact';
 import type { ConversationRecord, MessageRecord, ThreadRecord } from '../domain/thread';
 import { conversationRow, HEAD_ROW, messageRow } from './keys';
 
@@ -11,11 +12,6 @@ import { conversationRow, HEAD_ROW, messageRow } from './keys';
 type Row = TableEntity<Record<string, unknown>>;
 export type StoredRow = TableEntityResult<Record<string, unknown>>;
 
-/** The Tables SDK refuses `undefined` property values. */
-function defined(values: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
-}
-
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
 const bool = (v: unknown) => (typeof v === 'boolean' ? v : undefined);
@@ -24,7 +20,7 @@ export function headRow(thread: ThreadRecord): Row {
   return {
     partitionKey: thread.threadId,
     rowKey: HEAD_ROW,
-    ...defined({
+    ...compact({
       account: thread.account,
       supportNumber: thread.supportNumber,
       customerNumber: thread.customerNumber,
@@ -60,7 +56,7 @@ export function conversationRowOf(
   return {
     partitionKey: threadId,
     rowKey: conversationRow(c.n),
-    ...defined({
+    ...compact({
       ...c,
       account: thread.account,
       supportNumber: thread.supportNumber,
@@ -94,7 +90,7 @@ export function messageRowOf(threadId: string, message: MessageRecord): Row {
   return {
     partitionKey: threadId,
     rowKey: messageRow(message.conversation, message.m),
-    ...defined({ ...rest, timeline: timeline ? JSON.stringify(timeline) : undefined }),
+    ...compact({ ...rest, timeline: timeline ? JSON.stringify(timeline) : undefined }),
   };
 }
 
@@ -110,6 +106,7 @@ export function messageFromRow(row: StoredRow): MessageRecord {
     referenceId: str(row.referenceId),
     eventId: str(row.eventId),
     telesignTimestamp: str(row.telesignTimestamp),
+    isoCountryCode: str(row.isoCountryCode),
     consentSignal: str(row.consentSignal) as MessageRecord['consentSignal'],
     consentKeyword: str(row.consentKeyword),
     status: str(row.status) as MessageRecord['status'],

@@ -1,19 +1,15 @@
 import type { TableClient } from '@azure/data-tables';
 
-import type { CallbackUnrecognized } from '../domain/inboundEvent';
+import type { UnrecognizedStore } from '../ports/unrecognizedStore';
 import { encodeKey } from './keys';
 import { storageUnavailable } from './storageErrors';
 
 /**
- * Authentic callbacks we could not read, kept whole for an operator: table `unrecognized`, one partition per
- * day received, so "what came in that we did not understand today" is one partition query.
+ * The unrecognized store on the `unrecognized` table: one partition per day received, so "what came in that we
+ * did not understand today" is one partition query.
  * A string property holds at most 32K UTF-16 characters, so a large body is split over several properties.
  */
 const CHUNK = 30_000;
-
-export interface UnrecognizedStore {
-  save(event: CallbackUnrecognized): Promise<void>;
-}
 
 export function createUnrecognizedStore(client: TableClient): UnrecognizedStore {
   return {

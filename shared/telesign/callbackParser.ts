@@ -1,20 +1,20 @@
 import type { TelesignAccount } from '../config';
 import { INBOUND_EVENT_SCHEMA_VERSION, type InboundEvent, type QueuedEvent } from '../domain/inboundEvent';
 import { digitsOnly, normalizePhone } from '../domain/phone';
+import { normalizeReferenceId } from '../domain/referenceId';
 import { threadIdOf } from '../domain/threadId';
 import {
   deliveryReportedEventId,
   deliveryReportSessionId,
   messageReceivedEventId,
-  normalizeReferenceId,
   unrecognizedEventId,
 } from './eventIds';
 import { parseTelesignTime } from './time';
 
 /**
- * Turns an authentic callback body into the event we queue (PROTOCOL.md §3). Strict about what identifies an
- * event, lenient about everything marked UNCONFIRMED: a shape we cannot read becomes `callback.unrecognized` with
- * its raw body, so that nothing Telesign handed us is dropped.
+ * Turns an authentic callback body into the event we queue (docs/telesign-protocol.md §Callbacks). Strict about
+ * what identifies an event, lenient about everything unconfirmed (§Unconfirmed): a shape we cannot read becomes
+ * `callback.unrecognized` with its raw body, so that nothing Telesign handed us is dropped.
  */
 
 export interface ParseContext {

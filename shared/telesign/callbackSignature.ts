@@ -2,7 +2,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 import { decodeApiKey } from './apiKey';
 
-/** PROTOCOL.md §3: base64(HMAC-SHA256(base64-decode(api key), raw body bytes)); no date, no nonce. */
+/**
+ * docs/telesign-protocol.md §Callback signature: base64(HMAC-SHA256(base64-decode(api key), raw body bytes)); no
+ * date, no nonce.
+ */
 export function signCallbackBody(apiKey: string, rawBody: Buffer | string): string {
   return createHmac('sha256', decodeApiKey(apiKey)).update(rawBody).digest('base64');
 }

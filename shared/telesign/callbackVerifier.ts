@@ -5,8 +5,9 @@ import { ApiKeyFormatError } from './apiKey';
 import { parseCallbackAuthHeaders, signatureMatches, signCallbackBody } from './callbackSignature';
 
 /**
- * Verifies that a callback was signed by one of our Telesign accounts (PROTOCOL.md §3): both headers, over the
- * raw bytes, in constant time, with the key of the account the Authorization header names.
+ * Verifies that a callback was signed by one of our Telesign accounts (docs/telesign-protocol.md §Callback
+ * signature): both headers, over the raw bytes, in constant time, with the key of the account the Authorization
+ * header names.
  *
  * A key rotated in Key Vault must not make us refuse real traffic until the cache expires (customers' messages
  * would be lost once Telesign gives up retrying), so a mismatch with a cached key re-reads the key once. The

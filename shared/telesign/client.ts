@@ -1,6 +1,7 @@
 /**
  * Telesign REST client: `POST /v1/messaging`, `GET /v1/messaging/{reference_id}` and a credential probe
- * (PROTOCOL §1, §2, §6), over Node's global fetch. Every attempt is signed afresh (new Date and nonce).
+ * (docs/telesign-protocol.md §Messaging API, §Request signing, §Credential check), over Node's global fetch.
+ * Every attempt is signed afresh (new Date and nonce).
  *
  * Repeats (retryPolicy.ts): 429 and 503 answers, and connection failures before anything was written. A POST that
  * may have reached Telesign (timeout, connection broken after connecting, 502/504 from a gateway) is never sent
@@ -12,8 +13,8 @@
  */
 import { randomUUID } from 'node:crypto';
 
+import { normalizeReferenceId } from '../domain/referenceId';
 import { ApiKeyFormatError, decodeApiKey } from './apiKey';
-import { normalizeReferenceId } from './eventIds';
 import { signRequest } from './requestSigner';
 import { backoffMs, classifyFetchFailure, describeFetchFailure, retryAfterMs } from './retryPolicy';
 import { readTelesignBody, type TelesignBodyInfo, TelesignError } from './telesignError';
@@ -44,7 +45,7 @@ export interface TelesignClientOptions {
 export type MessageType = 'ARN' | 'OTP' | 'MKT';
 
 export interface SendSmsRequest {
-  /** Country code and digits, no `+` (PROTOCOL §1). */
+  /** Country code and digits, no `+` (docs/telesign-protocol.md §Messaging API). */
   phoneNumber: string;
   message: string;
   /** Default ARN: the type for customer-service replies. */
@@ -76,7 +77,10 @@ export interface CredentialCheck {
 export interface TelesignClient {
   sendSms(req: SendSmsRequest): Promise<SendSmsResult>;
   getStatus(referenceId: string): Promise<SendSmsResult>;
-  /** PROTOCOL §6. Throws TelesignError when Telesign cannot be asked (unreachable, 5xx, 429, timeout). */
+  /**
+   * docs/telesign-protocol.md §Credential check. Throws TelesignError when Telesign cannot be asked (unreachable,
+   * 5xx, 429, timeout).
+   */
   checkCredentials(): Promise<CredentialCheck>;
 }
 
@@ -84,7 +88,8 @@ const FORM = 'application/x-www-form-urlencoded';
 const MESSAGING = '/v1/messaging';
 // No ping endpoint exists; a status read of a reference that cannot exist is free and still authenticated.
 const PROBE_REFERENCE = '00000000000000000000000000000000';
-// Beyond this the 401 is most likely the clock, not the key (Telesign's window is UNCONFIRMED, PROTOCOL §2).
+// Beyond this the 401 is most likely the clock, not the key (Telesign's window is unconfirmed:
+// docs/telesign-protocol.md §Request signing).
 const CLOCK_SKEW_HINT_MS = 5 * 60 * 1000;
 
 interface Call {

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 
+import { normalizeReferenceId } from '../domain/referenceId';
+
 /**
  * Event ids are derived from the Telesign fields that identify the event, so a retried callback gets the same id
  * (Service Bus duplicate detection within its window, the router's marker beyond it) while a new status for the
@@ -7,11 +9,6 @@ import { createHash } from 'node:crypto';
  */
 function digest(...parts: string[]): string {
   return createHash('sha256').update(parts.join('|')).digest('hex').slice(0, 40);
-}
-
-/** Reference ids come in either case; one form keeps lookups and ids stable. */
-export function normalizeReferenceId(referenceId: string): string {
-  return referenceId.trim().toUpperCase();
 }
 
 export function messageReceivedEventId(account: string, referenceId: string): string {

@@ -1,12 +1,12 @@
 /**
- * TSA (HMAC-SHA256) request authentication, PROTOCOL §2. Pure: the caller supplies Date and nonce, so a retry can
- * be signed afresh and the §2 test vectors can be reproduced byte for byte.
+ * TSA (HMAC-SHA256) request authentication, docs/telesign-protocol.md §Request signing. Pure: the caller supplies
+ * Date and nonce, so a retry can be signed afresh and the §Test vectors can be reproduced byte for byte.
  */
 import { createHmac } from 'node:crypto';
 
 import { decodeApiKey } from './apiKey';
 
-export const TSA_AUTH_METHOD = 'HMAC-SHA256';
+const TSA_AUTH_METHOD = 'HMAC-SHA256';
 
 export interface SignRequestInput {
   method: string;

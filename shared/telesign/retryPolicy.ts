@@ -1,6 +1,7 @@
 /**
- * When a Telesign call may be tried again (PROTOCOL §1). Telesign has no idempotency key, so a POST is repeated
- * only when Telesign said it did not take it (429, 503) or the request provably never left this host.
+ * When a Telesign call may be tried again (docs/telesign-protocol.md §Retries). Telesign has no idempotency key,
+ * so a POST is repeated only when Telesign said it did not take it (429, 503) or the request provably never left
+ * this host.
  */
 
 /**

@@ -1,9 +1,12 @@
-/** Telesign status codes (PROTOCOL §4). Only the documented codes are listed; the rest classify by rule. */
+/**
+ * Telesign status codes (docs/telesign-protocol.md §Status codes). Only the documented codes are listed; the rest
+ * classify by rule.
+ */
 import type { MessageStatus } from '../domain/deliveryStatus';
 
 export type TelesignStatusClass = 'delivered' | 'failed' | 'expired' | 'unknown' | 'intermediate' | 'inbound';
 
-export const telesignStatusCodes: Readonly<Record<number, { class: TelesignStatusClass; meaning: string }>> = {
+const telesignStatusCodes: Readonly<Record<number, { class: TelesignStatusClass; meaning: string }>> = {
   200: { class: 'delivered', meaning: 'Delivered to handset' },
   203: { class: 'intermediate', meaning: 'Delivered to gateway' },
   207: { class: 'failed', meaning: 'Error delivering SMS to handset (reason unknown)' },

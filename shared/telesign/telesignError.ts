@@ -57,7 +57,10 @@ export function isTelesignError(e: unknown): e is TelesignError {
   return e instanceof TelesignError;
 }
 
-/** What a Telesign JSON body says, read leniently: proxies answer HTML or nothing, and shapes vary (PROTOCOL §1). */
+/**
+ * What a Telesign JSON body says, read leniently: proxies answer HTML or nothing, and shapes vary
+ * (docs/telesign-protocol.md §Messaging API).
+ */
 export interface TelesignBodyInfo {
   json: unknown;
   referenceId?: string;

@@ -29,7 +29,10 @@ let customerSeq = 500;
 async function conversation(daysAgo: number, state: 'open' | 'active' | 'waiting') {
   const customer = `1555555${String(++customerSeq).padStart(4, '0')}`;
   const clock = testClock(NOW - daysAgo * DAY);
-  const routed = await routeEvent(inboundEvent({ from: customer, text: 'hello' }), h.routeDeps(queue, clock.now));
+  const { result: routed } = await routeEvent(
+    inboundEvent({ from: customer, text: 'hello' }),
+    h.routeDeps(queue, clock.now),
+  );
   if (routed.kind !== 'message') throw new Error('not routed');
   const deps = { ...h.conversationDeps, now: clock.now };
   if (state !== 'open') await changeConversation(routed.conversationId, { kind: 'assign', agentId: 'agent-9' }, deps);
@@ -47,7 +50,7 @@ describe('auto-close', () => {
     const waitingOld = await conversation(8, 'waiting');
     const waitingRecent = await conversation(6, 'waiting');
 
-    const result = await autoCloseIdle({ ...h.conversationDeps, now: () => new Date(NOW), idleLimits: limits });
+    const { result } = await autoCloseIdle({ ...h.conversationDeps, now: () => new Date(NOW), idleLimits: limits });
     expect(result).toEqual({ closed: 3, repaired: 0 });
 
     for (const c of [openOld, activeOld, waitingOld]) {
@@ -76,7 +79,7 @@ describe('auto-close', () => {
     );
     expect((await h.entriesOf(busy.id))[0].activityAt).toBe(new Date(NOW - 40 * DAY).toISOString());
 
-    const result = await autoCloseIdle({ ...h.conversationDeps, now: () => new Date(NOW), idleLimits: limits });
+    const { result } = await autoCloseIdle({ ...h.conversationDeps, now: () => new Date(NOW), idleLimits: limits });
     expect(result).toEqual({ closed: 0, repaired: 1 });
     expect((await stateOf(busy.customer)).state).toBe('open');
     expect(await h.entriesOf(busy.id)).toEqual([{ state: 'open', activityAt: new Date(NOW - DAY).toISOString() }]);
@@ -90,12 +93,12 @@ describe('auto-close', () => {
     const moved = transition(current, { kind: 'close' });
     if (!moved.ok) throw new Error(moved.message);
     const closed = { ...current, state: moved.state };
-    await h.deps.threads.commit(threadId, state.etag, {
+    await h.deps.threads.commit(threadId, state.version, {
       thread: { ...state.thread!, conversation: closed },
       conversations: [closed],
     });
 
-    const result = await autoCloseIdle({ ...h.conversationDeps, now: () => new Date(NOW), idleLimits: limits });
+    const { result } = await autoCloseIdle({ ...h.conversationDeps, now: () => new Date(NOW), idleLimits: limits });
     expect(result).toEqual({ closed: 0, repaired: 1 });
     expect((await h.entriesOf(stale.id)).map((e) => e.state)).toEqual(['closed']);
   });
@@ -103,21 +106,25 @@ describe('auto-close', () => {
   it('leaves a state alone when its limit is off, and stops at the bound of one run', async () => {
     const a = await conversation(100, 'open');
     const b = await conversation(101, 'open');
-    const off = await autoCloseIdle({
+    const { result: off } = await autoCloseIdle({
       ...h.conversationDeps,
       now: () => new Date(NOW),
       idleLimits: { ...limits, open: undefined },
     });
     expect(off).toEqual({ closed: 0, repaired: 0 });
 
-    const bounded = await autoCloseIdle({
+    const { result: bounded } = await autoCloseIdle({
       ...h.conversationDeps,
       now: () => new Date(NOW),
       idleLimits: limits,
       maxPerRun: 1,
     });
     expect(bounded).toEqual({ closed: 1, repaired: 0 });
-    const next = await autoCloseIdle({ ...h.conversationDeps, now: () => new Date(NOW), idleLimits: limits });
+    const { result: next } = await autoCloseIdle({
+      ...h.conversationDeps,
+      now: () => new Date(NOW),
+      idleLimits: limits,
+    });
     expect(next).toEqual({ closed: 1, repaired: 0 });
     expect([(await stateOf(a.customer)).state, (await stateOf(b.customer)).state]).toEqual(['closed', 'closed']);
   });

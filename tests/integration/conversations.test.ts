@@ -1,13 +1,11 @@
-jest.mock('@azure/functions-core', () => require('../support/functionsCoreStub'), { virtual: true });
+jest.mock('@azure/functions-core', () => require('../../local/functionsCore'), { virtual: true });
 
-import {
-  assignConversation,
-  closeConversation,
-  getConversation,
-  listConversationMessages,
-  listConversations,
-  waitConversation,
-} from '../../functions/conversations';
+import { assignConversation } from '../../functions/assignConversation';
+import { closeConversation } from '../../functions/closeConversation';
+import { getConversation } from '../../functions/getConversation';
+import { listConversationMessages } from '../../functions/listConversationMessages';
+import { listConversations } from '../../functions/listConversations';
+import { waitConversation } from '../../functions/waitConversation';
 import { conversationIdOf, type MessageRecord } from '../../shared/domain/thread';
 import { routeEvent } from '../../shared/services/route';
 import {
@@ -59,7 +57,7 @@ const transition = (handler: typeof assignConversation, action: string, id: stri
 
 /** A customer's first message: starts a conversation in `queue` at the clock's time. */
 async function start(queue: string, now: () => Date, customer = newCustomer()) {
-  const result = await routeEvent(inboundEvent({ from: customer, text: 'hello' }), h.routeDeps(queue, now));
+  const { result } = await routeEvent(inboundEvent({ from: customer, text: 'hello' }), h.routeDeps(queue, now));
   if (result.kind !== 'message') throw new Error('not routed');
   return { id: result.conversationId, customer };
 }
@@ -194,7 +192,7 @@ describe('the index', () => {
     // A close committed to the thread whose index write was lost.
     const state = await h.deps.threads.read(threadId);
     const closed = { ...state.thread!.conversation!, state: 'closed' as const, updatedAt: new Date().toISOString() };
-    await h.deps.threads.commit(threadId, state.etag, {
+    await h.deps.threads.commit(threadId, state.version, {
       thread: { ...state.thread!, conversation: closed },
       conversations: [closed],
     });
@@ -242,11 +240,11 @@ describe('the index', () => {
     const customer = newCustomer();
     const event = inboundEvent({ from: customer, text: 'hello' });
     const withoutIndex = { ...h.routeDeps(queue), index: undefined };
-    const first = await routeEvent(event, withoutIndex);
+    const { result: first } = await routeEvent(event, withoutIndex);
     if (first.kind !== 'message') throw new Error('not routed');
     expect(await h.entriesOf(first.conversationId)).toEqual([]);
 
-    expect((await routeEvent(event, h.routeDeps(queue))).kind).toBe('duplicate');
+    expect((await routeEvent(event, h.routeDeps(queue))).result.kind).toBe('duplicate');
     expect(await stateOf(first.conversationId)).toEqual(['open']);
   });
 });
@@ -301,7 +299,7 @@ describe('one conversation', () => {
         { status: 'delivered', code: 200, description: 'Delivered to handset', at: '2026-01-01T10:00:05.000Z' },
       ],
     };
-    await h.deps.threads.commit(threadId, state.etag, {
+    await h.deps.threads.commit(threadId, state.version, {
       thread: { ...state.thread!, nextMessage: 3 },
       newMessages: [sent],
     });

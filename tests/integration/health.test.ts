@@ -1,4 +1,4 @@
-jest.mock('@azure/functions-core', () => require('../support/functionsCoreStub'), { virtual: true });
+jest.mock('@azure/functions-core', () => require('../../local/functionsCore'), { virtual: true });
 
 import { health } from '../../functions/health';
 import { type AzuriteTables, startAzuriteTables } from '../../local/azurite';

@@ -1,19 +1,20 @@
-jest.mock('@azure/functions-core', () => require('../support/functionsCoreStub'), { virtual: true });
+jest.mock('@azure/functions-core', () => require('../../local/functionsCore'), { virtual: true });
 
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 
-import { getConversation, listConversations } from '../../functions/conversations';
+import { getConversation } from '../../functions/getConversation';
+import { listConversations } from '../../functions/listConversations';
 import { sendSms } from '../../functions/sendSms';
 import { telesignCallback } from '../../functions/telesignCallback';
 import { validateTelesign } from '../../functions/validateTelesign';
+import { registered } from '../../local/functionsCore';
 import { TelesignSandbox } from '../../local/telesignSandbox';
 import { buildApp, resetApp, useApp } from '../../shared/app';
 import { conversationStates } from '../../shared/domain/conversationState';
 import { messageStatuses } from '../../shared/domain/deliveryStatus';
 import { httpStatusOf } from '../../shared/http/toHttp';
-import { registered } from '../support/functionsCoreStub';
 import { assertDocumented, call, loadOpenApi, OPENAPI_FILE } from '../support/openapi';
 import { type RouteHarness, startRouteHarness, testConfig } from '../support/routeHarness';
 import { account1, account2, callbackHeaders, inboundSmsBody } from '../support/telesignFixtures';

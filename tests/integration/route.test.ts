@@ -1,7 +1,9 @@
 import { transition } from '../../shared/domain/conversationState';
+import { InvalidEventError, parseQueueBody } from '../../shared/domain/queueBody';
 import { conversationIdOf, type MessageRecord } from '../../shared/domain/thread';
 import { threadIdOf } from '../../shared/domain/threadId';
-import { applyPendingReports, InvalidEventError, parseQueueBody, routeEvent } from '../../shared/services/route';
+import { applyPendingReports } from '../../shared/services/deliveryReports';
+import { routeEvent } from '../../shared/services/route';
 import { inboundEvent, reportEvent, type RouteHarness, startRouteHarness, uniqueRef } from '../support/routeHarness';
 import { account1 } from '../support/telesignFixtures';
 
@@ -24,7 +26,7 @@ async function closeCurrent(threadId: string) {
   const moved = transition(conversation, { kind: 'close', reason: 'resolved' });
   if (!moved.ok) throw new Error(moved.message);
   const closed = { ...conversation, state: moved.state, closedAt: new Date().toISOString() };
-  await h.deps.threads.commit(threadId, state.etag, {
+  await h.deps.threads.commit(threadId, state.version, {
     thread: { ...state.thread!, conversation: closed },
     conversations: [closed],
   });
@@ -48,7 +50,7 @@ async function seedOutbound(customer: string, referenceId: string) {
     status: 'sent',
     timeline: [{ status: 'sent', code: 290, description: 'Message in progress', at: new Date().toISOString() }],
   };
-  await h.deps.threads.commit(threadId, state.etag, {
+  await h.deps.threads.commit(threadId, state.version, {
     thread: { ...thread, nextMessage: thread.nextMessage + 1 },
     newMessages: [message],
   });
@@ -61,7 +63,7 @@ describe('inbound messages', () => {
     const customer = newCustomer();
     const threadId = threadOf(customer);
 
-    const first = await routeEvent(inboundEvent({ from: customer, text: 'Where is my refund?' }), h.deps);
+    const { result: first } = await routeEvent(inboundEvent({ from: customer, text: 'Where is my refund?' }), h.deps);
     expect(first).toMatchObject({
       kind: 'message',
       conversationId: conversationIdOf(threadId, 1),
@@ -84,21 +86,21 @@ describe('inbound messages', () => {
       inboundCount: 1,
     });
 
-    const second = await routeEvent(inboundEvent({ from: customer, text: 'Hello?' }), h.deps);
+    const { result: second } = await routeEvent(inboundEvent({ from: customer, text: 'Hello?' }), h.deps);
     expect(second).toMatchObject({
       kind: 'message',
       conversationId: conversationIdOf(threadId, 1),
       startedConversation: false,
       messageNumber: 2,
     });
-    const messages = await h.deps.threads.listMessages(threadId, 1);
+    const messages = await h.messages(threadId, 1);
     expect(messages.map((m) => [m.m, m.direction, m.text, m.segments, m.encoding])).toEqual([
       [1, 'inbound', 'Where is my refund?', 1, 'GSM-7'],
       [2, 'inbound', 'Hello?', 1, 'GSM-7'],
     ]);
 
     await closeCurrent(threadId);
-    const third = await routeEvent(inboundEvent({ from: customer, text: 'One more thing' }), h.deps);
+    const { result: third } = await routeEvent(inboundEvent({ from: customer, text: 'One more thing' }), h.deps);
     expect(third).toMatchObject({
       kind: 'message',
       conversationId: conversationIdOf(threadId, 2),
@@ -116,7 +118,7 @@ describe('inbound messages', () => {
 
   it('classify by support number for a new conversation', async () => {
     const customer = newCustomer();
-    const result = await routeEvent(inboundEvent({ from: customer, to: '18005550199', text: 'hi' }), h.deps);
+    const { result } = await routeEvent(inboundEvent({ from: customer, to: '18005550199', text: 'hi' }), h.deps);
     expect(result.kind).toBe('message');
     expect(await h.deps.threads.getConversation(threadOf(customer, '18005550199'), 1)).toMatchObject({
       queue: 'priority',
@@ -127,18 +129,18 @@ describe('inbound messages', () => {
   it('store an event applied twice once', async () => {
     const customer = newCustomer();
     const event = inboundEvent({ from: customer, text: 'only once' });
-    expect((await routeEvent(event, h.deps)).kind).toBe('message');
-    expect(await routeEvent(event, h.deps)).toMatchObject({ kind: 'duplicate', eventId: event.eventId });
-    expect(await h.deps.threads.listMessages(threadOf(customer), 1)).toHaveLength(1);
+    expect((await routeEvent(event, h.deps)).result.kind).toBe('message');
+    expect((await routeEvent(event, h.deps)).result).toMatchObject({ kind: 'duplicate', eventId: event.eventId });
+    expect(await h.messages(threadOf(customer), 1)).toHaveLength(1);
   });
 
   it('lose no update when 50 events of one thread arrive at once', async () => {
     const customer = newCustomer();
     const events = Array.from({ length: 50 }, (_, i) => inboundEvent({ from: customer, text: `message ${i}` }));
-    const results = await Promise.all(events.map((e) => routeEvent(e, h.deps)));
+    const results = (await Promise.all(events.map((e) => routeEvent(e, h.deps)))).map((r) => r.result);
     expect(results.every((r) => r.kind === 'message')).toBe(true);
     const threadId = threadOf(customer);
-    const messages = await h.deps.threads.listMessages(threadId, 1);
+    const messages = await h.messages(threadId, 1);
     expect(messages.map((m) => m.m)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     expect(new Set(messages.map((m) => m.text)).size).toBe(50);
     expect(await h.deps.threads.getConversation(threadId, 1)).toMatchObject({ inboundCount: 50 });
@@ -160,7 +162,7 @@ describe('consent keywords', () => {
   it.each(['STOP', 'Stop.', 'opt out'])('%p opts the customer out, with the event that did it', async (text) => {
     const customer = newCustomer();
     const event = inboundEvent({ from: customer, text });
-    const result = await routeEvent(event, h.deps);
+    const { result } = await routeEvent(event, h.deps);
     expect(result).toMatchObject({ kind: 'message', consent: { kind: 'opt_out' } });
     expect(await h.deps.consent.get(account1.customerId, customer)).toMatchObject({
       state: 'opted_out',
@@ -187,7 +189,7 @@ describe('consent keywords', () => {
     await routeEvent(inboundEvent({ from: customer, text: 'HELP' }), h.deps);
     await routeEvent(inboundEvent({ from: customer, text: 'stop texting me' }), h.deps);
     const threadId = threadOf(customer);
-    const [help, free] = await h.deps.threads.listMessages(threadId, 1);
+    const [help, free] = await h.messages(threadId, 1);
     expect(help).toMatchObject({ consentSignal: 'help', consentKeyword: 'HELP' });
     expect(free).toMatchObject({ consentSignal: 'possible_opt_out' });
     expect(await h.deps.consent.get(account1.customerId, customer)).toBeUndefined();
@@ -204,7 +206,7 @@ describe('delivery reports', () => {
     const { pointer } = await seedOutbound(newCustomer(), ref);
     await h.deps.references.put(ref, pointer);
     await routeEvent(reportEvent(ref, 203, '2026-01-01T10:00:01Z'), h.deps);
-    const result = await routeEvent(reportEvent(ref, 200, '2026-01-01T10:00:02Z'), h.deps);
+    const { result } = await routeEvent(reportEvent(ref, 200, '2026-01-01T10:00:02Z'), h.deps);
     expect(result).toMatchObject({ kind: 'report', status: 'delivered', changed: true });
     const message = await statusOf(pointer);
     expect(message.status).toBe('delivered');
@@ -216,7 +218,7 @@ describe('delivery reports', () => {
     const { pointer } = await seedOutbound(newCustomer(), ref);
     await h.deps.references.put(ref, pointer);
     await routeEvent(reportEvent(ref, 200, '2026-01-01T10:00:02Z'), h.deps);
-    const late = await routeEvent(reportEvent(ref, 203, '2026-01-01T10:00:01Z'), h.deps);
+    const { result: late } = await routeEvent(reportEvent(ref, 203, '2026-01-01T10:00:01Z'), h.deps);
     expect(late).toMatchObject({ kind: 'report', status: 'delivered', changed: false });
     expect((await statusOf(pointer)).status).toBe('delivered');
   });
@@ -237,19 +239,19 @@ describe('delivery reports', () => {
     await h.deps.references.put(ref, pointer);
     const report = reportEvent(ref, 203, '2026-01-01T10:00:01Z');
     await routeEvent(report, h.deps);
-    expect(await routeEvent(report, h.deps)).toEqual({ kind: 'duplicate', eventId: report.eventId });
+    expect((await routeEvent(report, h.deps)).result).toEqual({ kind: 'duplicate', eventId: report.eventId });
     expect((await statusOf(pointer)).timeline).toHaveLength(2);
   });
 
   it('a report that arrives before its reference is recorded is applied once the reference appears', async () => {
     const ref = uniqueRef();
     const { pointer } = await seedOutbound(newCustomer(), ref);
-    const early = await routeEvent(reportEvent(ref, 200, '2026-01-01T10:00:02Z'), h.deps);
+    const { result: early } = await routeEvent(reportEvent(ref, 200, '2026-01-01T10:00:02Z'), h.deps);
     expect(early).toEqual({ kind: 'report_pending', referenceId: ref });
     expect((await statusOf(pointer)).status).toBe('sent');
 
     await h.deps.references.put(ref, pointer);
-    expect(await applyPendingReports(ref, pointer, h.deps)).toBe(1);
+    expect((await applyPendingReports(ref, pointer, h.deps)).result).toBe(1);
     expect((await statusOf(pointer)).status).toBe('delivered');
     expect(await h.deps.references.listPending(ref)).toEqual([]);
   });
@@ -267,7 +269,7 @@ describe('other events', () => {
       reason: 'unknown shape',
       rawBody,
     };
-    expect(await routeEvent(event, h.deps)).toEqual({ kind: 'unrecognized_stored', eventId: 'cb-test-1' });
+    expect((await routeEvent(event, h.deps)).result).toEqual({ kind: 'unrecognized_stored', eventId: 'cb-test-1' });
     const row = await h.tables.unrecognized.getEntity<Record<string, unknown>>('2026-11-27', 'cb-test-1');
     expect(row).toMatchObject({ rawBody0: rawBody, reason: 'unknown shape', account: account1.customerId });
   });

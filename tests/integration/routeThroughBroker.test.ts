@@ -2,10 +2,11 @@ import { ServiceBusClient } from '@azure/service-bus';
 
 import { EmbeddedBroker } from '../../local/broker';
 import { type SessionConsumer, startSessionConsumer } from '../../local/sessionConsumer';
+import { parseQueueBody } from '../../shared/domain/queueBody';
 import { threadIdOf } from '../../shared/domain/threadId';
 import { silentLogger } from '../../shared/log';
 import { createServiceBusPublisher } from '../../shared/queue/eventPublisher';
-import { parseQueueBody, routeEvent } from '../../shared/services/route';
+import { routeEvent } from '../../shared/services/route';
 import { eventually } from '../support/eventually';
 import { inboundEvent, type RouteHarness, startRouteHarness } from '../support/routeHarness';
 import { account1 } from '../support/telesignFixtures';
@@ -50,7 +51,7 @@ describe('routeInbound through @azure/service-bus', () => {
 
     const threadId = threadIdOf(account1.customerId, '14252306549', customer);
     const messages = await eventually(
-      () => h.deps.threads.listMessages(threadId, 1),
+      () => h.messages(threadId, 1),
       (m) => m.length === texts.length,
     );
     expect(messages.map((m) => m.text)).toEqual(texts);
@@ -70,7 +71,7 @@ describe('routeInbound through @azure/service-bus', () => {
 
     const threadId = threadIdOf(account1.customerId, '14252306549', customer);
     const messages = await eventually(
-      () => h.deps.threads.listMessages(threadId, 1),
+      () => h.messages(threadId, 1),
       (m) => m.some((x) => x.text === 'after'),
     );
     expect(messages.map((m) => m.text)).toEqual(['only once', 'after']);

@@ -1,4 +1,4 @@
-jest.mock('@azure/functions-core', () => require('../../local/functionsCore').coreApi, { virtual: true });
+jest.mock('@azure/functions-core', () => require('../../local/functionsCore'), { virtual: true });
 
 import { SANDBOX_ACCOUNT } from '../../local/localSettings';
 import { threadIdOf } from '../../shared/domain/threadId';
@@ -8,17 +8,20 @@ import {
   createKeyVaultSecretClient,
   createKeyVaultSecretSource,
 } from '../../shared/secrets';
+import { createConversationReader } from '../../shared/storage/conversationRows';
 import { createTableClient } from '../../shared/storage/tableClients';
-import { createThreadRepository } from '../../shared/storage/threadRepository';
+import { createThreadStore } from '../../shared/storage/threadStore';
 import { parseCallback } from '../../shared/telesign/callbackParser';
 import { type ChannelHarness, eventually, startChannelHarness } from '../support/channelHarness';
 import { startFakeKeyVault, staticTokenCredential } from '../support/fakeKeyVault';
 import { inboundSmsBody } from '../support/telesignFixtures';
+import { messagesOf } from '../support/threadMessages';
 
 const SUPPORT = SANDBOX_ACCOUNT.supportNumber;
 let h: ChannelHarness;
 let vault: Awaited<ReturnType<typeof startFakeKeyVault>>;
-let threads: ReturnType<typeof createThreadRepository>;
+let threads: ReturnType<typeof createThreadStore>;
+let conversations: ReturnType<typeof createConversationReader>;
 
 beforeAll(async () => {
   vault = await startFakeKeyVault({ [SANDBOX_ACCOUNT.apiKeySecretName]: SANDBOX_ACCOUNT.apiKey });
@@ -32,9 +35,12 @@ beforeAll(async () => {
     env: { KEY_VAULT_URL: vault.url },
     secrets: createCachedSecretProvider(createKeyVaultSecretSource(client)),
   });
-  threads = createThreadRepository(
-    createTableClient({ kind: 'connectionString', connectionString: h.channel.env.AzureWebJobsStorage! }, 'threads'),
+  const threadsTable = createTableClient(
+    { kind: 'connectionString', connectionString: h.channel.env.AzureWebJobsStorage! },
+    'threads',
   );
+  threads = createThreadStore(threadsTable);
+  conversations = createConversationReader(threadsTable);
 });
 
 afterAll(async () => {
@@ -339,7 +345,7 @@ describe('automatic replies', () => {
     expect(marker.callbackStatus).toBe(200);
     const threadId = threadIdOf(SANDBOX_ACCOUNT.customerId, SUPPORT, customer);
     await eventually(
-      () => threads.listMessages(threadId, 1),
+      () => messagesOf(conversations, threadId, 1),
       (m) => m.some((x) => x.text === 'thanks'),
     );
     expect(sentTo(customer).map((m) => m.message)).toEqual([expect.stringContaining('no longer receive')]);

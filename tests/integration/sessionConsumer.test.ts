@@ -1,4 +1,4 @@
-jest.mock('@azure/functions-core', () => require('../../local/functionsCore').coreApi, { virtual: true });
+jest.mock('@azure/functions-core', () => require('../../local/functionsCore'), { virtual: true });
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,9 +13,10 @@ import { SANDBOX_ACCOUNT } from '../../local/localSettings';
 import { startSessionConsumer } from '../../local/sessionConsumer';
 import { threadIdOf } from '../../shared/domain/threadId';
 import { silentLogger } from '../../shared/log';
+import { createConversationReader } from '../../shared/storage/conversationRows';
 import { createTableClient } from '../../shared/storage/tableClients';
-import { createThreadRepository } from '../../shared/storage/threadRepository';
 import { eventually, startChannelHarness } from '../support/channelHarness';
+import { messagesOf } from '../support/threadMessages';
 
 describe('the session consumer', () => {
   it('keeps order within a session and handles different sessions in parallel', async () => {
@@ -68,7 +69,7 @@ describe('events the router cannot apply', () => {
     const client = h.channel.serviceBusClient;
     try {
       const azurite = h.channel.azurite!;
-      const threads = createThreadRepository(
+      const conversations = createConversationReader(
         createTableClient({ kind: 'connectionString', connectionString: azurite.connectionString }, 'threads'),
       );
       await azurite.stop(); // storage goes down: every attempt of the router fails
@@ -94,7 +95,7 @@ describe('events the router cannot apply', () => {
         expect(await replayDeadLetters(client, 'sms-inbound')).toHaveLength(1);
         const threadId = threadIdOf(SANDBOX_ACCOUNT.customerId, SANDBOX_ACCOUNT.supportNumber, customer);
         const messages = await eventually(
-          () => threads.listMessages(threadId, 1).catch(() => []),
+          () => messagesOf(conversations, threadId, 1).catch(() => []),
           (m) => m.length > 0,
         );
         expect(messages.map((m) => m.text)).toEqual(['Anyone there?']);

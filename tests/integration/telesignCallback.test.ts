@@ -1,4 +1,4 @@
-jest.mock('@azure/functions-core', () => require('../support/functionsCoreStub'), { virtual: true });
+jest.mock('@azure/functions-core', () => require('../../local/functionsCore'), { virtual: true });
 
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { ServiceBusClient, type ServiceBusReceivedMessage } from '@azure/service-bus';

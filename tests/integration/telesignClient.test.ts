@@ -1,5 +1,5 @@
 /**
- * The Telesign client against the sandbox (local/telesignSandbox), which was written from PROTOCOL.md alone: a
+ * The Telesign client against the sandbox (local/telesignSandbox), written from docs/telesign-protocol.md alone: a
  * signing or encoding bug in the client fails here instead of agreeing with itself. Attempts are counted by
  * wrapping global fetch; the peer is always the real sandbox over HTTP.
  */

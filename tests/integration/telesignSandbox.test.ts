@@ -1,7 +1,7 @@
 /**
- * The Telesign sandbox against PROTOCOL.md. Every request and every signature check here is built by hand with
- * node:crypto from the protocol text, never with the project's Telesign client: a bug the two shared would
- * otherwise go unnoticed.
+ * The Telesign sandbox against docs/telesign-protocol.md. Every request and every signature check here is built by
+ * hand with node:crypto from the protocol text, never with the project's Telesign client: a bug the two shared
+ * would otherwise go unnoticed.
  */
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
@@ -16,7 +16,7 @@ import {
 } from '../../local/telesignSandbox';
 
 // ---------------------------------------------------------------------------------------------------------------
-// Hand-made Telesign client bits (PROTOCOL §2) and callback verification (PROTOCOL §3)
+// Hand-made Telesign client bits (§Request signing) and callback verification (§Callback signature)
 // ---------------------------------------------------------------------------------------------------------------
 
 const FORM = 'application/x-www-form-urlencoded';
@@ -136,7 +136,7 @@ function signedGet(sandbox: TelesignSandbox, referenceId: string, overrides: Sig
 
 const validFields = { phone_number: CUSTOMER_NUMBER, message: 'Your order has shipped', message_type: 'ARN' };
 
-/** PROTOCOL §3: signature over the raw body only, both headers present, constant-time comparison. */
+/** §Callback signature: over the raw body only, both headers present, constant-time comparison. */
 function callbackSignatureValid(cb: ReceivedCallback, customerId: string, apiKey: string): boolean {
   const expected = createHmac('sha256', Buffer.from(apiKey, 'base64')).update(cb.raw).digest('base64');
   const auth = cb.headers['authorization'];
@@ -221,7 +221,7 @@ const finalCodes = new Set([200, 207, 210, 211, 220, 221, 222, 229, 230, 231, 23
 // Pure protocol checks: test vectors
 // ---------------------------------------------------------------------------------------------------------------
 
-describe('PROTOCOL §2 request signature vectors, through the sandbox verifier', () => {
+describe('request signature vectors (§Test vectors), through the sandbox verifier', () => {
   const vectorCustomer = 'FFFFFFFF-EEEE-DDDD-1234-AB1234567890';
   const vectorKey = 'VGVzdCBLZXk=';
   const vectorDate = 'Wed, 14 Dec 2016 18:20:12 GMT';
@@ -306,7 +306,7 @@ describe('PROTOCOL §2 request signature vectors, through the sandbox verifier',
   });
 });
 
-describe('PROTOCOL §3 callback signature vector', () => {
+describe('callback signature vector (§Test vectors)', () => {
   test('the sandbox signing function gives the documented signature', () => {
     const body =
       '{"status":{"code":200,"description":"Delivered to handset","updated_on":"2016-10-21T14:05:36.181346Z"},"reference_id":"0123456789ABCDEF0123456789ABCDEF"}';
@@ -552,7 +552,7 @@ describe('TelesignSandbox over HTTP', () => {
   });
 
   describe('delivery reports', () => {
-    test('203 then 200 arrive signed per PROTOCOL §3, in order, and are marked delivered', async () => {
+    test('203 then 200 arrive signed per §Callback signature, in order, and are marked delivered', async () => {
       const sent = await signedSend(sandbox, validFields);
       const referenceId: string = sent.json.reference_id;
       await receiver.until(() => receiver.forReference(referenceId).length >= 2);
@@ -571,7 +571,7 @@ describe('TelesignSandbox over HTTP', () => {
           }),
           reference_id: referenceId,
         });
-        // A delivery report carries no phone number (PROTOCOL §3a).
+        // A delivery report carries no phone number (§Delivery reports).
         expect(cb.raw.toString('utf8')).not.toContain(CUSTOMER_NUMBER);
       }
       expect(reports[0].json.status.description).toBe('Delivered to gateway');

@@ -1,10 +1,10 @@
 import { type Channel, type ChannelOptions, startChannel } from '../../local/channel';
 import { localDefaults } from '../../local/localSettings';
-import type { Logger } from '../../shared/log';
+import { capturingLogger } from './capturingLogger';
 
 /**
  * The embedded channel in this process on free ports, as `npm start` runs it. Test files that use it must
- * first `jest.mock('@azure/functions-core', () => require('../../local/functionsCore').coreApi, { virtual: true })`.
+ * first `jest.mock('@azure/functions-core', () => require('../../local/functionsCore'), { virtual: true })`.
  */
 export interface ChannelHarness {
   channel: Channel;
@@ -16,12 +16,6 @@ export interface ChannelHarness {
     headers?: Record<string, string>,
   ): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
-}
-
-export function capturingLogger(lines: string[]): Logger {
-  const write = (level: string) => (message: string, props?: Record<string, unknown>) =>
-    lines.push(`${level} ${message}${props ? ' ' + JSON.stringify(props) : ''}`);
-  return { info: write('info'), warn: write('warn'), error: write('error') };
 }
 
 export async function startChannelHarness(overrides: Partial<ChannelOptions> = {}): Promise<ChannelHarness> {

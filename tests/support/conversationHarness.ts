@@ -2,10 +2,9 @@ import { type App, buildApp, resetApp, useApp } from '../../shared/app';
 import { routingRulesSchema } from '../../shared/domain/routingRules';
 import { threadIdOf } from '../../shared/domain/threadId';
 import { silentLogger } from '../../shared/log';
+import type { ConversationIndex } from '../../shared/ports/conversationIndex';
 import type { ConversationDeps } from '../../shared/services/conversations';
 import type { RouteDeps } from '../../shared/services/route';
-import { type ConversationIndex, createConversationIndex } from '../../shared/storage/conversationIndex';
-import { createConversationReader } from '../../shared/storage/conversationRows';
 import { odataString } from '../../shared/storage/keys';
 import { type RouteHarness, startRouteHarness, testConfig } from './routeHarness';
 import { account1 } from './telesignFixtures';
@@ -32,7 +31,7 @@ export const uniqueQueue = (name: string) => `${name}-${process.pid}-${++seq}`;
 
 export async function startConversationHarness(): Promise<ConversationHarness> {
   const h = await startRouteHarness();
-  const index = createConversationIndex(h.tables.conversationIndex);
+  const index = h.stores.index;
   const app = buildApp(testConfig(), {
     tables: h.tables,
     publisher: { publish: async () => undefined, close: async () => undefined },
@@ -43,7 +42,7 @@ export async function startConversationHarness(): Promise<ConversationHarness> {
     threads: h.deps.threads,
     consent: h.deps.consent,
     index,
-    conversations: createConversationReader(h.tables.threads),
+    conversations: h.stores.conversations,
     now: () => new Date(),
     logger: silentLogger,
   };

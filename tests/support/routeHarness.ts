@@ -4,15 +4,15 @@ import { type AzuriteTables, startAzuriteTables } from '../../local/azurite';
 import { loadConfig } from '../../shared/config';
 import type { DeliveryReported, MessageReceived } from '../../shared/domain/inboundEvent';
 import { routingRulesSchema } from '../../shared/domain/routingRules';
+import type { MessageRecord } from '../../shared/domain/thread';
 import { silentLogger } from '../../shared/log';
+import type { Stores } from '../../shared/ports/stores';
 import type { RouteDeps } from '../../shared/services/route';
-import { createConsentStore } from '../../shared/storage/consentStore';
-import { createReferenceStore } from '../../shared/storage/referenceStore';
 import { createTableClients, ensureTables, type TableClients } from '../../shared/storage/tableClients';
-import { createThreadRepository } from '../../shared/storage/threadRepository';
-import { createUnrecognizedStore } from '../../shared/storage/unrecognizedStore';
+import { createTableStores } from '../../shared/storage/tableStores';
 import { parseCallback } from '../../shared/telesign/callbackParser';
 import { account1, accountsSetting, deliveryReportBody, inboundSmsBody, localSecrets } from './telesignFixtures';
+import { messagesOf } from './threadMessages';
 
 export const testConfig = (extra: Record<string, string> = {}) =>
   loadConfig({
@@ -47,7 +47,11 @@ export function requestCounter() {
 export interface RouteHarness {
   azurite: AzuriteTables;
   tables: TableClients;
+  /** The Table adapter of every storage port, on these tables. */
+  stores: Stores;
   deps: RouteDeps;
+  /** Every message of conversation `n` of a thread. */
+  messages(threadId: string, n: number): Promise<MessageRecord[]>;
   counter: ReturnType<typeof requestCounter>;
   stop(): Promise<void>;
 }
@@ -58,17 +62,26 @@ export async function startRouteHarness(): Promise<RouteHarness> {
   await ensureTables(tables);
   const counter = requestCounter();
   for (const client of Object.values(tables)) client.pipeline.addPolicy(counter.policy);
+  const stores = createTableStores(tables);
   const deps: RouteDeps = {
-    threads: createThreadRepository(tables.threads),
-    consent: createConsentStore(tables.consent),
-    references: createReferenceStore(tables.references),
-    unrecognized: createUnrecognizedStore(tables.unrecognized),
+    threads: stores.threads,
+    consent: stores.consent,
+    references: stores.references,
+    unrecognized: stores.unrecognized,
     rules: testRules,
     accounts: testConfig().accounts,
     now: () => new Date(),
     logger: silentLogger,
   };
-  return { azurite, tables, deps, counter, stop: () => azurite.stop() };
+  return {
+    azurite,
+    tables,
+    stores,
+    deps,
+    messages: (threadId, n) => messagesOf(stores.conversations, threadId, n),
+    counter,
+    stop: () => azurite.stop(),
+  };
 }
 
 const account = () => testConfig().accounts[0];

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 
 /**
  * Two Telesign accounts as a multi-account deployment configures them, and callback signing written from
- * PROTOCOL.md §3 directly (not through the code under test).
+ * docs/telesign-protocol.md §Callback signature directly (not through the code under test).
  */
 export const account1 = {
   customerId: 'FFFFFFFF-EEEE-DDDD-1234-AB1234567890',

@@ -4,7 +4,7 @@ import { parseCallbackAuthHeaders, signatureMatches, signCallbackBody } from '..
 const VECTOR_BODY =
   '{"status":{"code":200,"description":"Delivered to handset","updated_on":"2016-10-21T14:05:36.181346Z"},"reference_id":"0123456789ABCDEF0123456789ABCDEF"}';
 
-describe('callback signature (PROTOCOL.md §3)', () => {
+describe('callback signature (docs/telesign-protocol.md §Callback signature)', () => {
   it('reproduces the protocol test vector', () => {
     expect(signCallbackBody('VGVzdCBLZXk=', VECTOR_BODY)).toBe('iixW5wYvk4nW7ILc8T4IjfrSNV1/nUZyCdYTOIZCt9A=');
   });

@@ -1,5 +1,6 @@
+import { movesIndexEntry } from '../../shared/domain/conversationActivity';
 import type { ConversationRecord } from '../../shared/domain/thread';
-import { indexKeyOf, movesIndexEntry } from '../../shared/storage/conversationIndex';
+import { indexKeyOf } from '../../shared/storage/conversationIndex';
 
 const conversation = (
   n: number,

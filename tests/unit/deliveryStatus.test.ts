@@ -45,7 +45,7 @@ describe('shouldReplace', () => {
   });
 });
 
-describe('classifyStatusCode (PROTOCOL §4)', () => {
+describe('classifyStatusCode (docs/telesign-protocol.md §Status codes)', () => {
   it.each<[number, TelesignStatusClass, MessageStatus]>([
     [200, 'delivered', 'delivered'],
     [203, 'intermediate', 'sent'],

@@ -2,7 +2,13 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { embeddedParts, localDefaults, readLocalSettings } from '../../local/localSettings';
+import {
+  embeddedParts,
+  LOCAL_TIMER_INTERVAL_SECONDS,
+  localDefaults,
+  localTimerIntervalMs,
+  readLocalSettings,
+} from '../../local/localSettings';
 import { loadConfig, settingNames } from '../../shared/config';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -58,5 +64,24 @@ describe('local settings', () => {
       expect({ name, documented: sample.includes(name) || readme.includes(name) }).toEqual({ name, documented: true });
     }
     for (const name of Object.keys(localDefaults)) expect(sample).toContain(name);
+  });
+});
+
+describe('LOCAL_TIMER_INTERVAL_SECONDS', () => {
+  it('is documented and empty by default: timers run on their schedules', () => {
+    expect(localDefaults).toHaveProperty(LOCAL_TIMER_INTERVAL_SECONDS, '');
+    expect(readFileSync(path.join(root, 'README.md'), 'utf8')).toContain(`| \`${LOCAL_TIMER_INTERVAL_SECONDS}\` |`);
+    expect(localTimerIntervalMs(localDefaults)).toBeUndefined();
+  });
+
+  it('gives the pause between timer runs, in seconds', () => {
+    expect(localTimerIntervalMs({ [LOCAL_TIMER_INTERVAL_SECONDS]: '60' })).toBe(60_000);
+    expect(localTimerIntervalMs({ [LOCAL_TIMER_INTERVAL_SECONDS]: '0.25' })).toBe(250);
+  });
+
+  it.each(['0', '-5', 'hourly', '86401'])('refuses %s, naming the setting', (value) => {
+    expect(() => localTimerIntervalMs({ [LOCAL_TIMER_INTERVAL_SECONDS]: value })).toThrow(
+      /Setting LOCAL_TIMER_INTERVAL_SECONDS is invalid/,
+    );
   });
 });

@@ -1,12 +1,17 @@
-jest.mock('@azure/functions-core', () => require('../support/functionsCoreStub'), { virtual: true });
+jest.mock('@azure/functions-core', () => require('../../local/functionsCore'), { virtual: true });
 
-import { registered, triggerOf } from '../support/functionsCoreStub';
+import { registered, triggerOf } from '../../local/functionsCore';
 
 describe('function registration', () => {
   beforeAll(async () => {
     await import('../../functions/telesignCallback');
     await import('../../functions/routeInbound');
-    await import('../../functions/conversations');
+    await import('../../functions/listConversations');
+    await import('../../functions/getConversation');
+    await import('../../functions/listConversationMessages');
+    await import('../../functions/assignConversation');
+    await import('../../functions/waitConversation');
+    await import('../../functions/closeConversation');
     await import('../../functions/health');
     await import('../../functions/autoClose');
   });

@@ -1,7 +1,7 @@
 import { ApiKeyFormatError } from '../../shared/telesign/apiKey';
 import { signRequest, stringToSign } from '../../shared/telesign/requestSigner';
 
-// PROTOCOL §2 test vectors: the first three are the Node SDK's own.
+// docs/telesign-protocol.md §Test vectors: the first three are the Node SDK's own.
 const common = {
   customerId: 'FFFFFFFF-EEEE-DDDD-1234-AB1234567890',
   apiKey: 'VGVzdCBLZXk=',
@@ -10,7 +10,7 @@ const common = {
 };
 const FORM = 'application/x-www-form-urlencoded';
 
-describe('signRequest (PROTOCOL §2 vectors)', () => {
+describe('signRequest (docs/telesign-protocol.md §Test vectors)', () => {
   it.each([
     ['POST', '/v1/resource', 'test=param', 'vXw/XzywdhgfEG2/zWLaFp7oXmjLB8iJDMndvDbZMjk='],
     ['POST', '/v1/resource', 'test=%CF%BF', 'lPpGXw4jTRdaEp2obzYAD5rR+2aWDInJ8ThLbq0nTGU='],
@@ -39,7 +39,7 @@ describe('signRequest (PROTOCOL §2 vectors)', () => {
     ).toBe('XVa4gHk0w0K7tPeKThzNWEWRDHZLi/M+rA4AMfcldPQ=');
   });
 
-  it('sends the headers of §2, Content-Type only for POST/PUT', () => {
+  it('sends the headers of §Request signing, Content-Type only for POST/PUT', () => {
     const post = signRequest({ ...common, method: 'POST', resource: '/v1/messaging', body: 'a=b', contentType: FORM });
     expect(post.headers).toEqual({
       Authorization: expect.stringMatching(/^TSA FFFFFFFF-EEEE-DDDD-1234-AB1234567890:/),

@@ -7,6 +7,9 @@ import { AppError } from '../errors';
  */
 export type Attempt<T> = { committed: true; value: T } | { committed: false };
 
+/** An attempt that ends the loop with this value: it committed, or found it had nothing to write. */
+export const done = <T>(value: T): Attempt<T> => ({ committed: true, value });
+
 export interface RetryOptions {
   maxAttempts?: number;
   sleep?: (ms: number) => Promise<void>;

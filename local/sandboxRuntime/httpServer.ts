@@ -1,8 +1,9 @@
-/** The bare HTTP plumbing: listen, read bodies with a cap, answer JSON, and close every connection on stop. */
+/** The bare HTTP plumbing of both sandboxes: listen, read bodies with a cap, answer, and close every connection on stop. */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-export const MAX_BODY_BYTES = 64 * 1024;
+/** A cap against a runaway client; a sandbox that takes larger bodies passes its own. */
+const MAX_BODY_BYTES = 64 * 1024;
 
 export class BodyTooLargeError extends Error {}
 
@@ -21,16 +22,18 @@ export class HttpServer {
     });
   }
 
+  /** `internalErrorBody` answers a handler that threw, in the error shape of the API the sandbox stands in for. */
   static listen(
     host: string,
     port: number,
     handler: RequestHandler,
     onError: (error: unknown) => void,
+    internalErrorBody: unknown,
   ): Promise<HttpServer> {
     const server = http.createServer((req, res) => {
       handler(req, res).catch((error: unknown) => {
         onError(error);
-        if (!res.headersSent) sendJson(res, 500, { errors: [{ code: -1, description: 'Sandbox internal error.' }] });
+        if (!res.headersSent) sendJson(res, 500, internalErrorBody);
         else res.destroy();
       });
     });
@@ -55,11 +58,13 @@ export class HttpServer {
   }
 }
 
-/** Path without the query: what TSA signs and what routes match. */
-export function pathOf(req: IncomingMessage): string {
+/** The path (what routes match, and what Telesign's TSA signs) and the query apart. */
+export function splitUrl(req: IncomingMessage): { path: string; query: URLSearchParams } {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
+  return q === -1
+    ? { path: url, query: new URLSearchParams() }
+    : { path: url.slice(0, q), query: new URLSearchParams(url.slice(q + 1)) };
 }
 
 export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
@@ -85,8 +90,9 @@ export function sendJson(
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
+  contentType = 'application/json; charset=utf-8',
 ): void {
-  sendText(res, status, JSON.stringify(body), 'application/json; charset=utf-8', headers);
+  sendText(res, status, JSON.stringify(body), contentType, headers);
 }
 
 export function sendText(
@@ -99,4 +105,17 @@ export function sendText(
   const payload = Buffer.from(text, 'utf8');
   res.writeHead(status, { ...headers, 'Content-Type': contentType, 'Content-Length': String(payload.length) });
   res.end(payload);
+}
+
+export function isJsonContentType(value: string | undefined): boolean {
+  return /^application\/json\s*(;|$)/i.test((value ?? '').trim());
+}
+
+/** A malformed escape in a path segment is taken as it stands rather than failing the request. */
+export function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

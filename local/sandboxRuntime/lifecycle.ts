@@ -1,10 +1,10 @@
 /**
- * Owns every timer and outgoing request the sandbox starts, so that stop() can cancel them all and leave no
+ * Owns every timer and outgoing request a sandbox starts, so that stop() can cancel them all and leave no
  * open handle behind (jest would otherwise hang or report leaks).
  */
 export class SandboxStoppedError extends Error {
-  constructor() {
-    super('Telesign sandbox stopped');
+  constructor(sandbox: string) {
+    super(`${sandbox} sandbox stopped`);
     this.name = 'SandboxStoppedError';
   }
 }
@@ -12,6 +12,9 @@ export class SandboxStoppedError extends Error {
 export class Lifecycle {
   private readonly controller = new AbortController();
   private readonly timers = new Set<NodeJS.Timeout>();
+
+  /** `sandbox` names it in the error its pending work fails with ("Telesign"). */
+  constructor(private readonly sandbox: string) {}
 
   get signal(): AbortSignal {
     return this.controller.signal;
@@ -21,20 +24,29 @@ export class Lifecycle {
     return this.controller.signal.aborted;
   }
 
-  after(ms: number, run: () => void): void {
-    if (this.stopped) return;
+  stoppedError(): SandboxStoppedError {
+    return new SandboxStoppedError(this.sandbox);
+  }
+
+  /** Returns a cancel function; the timer is dropped silently if the sandbox stops first. */
+  after(ms: number, run: () => void): () => void {
+    if (this.stopped) return () => undefined;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       run();
     }, ms);
     this.timers.add(timer);
+    return () => {
+      clearTimeout(timer);
+      this.timers.delete(timer);
+    };
   }
 
   /** Rejects with SandboxStoppedError if the sandbox stops first. */
   sleep(ms: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      if (this.stopped) return reject(new SandboxStoppedError());
-      const onAbort = () => reject(new SandboxStoppedError());
+      if (this.stopped) return reject(this.stoppedError());
+      const onAbort = () => reject(this.stoppedError());
       this.signal.addEventListener('abort', onAbort, { once: true });
       this.after(ms, () => {
         this.signal.removeEventListener('abort', onAbort);

@@ -1,0 +1,47 @@
+import type { ConversationState } from '../domain/conversationState';
+import type { ConversationRecord } from '../domain/thread';
+
+/**
+ * The conversations index: one entry per conversation, filed under its state and its activity, so that listing a
+ * state (and queue) reads the index instead of every thread. A state reads newest activity first, then by
+ * conversation id (domain/conversationActivity.ts), and "idle since before T" is a range of it.
+ *
+ * The conversation itself is the truth. Its entry is a function of it (state, activity, id), so anyone holding
+ * the conversation knows which entry it calls for, and an entry that differs is stale by definition. The index
+ * is written after the thread's change commits, not with it, and repaired by whoever reads a stale entry.
+ */
+
+/** Opaque position in one state's listing: handed back as `after`, to the index that gave it out. */
+export type Cursor = string;
+
+export interface IndexEntry {
+  state: ConversationState;
+  conversationId: string;
+  threadId: string;
+  n: number;
+  queue: string;
+  activityAt: string;
+  /** This entry's position: scanning after it reads on from here. */
+  cursor: Cursor;
+}
+
+export interface ScanOptions {
+  queue?: string;
+  /** Only entries after this position. */
+  after?: Cursor;
+  /** Only entries whose activity is before this time (idle ones). */
+  activityBefore?: Date;
+  /** How many entries one read fetches; the scan still yields them all. */
+  pageSize?: number;
+}
+
+export interface ConversationIndex {
+  /** After a thread change committed: the entry `after` calls for, then the one `before` called for is removed. */
+  record(threadId: string, before: ConversationRecord | undefined, after: ConversationRecord): Promise<void>;
+  /** Writes the entry a conversation calls for (idempotent). */
+  put(threadId: string, conversation: ConversationRecord): Promise<void>;
+  /** Removes an entry a scan gave out, at the position it gave; an entry already gone is fine. */
+  remove(entry: IndexEntry): Promise<void>;
+  /** Entries of one state in listing order (newest activity first). */
+  scan(state: ConversationState, options?: ScanOptions): AsyncIterable<IndexEntry>;
+}

@@ -1,0 +1,16 @@
+import type { ConsentStore } from './consentStore';
+import type { ConversationIndex } from './conversationIndex';
+import type { ConversationReader } from './conversationReader';
+import type { ReferenceStore } from './referenceStore';
+import type { ThreadStore } from './threadStore';
+import type { UnrecognizedStore } from './unrecognizedStore';
+
+/** Every storage port, as one adapter provides them (the composition root picks the adapter). */
+export interface Stores {
+  threads: ThreadStore;
+  conversations: ConversationReader;
+  index: ConversationIndex;
+  references: ReferenceStore;
+  consent: ConsentStore;
+  unrecognized: UnrecognizedStore;
+}

@@ -1,0 +1,51 @@
+import type { ChannelEvent } from '../domain/channelEvents';
+import type { Logger } from '../log';
+
+/** What a service that changes something returns: its result, and the channel events the change produced. */
+export interface WithEvents<T> {
+  result: T;
+  events: ChannelEvent[];
+}
+
+export interface ReactionContext {
+  logger: Logger;
+}
+
+/**
+ * Work that follows a committed change, driven only by the change's channel events. A reaction is idempotent
+ * (the same events can come again: a redelivered inbound event replays them) and reads each event on its own,
+ * never relying on its siblings arriving with it, so that it can later run from a topic subscription of its own.
+ */
+export interface Reaction {
+  /** Stable: it names the reaction in errors, and its subscription once reactions run from a topic. */
+  name: string;
+  react(events: readonly ChannelEvent[], context: ReactionContext): Promise<void>;
+}
+
+export type React = (events: readonly ChannelEvent[], context: ReactionContext) => Promise<void>;
+
+/**
+ * Runs the reactions in order. One that fails does not keep the next from running, as separate subscriptions
+ * would not; the failure is thrown after all have run, so the trigger fails and its redelivery brings the same
+ * events back (each reaction then skips what it already did).
+ */
+export function runReactions(reactions: readonly Reaction[]): React {
+  return async (events, context) => {
+    if (events.length === 0) return;
+    const failures: Array<{ name: string; error: unknown }> = [];
+    for (const reaction of reactions) {
+      try {
+        await reaction.react(events, context);
+      } catch (error) {
+        failures.push({ name: reaction.name, error });
+      }
+    }
+    if (failures.length === 1) throw failures[0].error;
+    if (failures.length > 1) {
+      throw new AggregateError(
+        failures.map((f) => f.error),
+        `Reactions failed: ${failures.map((f) => f.name).join(', ')}.`,
+      );
+    }
+  };
+}

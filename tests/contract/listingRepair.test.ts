@@ -1,0 +1,124 @@
+import type { ConversationState } from '../../shared/domain/conversationState';
+import { routingRulesSchema } from '../../shared/domain/routingRules';
+import { silentLogger } from '../../shared/log';
+import type { IndexEntry } from '../../shared/ports/conversationIndex';
+import type { ListQuery } from '../../shared/services/conversationRequests';
+import { changeConversation, type ConversationDeps, listConversations } from '../../shared/services/conversations';
+import { type RouteDeps, routeEvent } from '../../shared/services/route';
+import { testClock, threadOf } from '../support/conversationHarness';
+import { inboundEvent, testConfig } from '../support/routeHarness';
+import { eachAdapter } from './adapters';
+import { conversationRecord, uniqueId } from './records';
+
+/** The listing's repair of the index, through the services, on each adapter. */
+eachAdapter((adapter) => {
+  const stores = () => adapter().stores;
+  const accounts = testConfig().accounts;
+  let customerSeq = 700;
+
+  const routeDeps = (queue: string, now: () => Date): RouteDeps => ({
+    ...stores(),
+    rules: routingRulesSchema.parse({ defaultQueue: queue }),
+    accounts,
+    now,
+    logger: silentLogger,
+  });
+  const conversationDeps = (now = () => new Date()): ConversationDeps => ({ ...stores(), now, logger: silentLogger });
+
+  async function start(queue: string, now: () => Date) {
+    const customer = `1555555${String(++customerSeq).padStart(4, '0')}`;
+    const { result: routed } = await routeEvent(inboundEvent({ from: customer, text: 'hello' }), routeDeps(queue, now));
+    if (routed.kind !== 'message') throw new Error('not routed');
+    return { id: routed.conversationId, customer };
+  }
+
+  async function listAll(query: Omit<ListQuery, 'limit'>, limit = 10) {
+    const ids: string[] = [];
+    let continuationToken: string | undefined;
+    let pages = 0;
+    do {
+      const page = await listConversations({ ...query, limit, continuationToken }, conversationDeps());
+      if (!page.ok) throw page.error;
+      ids.push(...page.value.items.map((i) => i.id));
+      continuationToken = page.value.continuationToken;
+      pages++;
+    } while (continuationToken && pages < 20);
+    return { ids, pages };
+  }
+
+  async function entriesOf(queue: string, state: ConversationState): Promise<IndexEntry[]> {
+    const entries: IndexEntry[] = [];
+    for await (const entry of stores().index.scan(state, { queue })) entries.push(entry);
+    return entries;
+  }
+
+  describe('the listing', () => {
+    it('merges the states newest activity first, across pages', async () => {
+      const queue = uniqueId('merge');
+      const clock = testClock();
+      const started = [];
+      for (let i = 0; i < 4; i++) {
+        clock.advance();
+        started.push((await start(queue, clock.now)).id);
+      }
+      const change = async (id: string, action: Parameters<typeof changeConversation>[1]) => {
+        clock.advance();
+        expect((await changeConversation(id, action, conversationDeps(clock.now))).result).toMatchObject({ ok: true });
+      };
+      await change(started[1], { kind: 'assign', agentId: 'agent-1' });
+      await change(started[0], { kind: 'assign', agentId: 'agent-2' });
+      await change(started[0], { kind: 'wait' });
+
+      const expected = [started[0], started[1], started[3], started[2]];
+      expect(await listAll({ queue }, 100)).toEqual({ ids: expected, pages: 1 });
+      expect(await listAll({ queue }, 3)).toEqual({ ids: expected, pages: 2 });
+      expect(await listAll({ queue }, 1)).toEqual({ ids: expected, pages: 4 });
+      expect((await listAll({ queue, state: 'open' }, 1)).ids).toEqual([started[3], started[2]]);
+    });
+
+    it('repairs an entry whose conversation changed state behind its back', async () => {
+      const queue = uniqueId('stale');
+      const { id, customer } = await start(queue, testClock().now);
+      const threadId = threadOf(customer);
+      const state = await stores().threads.read(threadId);
+      const closed = { ...state.thread!.conversation!, state: 'closed' as const, updatedAt: new Date().toISOString() };
+      await stores().threads.commit(threadId, state.version, {
+        thread: { ...state.thread!, conversation: closed },
+        conversations: [closed],
+      });
+      expect((await entriesOf(queue, 'open')).map((e) => e.conversationId)).toEqual([id]);
+
+      expect((await listAll({ queue, state: 'open' })).ids).toEqual([]);
+      expect(await entriesOf(queue, 'open')).toEqual([]);
+      expect((await entriesOf(queue, 'closed')).map((e) => [e.conversationId, e.activityAt])).toEqual([
+        [id, closed.updatedAt],
+      ]);
+      expect((await listAll({ queue, state: 'closed' })).ids).toEqual([id]);
+    });
+
+    it('catches up with activity that moved no entry', async () => {
+      const queue = uniqueId('busy');
+      const clock = testClock();
+      const first = await start(queue, clock.now);
+      clock.advance();
+      const second = await start(queue, clock.now);
+      clock.advance();
+      await routeEvent(inboundEvent({ from: first.customer, text: 'still there?' }), routeDeps(queue, clock.now));
+
+      expect(new Set((await listAll({ queue, state: 'open' })).ids)).toEqual(new Set([first.id, second.id]));
+      expect((await listAll({ queue, state: 'open' })).ids).toEqual([first.id, second.id]);
+      expect((await entriesOf(queue, 'open')).map((e) => [e.conversationId, e.activityAt])).toEqual([
+        [first.id, clock.now().toISOString()],
+        [second.id, expect.any(String)],
+      ]);
+    });
+
+    it('removes an entry whose conversation does not exist', async () => {
+      const queue = uniqueId('ghost');
+      await stores().index.put('GhostThread000000000000', conversationRecord(1, { queue }));
+      expect(await entriesOf(queue, 'open')).toHaveLength(1);
+      expect((await listAll({ queue })).ids).toEqual([]);
+      expect(await entriesOf(queue, 'open')).toEqual([]);
+    });
+  });
+});
