@@ -5,11 +5,11 @@ import { amqpError, Condition } from './conditions';
 import { stateOf } from './connectionState';
 import { DeliveryLink } from './deliveryLink';
 import { parseAddress } from './entityAddress';
+import type { Entrance } from './entrance';
 import { messagesOf } from './inboundTransfer';
 import { echoSettleModes, refuseLink, setMaxMessageSize } from './linkControl';
 import { answerManagementRequest } from './management';
 import type { Namespace } from './namespace';
-import type { Queue } from './queue';
 import { attachSessionReceiver, hasSessionFilter } from './sessionAttach';
 
 const MAX_MESSAGE_BYTES = 256 * 1024;
@@ -31,11 +31,12 @@ export class AttachRouter {
       connection.onGone(sender, () => connection.replies.unregister(sender));
       return;
     }
-    const target = this.namespace.subqueue(sender.source?.address);
-    if (!target) {
-      refuseLink(sender, notFound(sender.source?.address));
+    const node = this.namespace.node(sender.source?.address);
+    if (!node?.store) {
+      refuseLink(sender, node ? receiveFromTopic(sender.source?.address) : notFound(sender.source?.address));
       return;
     }
+    const target = node.store;
     if (target.subqueue.sessionful) {
       if (!hasSessionFilter(sender)) {
         refuseLink(
@@ -57,7 +58,7 @@ export class AttachRouter {
     link.start();
   }
 
-  /** The client sends on this link: $cbs or $management requests, or messages to a queue. */
+  /** The client sends on this link: $cbs or $management requests, or messages to a queue or topic. */
   receiverOpened(receiver: Receiver): void {
     const connection = stateOf(receiver.connection);
     const address = parseAddress(receiver.target?.address);
@@ -73,26 +74,30 @@ export class AttachRouter {
       );
       return;
     }
-    const target = this.namespace.subqueue(receiver.target?.address);
-    if (!target) {
+    const node = this.namespace.node(receiver.target?.address);
+    if (!node) {
       refuseLink(receiver, notFound(receiver.target?.address));
       return;
     }
-    if (target.deadLetter) {
-      refuseLink(receiver, amqpError(Condition.notAllowed, 'messages cannot be sent to a dead-letter queue'));
+    if (!node.entrance) {
+      const why = node.store?.deadLetter
+        ? 'messages cannot be sent to a dead-letter queue'
+        : 'messages are sent to the topic, not to one of its subscriptions';
+      refuseLink(receiver, amqpError(Condition.notAllowed, why));
       return;
     }
+    const entrance = node.entrance;
     echoTermini(receiver);
     setMaxMessageSize(receiver, MAX_MESSAGE_BYTES);
-    receiver.on('message', (context: EventContext) => publish(context, target.queue));
+    receiver.on('message', (context: EventContext) => publish(context, entrance));
   }
 }
 
-function publish(context: EventContext, queue: Queue): void {
+function publish(context: EventContext, entrance: Entrance): void {
   const delivery = context.delivery;
   let error;
   try {
-    error = queue.publish(messagesOf(context));
+    error = entrance.publish(messagesOf(context));
   } catch (err) {
     error = amqpError(Condition.argumentError, err instanceof Error ? err.message : String(err));
   }
@@ -105,6 +110,13 @@ function echoTermini(link: Sender | Receiver): void {
   if (link.source) link.set_source({ address: link.source.address });
   if (link.target) link.set_target({ address: link.target.address });
   echoSettleModes(link);
+}
+
+function receiveFromTopic(address: string | undefined) {
+  return amqpError(
+    Condition.notAllowed,
+    `'${String(address)}' is a topic: receive from one of its subscriptions, '<topic>/Subscriptions/<name>'`,
+  );
 }
 
 function notFound(address: string | undefined) {

@@ -1,11 +1,15 @@
-/** What a link address names: a queue, its dead-letter sub-queue, their $management node, or $cbs. */
+/**
+ * What a link address names: an entity (`<queue>`, `<topic>` or `<topic>/Subscriptions/<subscription>`, lower-cased),
+ * optionally its dead-letter sub-queue, optionally their $management node; or $cbs.
+ */
 export type EntityAddress =
   | { kind: 'cbs' }
-  | { kind: 'entity'; queue: string; deadLetter: boolean }
-  | { kind: 'management'; queue: string; deadLetter: boolean };
+  | { kind: 'entity'; entity: string; deadLetter: boolean }
+  | { kind: 'management'; entity: string; deadLetter: boolean };
 
 const DEAD_LETTER_SUFFIX = '/$deadletterqueue';
 const MANAGEMENT_SUFFIX = '/$management';
+const SUBSCRIPTIONS = 'subscriptions';
 
 /** Entity names are case-insensitive in Service Bus; the SDK spells the sub-queue `$DeadLetterQueue`. */
 export function parseAddress(address: string | undefined): EntityAddress | undefined {
@@ -25,6 +29,12 @@ export function parseAddress(address: string | undefined): EntityAddress | undef
     deadLetter = true;
     path = path.slice(0, -DEAD_LETTER_SUFFIX.length);
   }
-  if (!path || path.includes('/')) return undefined;
-  return { kind: management ? 'management' : 'entity', queue: path, deadLetter };
+  if (!isEntityPath(path)) return undefined;
+  return { kind: management ? 'management' : 'entity', entity: path, deadLetter };
+}
+
+function isEntityPath(path: string): boolean {
+  const segments = path.split('/');
+  if (segments.some((s) => s === '')) return false;
+  return segments.length === 1 || (segments.length === 3 && segments[1] === SUBSCRIPTIONS);
 }

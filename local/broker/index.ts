@@ -1,9 +1,11 @@
 import { AmqpServer } from './amqpServer';
 import { AttachRouter } from './attach';
+import { type BrokerEntities, entityDepths } from './entityDepths';
 import { Namespace } from './namespace';
 import { type BrokerOptions, DEFAULT_HOST, DEFAULT_NEXT_SESSION_WAIT_MS } from './options';
 
-export type { BrokerOptions, BrokerQueueOptions } from './options';
+export type { BrokerEntities, QueueDepth, StoreDepth, SubscriptionDepth, TopicDepth } from './entityDepths';
+export type { BrokerOptions, BrokerQueueOptions, BrokerSubscriptionOptions, BrokerTopicOptions } from './options';
 
 /**
  * An in-process Service Bus for local runs and tests. The real @azure/service-bus SDK reaches it through
@@ -13,6 +15,7 @@ export class EmbeddedBroker {
   readonly connectionString: string;
 
   private constructor(
+    private readonly namespace: Namespace,
     private readonly server: AmqpServer,
     private readonly host: string,
     readonly port: number,
@@ -23,13 +26,18 @@ export class EmbeddedBroker {
   }
 
   static async start(options: BrokerOptions): Promise<EmbeddedBroker> {
-    const namespace = new Namespace(options.queues);
+    const namespace = new Namespace(options.queues ?? [], options.topics ?? []);
     const server = new AmqpServer(
       new AttachRouter(namespace, options.nextSessionWaitMs ?? DEFAULT_NEXT_SESSION_WAIT_MS),
     );
     const host = options.host ?? DEFAULT_HOST;
     const port = await server.listen(host, options.port ?? 0);
-    return new EmbeddedBroker(server, host, port);
+    return new EmbeddedBroker(namespace, server, host, port);
+  }
+
+  /** Every queue and topic subscription with its message counts, for a health or console view. */
+  entities(): BrokerEntities {
+    return entityDepths(this.namespace);
   }
 
   /** Closes the listener and drops every client connection; the queues keep their messages. */
@@ -37,7 +45,7 @@ export class EmbeddedBroker {
     return this.server.close();
   }
 
-  /** Listens again on the same port with the same queues. */
+  /** Listens again on the same port with the same entities. */
   async resume(): Promise<void> {
     await this.server.listen(this.host, this.port);
   }

@@ -1,21 +1,19 @@
-import { randomUUID } from 'crypto';
 import type { Message } from 'rhea';
 
-import { amqpError, type AmqpErrorInfo, Condition } from './conditions';
-import { DuplicateFilter } from './duplicateFilter';
 import type { QueueSettings } from './options';
-import type { StoredMessage } from './storedMessage';
+import { sessionIdOf, type StoredMessage } from './storedMessage';
 import { Subqueue } from './subqueue';
 
-/** A queue with its dead-letter sub-queue, its sequence numbers and its duplicate detection. */
+/**
+ * Where receivers take messages from: a queue's store, or a topic's subscription (a queue fed by its topic).
+ * Active messages, their dead-letter sub-queue and the sequence numbers; what may come in is the Entrance's call.
+ */
 export class Queue {
   readonly active: Subqueue;
   readonly deadLetter: Subqueue;
-  private readonly duplicates: DuplicateFilter;
   private nextSeq = 1;
 
   constructor(readonly settings: QueueSettings) {
-    this.duplicates = new DuplicateFilter(settings.duplicateDetectionWindowMs);
     this.deadLetter = new Subqueue(
       {
         path: `${settings.name}/$deadletterqueue`,
@@ -36,36 +34,22 @@ export class Queue {
     );
   }
 
-  /** All or nothing: a batch with one message lacking a session id is refused whole. Duplicates are dropped silently. */
-  publish(messages: readonly Message[]): AmqpErrorInfo | undefined {
-    if (this.settings.requiresSession && messages.some((m) => !hasSessionId(m))) {
-      return amqpError(
-        Condition.notAllowed,
-        `The SessionId was not set on a message, and it cannot be sent to the entity '${this.settings.name}'. Entities that have session support enabled can only receive messages that have the SessionId set.`,
-      );
-    }
-    const now = Date.now();
-    for (const message of messages) {
-      // Service Bus gives every message an id; the SDK's lock renewal relies on it.
-      if (message.message_id === undefined || message.message_id === null)
-        message.message_id = randomUUID().replace(/-/g, '');
-      else if (this.duplicates.isDuplicate(message.message_id, now)) continue;
-      this.active.add(this.stored(message, now));
-    }
-    return undefined;
+  /** A scheduled message has its sequence number from the moment it is scheduled, so it can be cancelled. */
+  reserveSequenceNumber(): number {
+    return this.nextSeq++;
+  }
+
+  enqueue(message: Message, seq: number = this.reserveSequenceNumber()): void {
+    this.active.add(this.stored(message, seq, Date.now()));
   }
 
   private moveToDeadLetter(message: StoredMessage): void {
     // The dead-letter queue is its own entity with its own sequence; the delivery count travels along.
-    this.deadLetter.add({ ...this.stored(message.message, Date.now()), deliveries: message.deliveries });
+    const moved = this.stored(message.message, this.reserveSequenceNumber(), Date.now());
+    this.deadLetter.add({ ...moved, deliveries: message.deliveries });
   }
 
-  private stored(message: Message, enqueuedAt: number): StoredMessage {
-    const sessionId = hasSessionId(message) ? String(message.group_id) : undefined;
-    return { seq: this.nextSeq++, enqueuedAt, sessionId, message, deliveries: 0, lock: undefined };
+  private stored(message: Message, seq: number, enqueuedAt: number): StoredMessage {
+    return { seq, enqueuedAt, sessionId: sessionIdOf(message), message, deliveries: 0, lock: undefined };
   }
-}
-
-function hasSessionId(message: Message): boolean {
-  return message.group_id !== undefined && message.group_id !== null;
 }

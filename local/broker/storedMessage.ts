@@ -41,10 +41,16 @@ export function toWireMessage(stored: StoredMessage, lockedUntil: number | undef
   } as Message;
 }
 
-export function encodeForPeek(stored: StoredMessage): Buffer {
+/** The SDK reads `x-opt-message-state` into the peeked message's `state`: 0 active, 2 scheduled. */
+export function encodeForPeek(stored: StoredMessage, scheduled = false): Buffer {
   const wire = toWireMessage(stored, undefined);
   wire.delivery_count = stored.deliveries;
+  if (scheduled) wire.message_annotations = { ...wire.message_annotations, 'x-opt-message-state': types.wrap_int(2) };
   return amqpMessage.encode(wire);
+}
+
+export function sessionIdOf(message: Message): string | undefined {
+  return message.group_id === undefined || message.group_id === null ? undefined : String(message.group_id);
 }
 
 /** Dead-letter reason and any properties to modify land in the application properties, as in Service Bus. */

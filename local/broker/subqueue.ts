@@ -56,6 +56,13 @@ export class Subqueue {
     return this.settings.sessionful;
   }
 
+  /** Messages held, locked or not. */
+  get size(): number {
+    let count = 0;
+    for (const bucket of this.buckets.values()) count += bucket.messages.length;
+    return count;
+  }
+
   add(message: StoredMessage): void {
     const bucket = this.bucket(this.sessionful ? (message.sessionId ?? NO_SESSION) : NO_SESSION);
     bucket.messages.push(message);
