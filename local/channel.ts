@@ -23,9 +23,10 @@ import { startTimerHost } from './timerHost';
 
 /**
  * The whole channel on one machine (docs/architecture.md §Embedded local channel): Azurite's Table service, the
- * embedded broker, the Telesign sandbox, and every trigger the function files register: the HTTP host on their
- * routes, a session consumer driving the Service Bus functions, the timer functions on their schedules. Any part
- * whose setting points at a real service is not started; the real one is used.
+ * embedded broker (with the channel events topic), the Telesign sandbox, and every trigger the function files
+ * register: the HTTP host on their routes, a session consumer for each Service Bus function (queue or topic
+ * subscription), the timer functions on their schedules. Any part whose setting points at a real service is not
+ * started; the real one is used.
  */
 export interface ChannelOptions {
   env: Env;
@@ -86,7 +87,18 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
       env[setting] = endpoint(started);
       return started;
     };
-    const queues = [{ name: queueName, requiresSession: true, maxDeliveryCount: options.maxDeliveryCount ?? 10 }];
+    const maxDeliveryCount = options.maxDeliveryCount ?? 10;
+    const queues = [{ name: queueName, requiresSession: true, maxDeliveryCount }];
+    // The channel events topic and the subscriptions its reactions will read, each by thread session.
+    const topicName = env.CHANNEL_EVENTS_TOPIC?.trim();
+    const topics = topicName
+      ? [
+          {
+            name: topicName,
+            subscriptions: ['dynamics', 'webhooks'].map((name) => ({ name, requiresSession: true, maxDeliveryCount })),
+          },
+        ]
+      : [];
     const azurite = await embed(
       'tables',
       (at) => startAzuriteTables({ ...at, dataFile: options.dataFile }),
@@ -95,7 +107,7 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
     );
     const broker = await embed(
       'broker',
-      (at) => EmbeddedBroker.start({ ...at, queues }),
+      (at) => EmbeddedBroker.start({ ...at, queues, topics }),
       'ServiceBusConnection',
       (b) => b.connectionString,
     );
@@ -137,7 +149,9 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
     const consumers: SessionConsumer[] = functions.serviceBus.map((fn) =>
       startSessionConsumer({
         client: serviceBusClient,
-        queueName: fromSettings(fn.queueName),
+        ...('queueName' in fn
+          ? { queueName: fromSettings(fn.queueName) }
+          : { topicName: fromSettings(fn.topicName), subscriptionName: fromSettings(fn.subscriptionName) }),
         logger: options.logger,
         maxConcurrentSessions: options.maxConcurrentSessions,
         handler: async (body, message) => {

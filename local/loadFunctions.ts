@@ -13,12 +13,14 @@ export interface HttpFunction {
   handler: RegisteredFunction['handler'];
 }
 
-export interface QueueFunction {
+/** What a Service Bus trigger reads: a queue (`app.serviceBusQueue`) or a topic's subscription (`app.serviceBusTopic`). */
+export type ServiceBusSource = { queueName: string } | { topicName: string; subscriptionName: string };
+
+export type ServiceBusFunction = ServiceBusSource & {
   name: string;
-  queueName: string;
   connection: string;
   handler: RegisteredFunction['handler'];
-}
+};
 
 export interface TimerFunction {
   name: string;
@@ -30,7 +32,7 @@ export interface TimerFunction {
 
 export interface LoadedFunctions {
   http: HttpFunction[];
-  serviceBus: QueueFunction[];
+  serviceBus: ServiceBusFunction[];
   timer: TimerFunction[];
 }
 
@@ -55,14 +57,14 @@ export function loadFunctions(functionsDir = path.join(__dirname, '..', 'functio
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     if (/\.(js|ts)$/.test(file) && !file.endsWith('.d.ts')) require(path.join(functionsDir, file));
   }
-  return byTrigger(coreApi.registered);
+  return describeFunctions(coreApi.registered);
 }
 
 /**
  * Sorts what the function files registered by trigger, for the parts of the local host that run each kind. A
  * name registered twice, or a trigger the host cannot run, stops it: as in Azure, every function must run.
  */
-function byTrigger(functions: readonly RegisteredFunction[]): LoadedFunctions {
+export function describeFunctions(functions: readonly RegisteredFunction[]): LoadedFunctions {
   const loaded: LoadedFunctions = { http: [], serviceBus: [], timer: [] };
   const names = new Set<string>();
   for (const fn of functions) {
@@ -78,12 +80,16 @@ function byTrigger(functions: readonly RegisteredFunction[]): LoadedFunctions {
         handler: fn.handler,
       });
     } else if (trigger.type === 'serviceBusTrigger') {
-      loaded.serviceBus.push({
-        name: fn.name,
-        queueName: String(trigger.queueName),
-        connection: String(trigger.connection),
-        handler: fn.handler,
-      });
+      // The local host drives Service Bus the way routeInbound needs it: by session, one message at a time.
+      if (trigger.isSessionsEnabled !== true)
+        throw new Error(
+          `function ${fn.name} has a Service Bus trigger without sessions, which the local host cannot run`,
+        );
+      const source: ServiceBusSource =
+        trigger.topicName !== undefined
+          ? { topicName: String(trigger.topicName), subscriptionName: String(trigger.subscriptionName) }
+          : { queueName: String(trigger.queueName) };
+      loaded.serviceBus.push({ name: fn.name, ...source, connection: String(trigger.connection), handler: fn.handler });
     } else if (trigger.type === 'timerTrigger') {
       loaded.timer.push({
         name: fn.name,

@@ -48,6 +48,7 @@ export const localDefaults: Env = {
   ]),
   LOCAL_SECRETS: JSON.stringify({ [SANDBOX_ACCOUNT.apiKeySecretName]: SANDBOX_ACCOUNT.apiKey }),
   INBOUND_QUEUE_NAME: 'sms-inbound',
+  CHANNEL_EVENTS_TOPIC: 'channel-events',
   ServiceBusConnection: EMBEDDED,
   AzureWebJobsStorage: 'UseDevelopmentStorage=true',
   TELESIGN_API_BASE_URL: EMBEDDED,

@@ -11,15 +11,14 @@ import type { Logger } from '../shared/log';
 import { wakeablePauses } from './wakeablePauses';
 
 /**
- * Drives a session-enabled queue the way the Functions host does for `routeInbound`: take the next session
+ * Drives a session-enabled queue or topic subscription the way the Functions host does for `routeInbound`: take the next session
  * that has messages, handle its messages one at a time in order, complete on success, abandon on failure
  * (Service Bus dead-letters after the delivery limit), and work several sessions at once.
  * It speaks only @azure/service-bus, so it runs unchanged against the embedded broker, Microsoft's emulator
  * or a real namespace.
  */
-export interface SessionConsumerOptions {
+export type SessionConsumerOptions = ({ queueName: string } | { topicName: string; subscriptionName: string }) & {
   client: ServiceBusClient;
-  queueName: string;
   handler: (body: unknown, message: ServiceBusReceivedMessage) => Promise<void>;
   logger: Logger;
   /** Sessions handled at the same time (the host's maxConcurrentSessions). */
@@ -31,7 +30,7 @@ export interface SessionConsumerOptions {
   sessionIdleMs?: number;
   /** Pause after finding no session with messages. */
   pollMs?: number;
-}
+};
 
 export interface SessionConsumer {
   stop(): Promise<void>;
@@ -40,7 +39,11 @@ export interface SessionConsumer {
 const quietErrors = new Set(['ServiceTimeout', 'SessionCannotBeLocked', 'MessagingEntityNotFound']);
 
 export function startSessionConsumer(options: SessionConsumerOptions): SessionConsumer {
-  const { client, queueName, handler, logger } = options;
+  const { client, handler, logger } = options;
+  const acceptNext = (accept: { maxAutoLockRenewalDurationInMs: number; abortSignal: AbortSignal }) =>
+    'queueName' in options
+      ? client.acceptNextSession(options.queueName, accept)
+      : client.acceptNextSession(options.topicName, options.subscriptionName, accept);
   const idleMs = options.sessionIdleMs ?? 200;
   const pollMs = options.pollMs ?? 200;
   let running = true;
@@ -72,7 +75,7 @@ export function startSessionConsumer(options: SessionConsumerOptions): SessionCo
     while (running) {
       let receiver: ServiceBusSessionReceiver;
       try {
-        receiver = await client.acceptNextSession(queueName, {
+        receiver = await acceptNext({
           maxAutoLockRenewalDurationInMs: 5 * 60_000,
           abortSignal: abort.signal,
         });

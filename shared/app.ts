@@ -4,6 +4,7 @@ import type { ConversationAction } from './domain/conversationState';
 import type { InboundEvent } from './domain/inboundEvent';
 import type { Logger } from './log';
 import { failure, type Outcome } from './outcome';
+import { type ChannelEventPublisher, createChannelEventPublisher } from './queue/channelEventPublisher';
 import { createServiceBusPublisher, type EventPublisher } from './queue/eventPublisher';
 import { createQueueProbe } from './queue/queueProbe';
 import { createServiceBusClient } from './queue/serviceBusClient';
@@ -28,7 +29,8 @@ import {
 import type { Conversation, ConversationDetail, Message } from './services/conversationViews';
 import { createHealthCheck, type Health } from './services/health';
 import { type CallbackInput, ingestCallback, type Ingested } from './services/ingest';
-import { runReactions } from './services/reactions';
+import { publishChannelEvents } from './services/publishChannelEvents';
+import { reactAfterCommit, runReactions } from './services/reactions';
 import { type RouteDeps, routeEvent, type RouteResult } from './services/route';
 import { type SendDeps, sendMessage, type SendOptions } from './services/send';
 import type { SendCommand } from './services/sendRequest';
@@ -82,6 +84,8 @@ export function createSecretProvider(config: Config): SecretProvider {
 export interface AppParts {
   secrets?: SecretProvider;
   publisher?: EventPublisher;
+  /** Stands in for the channel events topic (used only when CHANNEL_EVENTS_TOPIC is set). */
+  channelEvents?: ChannelEventPublisher;
   tables?: TableClients;
   /** Stands in for the Service Bus check when `publisher` replaces the real queue. */
   queueProbe?: () => Promise<void>;
@@ -91,8 +95,12 @@ export interface AppParts {
 
 export function buildApp(config: Config, parts: AppParts = {}): App {
   const secrets = parts.secrets ?? createSecretProvider(config);
-  const serviceBus = parts.publisher ? undefined : createServiceBusClient(config.serviceBus);
+  const topic = config.channelEventsTopic;
+  const needsServiceBus = !parts.publisher || (topic !== undefined && !parts.channelEvents);
+  const serviceBus = needsServiceBus ? createServiceBusClient(config.serviceBus) : undefined;
   const publisher = parts.publisher ?? createServiceBusPublisher(serviceBus!, config.inboundQueueName);
+  const channelEvents =
+    topic === undefined ? undefined : (parts.channelEvents ?? createChannelEventPublisher(serviceBus!, topic));
   const verifier: CallbackVerifier = createCallbackVerifier({
     accounts: config.accounts,
     secrets,
@@ -137,13 +145,15 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
   const sendDeps = (logger: Logger): SendDeps => ({ ...store, secrets, telesignFor, logger });
   const send = async (command: SendCommand, logger: Logger, options?: SendOptions) => {
     await ready();
-    const { result, events } = await sendMessage(command, sendDeps(logger), options);
-    await react(events, { logger });
-    return result;
+    return reactAfterCommit(react, await sendMessage(command, sendDeps(logger), options), { logger });
   };
 
-  // What follows a change, in order: every service hands its channel events here and knows nothing of them.
-  const react = runReactions([autoReplies({ accounts: config.accounts, send: (c, o, logger) => send(c, logger, o) })]);
+  // What follows a change, in order: every service hands its channel events here and knows nothing of them. The
+  // events are made durable first, so a reaction that later subscribes to the topic misses none.
+  const react = runReactions([
+    ...(channelEvents ? [publishChannelEvents(channelEvents)] : []),
+    autoReplies({ accounts: config.accounts, send: (c, o, logger) => send(c, logger, o) }),
+  ]);
 
   const conversationDeps = (logger: Logger): ConversationDeps => ({
     ...store,
@@ -159,7 +169,8 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
     };
   const idle = (days: number) => (days > 0 ? days * 24 * 60 * 60 * 1000 : undefined);
   const queueProbe =
-    parts.queueProbe ?? (serviceBus ? createQueueProbe(serviceBus, config.inboundQueueName) : async () => undefined);
+    parts.queueProbe ??
+    (parts.publisher ? async () => undefined : createQueueProbe(serviceBus!, config.inboundQueueName));
   const health = createHealthCheck({
     storage: async () => {
       await ready();
@@ -178,8 +189,7 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
       messages: (id, query, logger) => withTables((deps) => listMessages(id, query, deps))(logger),
       change: (id, action, logger) =>
         withTables(async (deps) => {
-          const { result: outcome, events } = await changeConversation(id, action, deps);
-          await react(events, { logger });
+          const outcome = await reactAfterCommit(react, await changeConversation(id, action, deps), { logger });
           if (!outcome.ok) return outcome;
           // Only auto-close asks for a conditional change; an API transition either changes or fails.
           return outcome.value.changed
@@ -213,6 +223,7 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
     validate: (customerId) => validateCredentials(customerId, { accounts: config.accounts, secrets, telesignFor }),
     async close() {
       await publisher.close();
+      await channelEvents?.close();
       await serviceBus?.close();
     },
   };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 import { isShortCode, normalizePhone } from './domain/phone';
 import { type RoutingRules, routingRulesSchema } from './domain/routingRules';
+import { DynamicsSettingError, type DynamicsSettings, readDynamicsSettings } from './dynamics/settings';
 
 /**
  * Every setting the bundle reads, validated once. In Azure they are app settings; locally they come from
@@ -106,6 +107,12 @@ export interface Config {
   secretCacheTtlMs: number;
   serviceBus: ServiceBusSettings;
   inboundQueueName: string;
+  /** The topic the channel events are published to after each committed change; absent, nothing is published. */
+  channelEventsTopic?: string;
+  /** The Dynamics bridge (docs/dynamics.md); absent while no DYNAMICS_* setting has a value. */
+  dynamics?: DynamicsSettings;
+  /** The session queue the Dynamics webhook's activities wait in (session = the Dynamics conversation id). */
+  dynamicsActivitiesQueue: string;
   tables: TableSettings;
   routingRules: RoutingRules;
   /** Idle days after which the auto-close timer closes a conversation in each state; 0 = never. */
@@ -126,6 +133,8 @@ export const settingNames = {
   serviceBusNamespace: 'ServiceBusConnection__fullyQualifiedNamespace',
   serviceBusClientId: 'ServiceBusConnection__clientId',
   inboundQueueName: 'INBOUND_QUEUE_NAME',
+  channelEventsTopic: 'CHANNEL_EVENTS_TOPIC',
+  dynamicsActivitiesQueue: 'DYNAMICS_ACTIVITIES_QUEUE',
   storageConnection: 'AzureWebJobsStorage',
   storageTableUri: 'AzureWebJobsStorage__tableServiceUri',
   storageClientId: 'AzureWebJobsStorage__clientId',
@@ -207,6 +216,29 @@ const readServiceBus = (env: Env): ServiceBusSettings =>
 const readTables = (env: Env): TableSettings =>
   readConnection(env, settingNames.storageConnection, 'tableServiceUri', { schema: httpUrl });
 
+/** Off until set: a deployment without the topic keeps its reactions in-process, as before. */
+function readChannelEventsTopic(env: Env): string | undefined {
+  const topic = optionalText(env, settingNames.channelEventsTopic);
+  return topic === undefined
+    ? undefined
+    : parseSetting(
+        env,
+        settingNames.channelEventsTopic,
+        z.string().regex(/^[A-Za-z0-9][\w.\-]{0,259}$/, 'a topic name'),
+        topic,
+      );
+}
+
+/** The bridge's own reader names its settings; its errors are start-up errors like every other setting's. */
+function readDynamics(env: Env): DynamicsSettings | undefined {
+  try {
+    return readDynamicsSettings(env);
+  } catch (error) {
+    if (error instanceof DynamicsSettingError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
 /** Dynamics' defaults: open and active conversations close after 30 idle days, waiting ones after 7. */
 function readAutoCloseDays(env: Env): Config['autoCloseDays'] {
   const days = (name: string, fallback: number) =>
@@ -231,6 +263,14 @@ export function loadConfig(env: Env): Config {
     z.coerce.number().int().min(0).max(86400),
     optionalText(env, settingNames.secretCacheTtl) ?? '600',
   );
+  const channelEventsTopic = readChannelEventsTopic(env);
+  const dynamics = readDynamics(env);
+  // The bridge reads the channel events from the topic: without it, nothing would ever reach Dynamics.
+  if (dynamics && channelEventsTopic === undefined) {
+    throw new ConfigError(
+      `Setting ${settingNames.channelEventsTopic} is missing: the Dynamics bridge reads the channel events from that topic.`,
+    );
+  }
   return {
     accounts,
     telesignApiBaseUrl: parseSetting(
@@ -247,6 +287,14 @@ export function loadConfig(env: Env): Config {
       settingNames.inboundQueueName,
       z.string().regex(/^[A-Za-z0-9][\w.\-]{0,259}$/, 'a queue name'),
       optionalText(env, settingNames.inboundQueueName) ?? 'sms-inbound',
+    ),
+    channelEventsTopic,
+    dynamics,
+    dynamicsActivitiesQueue: parseSetting(
+      env,
+      settingNames.dynamicsActivitiesQueue,
+      z.string().regex(/^[A-Za-z0-9][\w.\-]{0,259}$/, 'a queue name'),
+      optionalText(env, settingNames.dynamicsActivitiesQueue) ?? 'dynamics-activities',
     ),
     tables: readTables(env),
     routingRules: optionalText(env, settingNames.routingRules)

@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 import { conversationStates } from './conversationState';
 import { messageStatuses } from './deliveryStatus';
+import { messageOrigins } from './thread';
 
 /**
  * What a committed change meant, for whoever reacts to it (automatic replies today; the Dynamics bridge and
@@ -73,6 +74,8 @@ export const messageSentEventSchema = z.object({
   /** The customer. */
   to: phoneNumberSchema,
   idempotencyKey: z.string().optional(),
+  /** Who asked for it (absent: the HTTP API): a reaction skips what it caused itself, e.g. the bridge an agent's reply. */
+  origin: z.enum(messageOrigins).optional(),
   /**
    * What the call to Telesign came to: `sent` (accepted, `referenceId` set), `unknown` (Telesign may have it; a
    * delivery report will tell) or `failed` (the send gave up; `failure` says why). Later reports are

@@ -147,6 +147,7 @@ function messageSentEvent(thread: ThreadHead, message: MessageRecord): MessageSe
     from: phone(thread.supportNumber),
     to: phone(thread.customerNumber),
     idempotencyKey: message.idempotencyKey,
+    origin: message.origin,
     status: outcome.status,
     referenceId: outcome.status === 'sent' ? message.referenceId : undefined,
     code: outcome.code,

@@ -15,6 +15,12 @@ export interface ConversationRecord {
   /** Which routing rule chose the queue, for an operator asking "why did this land here". */
   rule?: string;
   agentId?: string;
+  /** The agent's display name, when the agent came from Dynamics (docs/dynamics-protocol.md §5). */
+  agentName?: string;
+  /** The Dynamics conversation that mirrors this one (docs/dynamics-protocol.md §3.1), once it was created. */
+  dynamicsConversationId?: string;
+  /** What happened in Dynamics that does not change the state (transfers, other events): newest last, capped. */
+  notes?: ConversationNote[];
   createdAt: string;
   updatedAt: string;
   closedAt?: string;
@@ -27,6 +33,18 @@ export interface ConversationRecord {
   /** Set by a message that may be an opt-out in free words ("stop texting me"): the agent decides. */
   possibleOptOut?: boolean;
 }
+
+/** One entry of a conversation's timeline of outside events (a Dynamics transfer, an unknown system event). */
+export interface ConversationNote {
+  at: string;
+  /** Where it came from and what it was, e.g. `dynamics:TransferToQueueInitiated`. */
+  event: string;
+  agentId?: string;
+  agentName?: string;
+}
+
+/** A conversation keeps its latest notes only, so a chatty event source cannot grow a row past its limit. */
+export const CONVERSATION_NOTES_MAX = 50;
 
 export interface ThreadRecord {
   threadId: string;
@@ -70,11 +88,16 @@ export interface MessageRecord {
   timeline?: StatusChange[];
   senderId?: string;
   idempotencyKey?: string;
+  /** Who asked for an outbound message: the HTTP API, the channel's automatic replies, or a Dynamics agent. */
+  origin?: MessageOrigin;
   /** Why a send failed, kept so that a retry with the same idempotency key gets the same answer. */
   failureCode?: string;
   failureReason?: string;
   failureDetails?: string;
 }
+
+export const messageOrigins = ['api', 'auto_reply', 'dynamics'] as const;
+export type MessageOrigin = (typeof messageOrigins)[number];
 
 export const conversationIdOf = (threadId: string, n: number) => `${threadId}.${n}`;
 

@@ -65,7 +65,11 @@ export async function replyTo(trigger: AutoReplyTrigger, deps: AutoReplyDeps, lo
       `auto-${trigger.inboundEventId}-${kind}`,
     );
     if (!command.ok) throw command.error;
-    const outcome = await deps.send(command.value, { bypassConsent: kind === 'optOut' }, logger);
+    const outcome = await deps.send(
+      { ...command.value, origin: 'auto_reply' },
+      { bypassConsent: kind === 'optOut' },
+      logger,
+    );
     if (outcome.ok) {
       sent++;
       continue;

@@ -1,5 +1,7 @@
 import type { ChannelEvent } from '../domain/channelEvents';
+import { AppError } from '../errors';
 import type { Logger } from '../log';
+import type { Outcome } from '../outcome';
 
 /** What a service that changes something returns: its result, and the channel events the change produced. */
 export interface WithEvents<T> {
@@ -48,4 +50,34 @@ export function runReactions(reactions: readonly Reaction[]): React {
       );
     }
   };
+}
+
+const queueFailureIn = (error: unknown): AppError | undefined =>
+  error instanceof AppError && error.code === 'queue_unavailable'
+    ? error
+    : error instanceof AggregateError
+      ? error.errors.map(queueFailureIn).find((e) => e !== undefined)
+      : undefined;
+
+/**
+ * For a caller that answers over HTTP: the change is committed whatever the reactions do, so events that could
+ * not be published are a 503 `queue_unavailable` the caller retries (a retry with the same Idempotency-Key
+ * replays the change, which yields and publishes the same events), not a 500. Any other failure is thrown.
+ */
+export async function reactAfterCommit<T>(
+  react: React,
+  { result, events }: WithEvents<Outcome<T>>,
+  context: ReactionContext,
+): Promise<Outcome<T>> {
+  try {
+    await react(events, context);
+  } catch (error) {
+    const unavailable = queueFailureIn(error);
+    if (!unavailable) throw error;
+    context.logger.warn('change committed but its channel events were not published; answered 503 for a retry', {
+      events: events.length,
+    });
+    return { ok: false, error: unavailable };
+  }
+  return result;
 }

@@ -148,6 +148,7 @@ async function resolveAndRecord(command: SendCommand, deps: SendDeps, options: S
       timeline: [{ status: 'queued', at: now }],
       senderId: thread.supportNumber,
       idempotencyKey: command.idempotencyKey,
+      origin: command.origin,
     };
     const updatedConversation: ConversationRecord = {
       ...conversation,

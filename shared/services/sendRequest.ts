@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { normalizePhone } from '../domain/phone';
 import { estimateSegments, type SegmentEstimate } from '../domain/segments';
 import { validateText } from '../domain/text';
-import { parseConversationId } from '../domain/thread';
+import { type MessageOrigin, parseConversationId } from '../domain/thread';
 import { failure, type Outcome, success } from '../outcome';
 
 /**
@@ -33,6 +33,8 @@ export interface SendCommand {
   text: string;
   estimate: SegmentEstimate;
   idempotencyKey?: string;
+  /** Who asks; absent, the HTTP API. Not part of the fingerprint: the same key from elsewhere is the same send. */
+  origin?: MessageOrigin;
   /** Stable digest of what was asked, so a reused idempotency key with another request is refused. */
   fingerprint: string;
 }

@@ -77,7 +77,10 @@ describe('app settings in infra/app/api.bicep', () => {
   ]);
   // Optional settings (a default in shared/config.ts) that the template leaves to their default. None today: the
   // template sets every optional one too, from a parameter, so that operators change them by redeploying.
-  const optionalLeftToDefault = new Set<string>([]);
+  const optionalLeftToDefault = new Set<string>([
+    settingNames.channelEventsTopic, // absent = no publishing, until the Dynamics bridge's topic is deployed
+    settingNames.dynamicsActivitiesQueue, // its default is the queue's name in infra/app/servicebus.bicep
+  ]);
 
   // Not read by shared/config.ts but by the Functions host and its extensions.
   const hostSettings = [
