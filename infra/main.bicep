@@ -55,6 +55,42 @@ param autoCloseWaitingDays int = 7
 @description('Name of the session-enabled Service Bus queue between the callback and the router (INBOUND_QUEUE_NAME).')
 param inboundQueueName string = 'sms-inbound'
 
+@description('Name of the Service Bus topic the channel events are published to after each commit (CHANNEL_EVENTS_TOPIC); the Dynamics bridge reads it.')
+param channelEventsTopicName string = 'channel-events'
+
+@description('Name of the session-enabled Service Bus queue the Dynamics webhook\'s activities wait in (DYNAMICS_ACTIVITIES_QUEUE).')
+param dynamicsActivitiesQueueName string = 'dynamics-activities'
+
+@description('Messaging API base URL of the Dynamics organisation, https://m-<organization id>.<geo>.omnichannelengagementhub.com (DYNAMICS_MESSAGING_URL). Empty leaves the Dynamics bridge off: then no DYNAMICS_* setting is set and the parameters below are ignored (docs/dynamics.md).')
+param dynamicsMessagingUrl string = ''
+
+@description('GUID of the Dynamics organisation (DYNAMICS_ORGANIZATION_ID); required with dynamicsMessagingUrl.')
+param dynamicsOrganizationId string = ''
+
+@description('Id of the msdyn_occustommessagingchannel record (DYNAMICS_CHANNEL_ID); required with dynamicsMessagingUrl.')
+param dynamicsChannelId string = ''
+
+@description('Client id of the Entra app registered on that channel record (DYNAMICS_APP_ID); required with dynamicsMessagingUrl.')
+param dynamicsAppId string = ''
+
+@description('Scope of the Messaging API token, whole, such as https://<organization id without dashes>-c.<zone>.dynamics.com/.default (DYNAMICS_TOKEN_SCOPE); required with dynamicsMessagingUrl.')
+param dynamicsTokenScope string = ''
+
+@description('Entra tenant of that app (DYNAMICS_TENANT_ID); empty for the tenant of this deployment.')
+param dynamicsTenantId string = ''
+
+@allowed([
+  'e164'
+  'digits'
+  'national'
+  'nationalDigits'
+])
+@description('How the customer\'s number is written into a new Dynamics conversation, the form Dynamics stores on contacts (DYNAMICS_CUSTOMER_PHONE_FORMAT).')
+param dynamicsCustomerPhoneFormat string = 'e164'
+
+@description('Any other DYNAMICS_* setting, by name, such as { "DYNAMICS_ON_CONVERSATION_NOT_FOUND": "deadLetter" } (docs/dynamics.md lists them); set only with dynamicsMessagingUrl.')
+param dynamicsOtherSettings object = {}
+
 @description('Most Flex Consumption instances the app may scale out to: a cap on cost and on the load it puts on Telesign, Key Vault and Table Storage.')
 param maximumInstanceCount int = 100
 
@@ -154,6 +190,8 @@ module serviceBus 'app/servicebus.bicep' = {
     location: location
     tags: tags
     queueName: inboundQueueName
+    channelEventsTopicName: channelEventsTopicName
+    dynamicsActivitiesQueueName: dynamicsActivitiesQueueName
   }
 }
 
@@ -198,6 +236,10 @@ module rbac 'app/rbac.bicep' = {
   params: {
     storageAccountName: storage.outputs.name
     serviceBusNamespaceName: serviceBus.outputs.name
+    inboundQueueName: serviceBus.outputs.queueName
+    channelEventsTopicName: serviceBus.outputs.channelEventsTopicName
+    dynamicsSubscriptionName: serviceBus.outputs.dynamicsSubscriptionName
+    dynamicsActivitiesQueueName: serviceBus.outputs.dynamicsActivitiesQueueName
     keyVaultName: keyVault.outputs.name
     applicationInsightsName: monitoring.outputs.name
     managedIdentityPrincipalId: identity.outputs.principalId
@@ -221,6 +263,16 @@ module api 'app/api.bicep' = {
     applicationInsightsName: monitoring.outputs.name
     serviceBusFullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
     inboundQueueName: serviceBus.outputs.queueName
+    channelEventsTopicName: serviceBus.outputs.channelEventsTopicName
+    dynamicsActivitiesQueueName: serviceBus.outputs.dynamicsActivitiesQueueName
+    dynamicsMessagingUrl: dynamicsMessagingUrl
+    dynamicsOrganizationId: dynamicsOrganizationId
+    dynamicsChannelId: dynamicsChannelId
+    dynamicsTenantId: !empty(dynamicsTenantId) ? dynamicsTenantId : tenant().tenantId
+    dynamicsAppId: dynamicsAppId
+    dynamicsTokenScope: dynamicsTokenScope
+    dynamicsCustomerPhoneFormat: dynamicsCustomerPhoneFormat
+    dynamicsOtherSettings: dynamicsOtherSettings
     keyVaultUri: keyVault.outputs.uri
     telesignAccounts: telesignAccounts
     telesignApiBaseUrl: telesignApiBaseUrl
@@ -250,6 +302,12 @@ output KEY_VAULT_NAME string = keyVault.outputs.name
 output KEY_VAULT_URL string = keyVault.outputs.uri
 output SERVICE_BUS_NAMESPACE string = serviceBus.outputs.name
 output INBOUND_QUEUE_NAME string = serviceBus.outputs.queueName
+output CHANNEL_EVENTS_TOPIC string = serviceBus.outputs.channelEventsTopicName
+output DYNAMICS_ACTIVITIES_QUEUE string = serviceBus.outputs.dynamicsActivitiesQueueName
+// The base URL for the channel record's msdyn_webhookurl: Dynamics appends /v3/conversations/{id}/activities.
+output DYNAMICS_WEBHOOK_URL string = 'https://${api.outputs.defaultHostName}/api/dynamics'
 output STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+// The subject of the Entra app's federated credential that lets the app ask for Messaging API tokens.
+output MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.name

@@ -7,13 +7,15 @@ import {
   type ServiceBusSessionReceiver,
 } from '@azure/service-bus';
 
+import { isDeadLetterError } from '../shared/errors';
 import type { Logger } from '../shared/log';
 import { wakeablePauses } from './wakeablePauses';
 
 /**
  * Drives a session-enabled queue or topic subscription the way the Functions host does for `routeInbound`: take the next session
  * that has messages, handle its messages one at a time in order, complete on success, abandon on failure
- * (Service Bus dead-letters after the delivery limit), and work several sessions at once.
+ * (Service Bus dead-letters after the delivery limit), and work several sessions at once. A DeadLetterError is
+ * dead-lettered at once with its reason; the Functions host has no such path and retries it to the limit instead.
  * It speaks only @azure/service-bus, so it runs unchanged against the embedded broker, Microsoft's emulator
  * or a real namespace.
  */
@@ -61,6 +63,21 @@ export function startSessionConsumer(options: SessionConsumerOptions): SessionCo
         await handler(message.body, message);
         await receiver.completeMessage(message);
       } catch (error) {
+        if (isDeadLetterError(error)) {
+          // No redelivery can fix it: dead-lettered now, with the reason an operator reads (shared/errors.ts).
+          logger.warn('event dead-lettered', {
+            messageId: message.messageId,
+            reason: error.reason,
+            description: error.description.slice(0, 1000),
+          });
+          await receiver
+            .deadLetterMessage(message, {
+              deadLetterReason: error.reason,
+              deadLetterErrorDescription: error.description.slice(0, 1000),
+            })
+            .catch(() => undefined);
+          continue;
+        }
         logger.warn('event handling failed; abandoned for redelivery', {
           messageId: message.messageId,
           deliveryCount: message.deliveryCount,

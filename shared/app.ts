@@ -2,6 +2,7 @@ import type { TelesignAccount } from './config';
 import { type Config, type Env, loadConfig } from './config';
 import type { ConversationAction } from './domain/conversationState';
 import type { InboundEvent } from './domain/inboundEvent';
+import { createDynamicsBridge, type DynamicsBridge, type DynamicsBridgeDeps } from './dynamicsBridge';
 import type { Logger } from './log';
 import { failure, type Outcome } from './outcome';
 import { type ChannelEventPublisher, createChannelEventPublisher } from './queue/channelEventPublisher';
@@ -62,6 +63,8 @@ export interface App {
     autoClose(logger: Logger): Promise<AutoCloseResult>;
   };
   health(): Promise<Health>;
+  /** The Dynamics bridge: present only when `config.dynamics` is set (docs/dynamics-protocol.md). */
+  dynamics?: DynamicsBridge;
   close(): Promise<void>;
 }
 
@@ -91,6 +94,8 @@ export interface AppParts {
   queueProbe?: () => Promise<void>;
   /** Options for every Telesign client (tests shorten timeouts and retry pauses). */
   telesign?: { timeoutMs?: number; retryDelayMs?: number; maxRetryAfterMs?: number };
+  /** Stand-ins and shorter pauses for the Dynamics bridge (tests). */
+  dynamics?: Pick<DynamicsBridgeDeps, 'messaging' | 'relay'>;
 }
 
 export function buildApp(config: Config, parts: AppParts = {}): App {
@@ -181,8 +186,18 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
     secrets: async () => void (await secrets.get(config.accounts[0].apiKeySecretName)),
   });
 
+  const dynamics = createDynamicsBridge(config, {
+    threads: stores.threads,
+    links: stores.dynamicsLinks,
+    secrets,
+    ready,
+    now,
+    ...parts.dynamics,
+  });
+
   return {
     config,
+    dynamics,
     conversations: {
       list: (query, logger) => withTables((deps) => listConversations(query, deps))(logger),
       get: (id, logger) => withTables((deps) => getConversation(id, deps))(logger),

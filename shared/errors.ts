@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'phone_invalid'
   | 'not_found'
   | 'conversation_not_found'
+  | 'dynamics_bridge_off'
   | 'conversation_closed'
   | 'recipient_opted_out'
   | 'invalid_transition'
@@ -52,4 +53,24 @@ const transientCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 
 export function isTransient(code: ErrorCode): boolean {
   return transientCodes.has(code);
+}
+
+/**
+ * A message that no retry can fix (Dynamics refused it for good): the consumer dead-letters it at once with this
+ * reason and description, so an operator sees why. The Functions host cannot dead-letter from a handler, so there
+ * it is retried up to the subscription's maxDeliveryCount and then dead-lettered.
+ */
+export class DeadLetterError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly description: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${reason}: ${description}`, options);
+    this.name = 'DeadLetterError';
+  }
+}
+
+export function isDeadLetterError(e: unknown): e is DeadLetterError {
+  return e instanceof DeadLetterError;
 }

@@ -38,6 +38,36 @@ param serviceBusFullyQualifiedNamespace string
 @description('Session-enabled queue between the callback and the router.')
 param inboundQueueName string
 
+@description('CHANNEL_EVENTS_TOPIC: topic the channel events are published to after each commit.')
+param channelEventsTopicName string
+
+@description('DYNAMICS_ACTIVITIES_QUEUE: session queue the Dynamics webhook\'s activities wait in.')
+param dynamicsActivitiesQueueName string
+
+@description('DYNAMICS_MESSAGING_URL: the organisation\'s Messaging API base URL; empty leaves the Dynamics bridge off and sets no DYNAMICS_* setting.')
+param dynamicsMessagingUrl string
+
+@description('DYNAMICS_ORGANIZATION_ID: the Dynamics organisation\'s GUID.')
+param dynamicsOrganizationId string
+
+@description('DYNAMICS_CHANNEL_ID: id of the msdyn_occustommessagingchannel record.')
+param dynamicsChannelId string
+
+@description('DYNAMICS_TENANT_ID: Entra tenant of the app registration.')
+param dynamicsTenantId string
+
+@description('DYNAMICS_APP_ID: client id of the Entra app registered on the channel record.')
+param dynamicsAppId string
+
+@description('DYNAMICS_TOKEN_SCOPE: scope of the Messaging API token, whole.')
+param dynamicsTokenScope string
+
+@description('DYNAMICS_CUSTOMER_PHONE_FORMAT: how the customer\'s number is written into a new Dynamics conversation.')
+param dynamicsCustomerPhoneFormat string
+
+@description('Any other DYNAMICS_* setting, by name (docs/dynamics.md lists them), set only with the bridge on.')
+param dynamicsOtherSettings object
+
 @description('URI of the Key Vault holding the Telesign API keys.')
 param keyVaultUri string
 
@@ -125,6 +155,19 @@ var appSettings = [
     name: 'INBOUND_QUEUE_NAME'
     value: inboundQueueName
   }
+  // Read by the publisher and by relayToDynamics' trigger (%CHANNEL_EVENTS_TOPIC%). Always set: the topic is
+  // always deployed, and with the bridge off the function on its one subscription completes each event at once.
+  {
+    name: 'CHANNEL_EVENTS_TOPIC'
+    value: channelEventsTopicName
+  }
+  // Read by the webhook's publisher and applyAgentActivity's trigger (%DYNAMICS_ACTIVITIES_QUEUE%), so always set
+  // too: an unresolved %setting% stops the host from indexing that function. It names a queue of the channel and
+  // is not one of the bridge's settings.
+  {
+    name: 'DYNAMICS_ACTIVITIES_QUEUE'
+    value: dynamicsActivitiesQueueName
+  }
   {
     name: 'KEY_VAULT_URL'
     value: keyVaultUri
@@ -173,6 +216,45 @@ var appSettings = [
   }
 ]
 
+// The Dynamics bridge's settings, added only when dynamicsMessagingUrl is given: any one of them turns the bridge
+// on (shared/dynamics/settings.ts), so a deployment without Contact Center gets none of them. The
+// tokens come from the app's managed identity through a federated credential (DYNAMICS_AUTH_MODE defaults to
+// managedIdentity, the identity to AZURE_CLIENT_ID above): no secret is set here (docs/dynamics.md).
+var dynamicsAppSettings = [
+  {
+    name: 'DYNAMICS_MESSAGING_URL'
+    value: dynamicsMessagingUrl
+  }
+  {
+    name: 'DYNAMICS_ORGANIZATION_ID'
+    value: dynamicsOrganizationId
+  }
+  {
+    name: 'DYNAMICS_CHANNEL_ID'
+    value: dynamicsChannelId
+  }
+  {
+    name: 'DYNAMICS_TENANT_ID'
+    value: dynamicsTenantId
+  }
+  {
+    name: 'DYNAMICS_APP_ID'
+    value: dynamicsAppId
+  }
+  {
+    name: 'DYNAMICS_TOKEN_SCOPE'
+    value: dynamicsTokenScope
+  }
+  {
+    name: 'DYNAMICS_CUSTOMER_PHONE_FORMAT'
+    value: dynamicsCustomerPhoneFormat
+  }
+]
+
+var dynamicsOtherAppSettings = map(items(dynamicsOtherSettings), s => { name: s.key, value: string(s.value) })
+
+var allAppSettings = empty(dynamicsMessagingUrl) ? appSettings : concat(appSettings, dynamicsAppSettings, dynamicsOtherAppSettings)
+
 module functionApp 'br/public:avm/res/web/site:0.19.3' = {
   name: '${serviceName}-flex-consumption'
   params: {
@@ -211,7 +293,7 @@ module functionApp 'br/public:avm/res/web/site:0.19.3' = {
       alwaysOn: false
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
-      appSettings: appSettings
+      appSettings: allAppSettings
     }
     // Deployments (func publish, az functionapp deployment, azd) authenticate with Entra tokens: basic
     // publishing credentials stay off, so there are none to leak.

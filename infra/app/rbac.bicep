@@ -1,11 +1,24 @@
-// What the app's identity may do, and no more: each role is scoped to the one resource it is for, and each
-// assignment is named guid(scope, principal, role) so that deploying again finds it instead of duplicating it.
+// What the app's identity may do, and no more: each role is scoped to the one resource it is for (for Service Bus,
+// the one queue, topic or subscription), and each assignment is named guid(scope, principal, role) so that
+// deploying again finds it instead of duplicating it.
 
 @description('Storage account holding the host data and the app tables.')
 param storageAccountName string
 
-@description('Service Bus namespace holding the inbound queue.')
+@description('Service Bus namespace holding the queues and the topic.')
 param serviceBusNamespaceName string
+
+@description('Inbound queue: telesignCallback sends to it, routeInbound receives from it.')
+param inboundQueueName string
+
+@description('Channel events topic: the services publish to it after each commit.')
+param channelEventsTopicName string
+
+@description('Subscription of the channel events topic that relayToDynamics receives from.')
+param dynamicsSubscriptionName string
+
+@description('Queue the Dynamics webhook sends activities to and applyAgentActivity receives them from.')
+param dynamicsActivitiesQueueName string
 
 @description('Key Vault holding the Telesign API keys.')
 param keyVaultName string
@@ -29,10 +42,12 @@ param operatorPrincipalType string = 'User'
 
 // Built-in role definition ids: https://learn.microsoft.com/azure/role-based-access-control/built-in-roles
 var roles = {
-  // telesignCallback publishes events (and the health probe opens a sender link).
+  // Send only: telesignCallback to the inbound queue (and the health probe's sender link), the services to the
+  // topic, the Dynamics webhook to its queue.
   serviceBusDataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
-  // routeInbound's trigger receives them. Without the Manage right of Data Owner the scale controller falls back
-  // to peeking for its queue-length estimate, which is enough at SMS volumes.
+  // Receive only: the triggers of routeInbound, relayToDynamics and applyAgentActivity. Without the Manage right
+  // of Data Owner the scale controller falls back to peeking for its queue-length estimate, which is enough at
+  // SMS volumes.
   serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
   // Reads the Telesign API keys; cannot list, write or delete them.
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
@@ -55,6 +70,26 @@ resource serviceBus 'Microsoft.ServiceBus/namespaces@2024-01-01' existing = {
   name: serviceBusNamespaceName
 }
 
+resource inboundQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' existing = {
+  parent: serviceBus
+  name: inboundQueueName
+}
+
+resource channelEventsTopic 'Microsoft.ServiceBus/namespaces/topics@2024-01-01' existing = {
+  parent: serviceBus
+  name: channelEventsTopicName
+}
+
+resource dynamicsSubscription 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2024-01-01' existing = {
+  parent: channelEventsTopic
+  name: dynamicsSubscriptionName
+}
+
+resource dynamicsActivitiesQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' existing = {
+  parent: serviceBus
+  name: dynamicsActivitiesQueueName
+}
+
 resource keyVault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
   name: keyVaultName
 }
@@ -63,9 +98,9 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing
   name: applicationInsightsName
 }
 
-resource serviceBusSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(serviceBus.id, managedIdentityPrincipalId, roles.serviceBusDataSender)
-  scope: serviceBus
+resource inboundSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(inboundQueue.id, managedIdentityPrincipalId, roles.serviceBusDataSender)
+  scope: inboundQueue
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataSender)
     principalId: managedIdentityPrincipalId
@@ -73,9 +108,49 @@ resource serviceBusSender 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 }
 
-resource serviceBusReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(serviceBus.id, managedIdentityPrincipalId, roles.serviceBusDataReceiver)
-  scope: serviceBus
+resource inboundReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(inboundQueue.id, managedIdentityPrincipalId, roles.serviceBusDataReceiver)
+  scope: inboundQueue
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataReceiver)
+    principalId: managedIdentityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource channelEventsSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(channelEventsTopic.id, managedIdentityPrincipalId, roles.serviceBusDataSender)
+  scope: channelEventsTopic
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataSender)
+    principalId: managedIdentityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource dynamicsSubscriptionReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(dynamicsSubscription.id, managedIdentityPrincipalId, roles.serviceBusDataReceiver)
+  scope: dynamicsSubscription
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataReceiver)
+    principalId: managedIdentityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource dynamicsActivitiesSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(dynamicsActivitiesQueue.id, managedIdentityPrincipalId, roles.serviceBusDataSender)
+  scope: dynamicsActivitiesQueue
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataSender)
+    principalId: managedIdentityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource dynamicsActivitiesReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(dynamicsActivitiesQueue.id, managedIdentityPrincipalId, roles.serviceBusDataReceiver)
+  scope: dynamicsActivitiesQueue
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataReceiver)
     principalId: managedIdentityPrincipalId

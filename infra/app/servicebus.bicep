@@ -1,5 +1,6 @@
-// The queue between telesignCallback and routeInbound. Written with native resources rather than the AVM
-// module so that every queue property the channel relies on is in plain sight here.
+// The queue between telesignCallback and routeInbound, the channel events topic with its subscription, and the
+// queue behind the Dynamics webhook. Written with native resources rather than the AVM module so that every
+// entity property the channel relies on is in plain sight here.
 
 @description('Name of the Service Bus namespace.')
 param name string
@@ -12,6 +13,12 @@ param tags object = {}
 
 @description('Name of the inbound queue (the app reads it from INBOUND_QUEUE_NAME).')
 param queueName string
+
+@description('Name of the topic the channel events are published to after each commit (the app reads it from CHANNEL_EVENTS_TOPIC).')
+param channelEventsTopicName string
+
+@description('Name of the queue the Dynamics webhook\'s activities wait in (the app reads it from DYNAMICS_ACTIVITIES_QUEUE).')
+param dynamicsActivitiesQueueName string
 
 // Standard: sessions and duplicate detection are not offered on Basic. Local (SAS) authentication is off, so a
 // connection string cannot reach the namespace even if one were written down somewhere.
@@ -56,8 +63,74 @@ resource queue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
   }
 }
 
+// The channel events (docs/architecture.md): published after each committed change, one session per thread
+// (sessionId = threadId), messageId = the event id.
+resource channelEventsTopic 'Microsoft.ServiceBus/namespaces/topics@2024-01-01' = {
+  parent: namespace
+  name: channelEventsTopicName
+  properties: {
+    // A trigger that failed after publishing is redelivered and publishes the same events again, with the same
+    // ids: the topic drops them. A delivery of the inbound queue can be retried up to ten times, each after a
+    // lock of at most a minute renewed for up to five (host.json); an hour covers those.
+    requiresDuplicateDetection: true
+    duplicateDetectionHistoryTimeWindow: 'PT1H'
+    defaultMessageTimeToLive: 'P14D'
+    maxSizeInMegabytes: 1024
+    supportOrdering: true
+    enablePartitioning: false
+  }
+}
+
+// The one reaction that reads the topic today: relayToDynamics. Each subscription here has a function that reads
+// it (tests/unit/infra.test.ts): one nobody reads would fill up, and a full subscription makes the topic refuse
+// every publish, which fails every trigger that changes a conversation. With the bridge off the function
+// completes each event without doing anything.
+resource dynamicsSubscription 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2024-01-01' = {
+  parent: channelEventsTopic
+  name: 'dynamics'
+  properties: {
+    // Session = thread: one thread's events reach Dynamics in order, and a thread whose Dynamics calls are being
+    // retried holds up no other thread (docs/dynamics-protocol.md §7).
+    requiresSession: true
+    // A transient Dynamics failure is retried inside the handler first, then thrown for redelivery; after ten
+    // deliveries the event is dead-lettered, where an operator can read it (docs/deploy.md). A permanent refusal
+    // (400) is thrown too, and in Azure the host dead-letters it the same way, after ten deliveries.
+    maxDeliveryCount: 10
+    defaultMessageTimeToLive: 'P14D'
+    deadLetteringOnMessageExpiration: true
+    deadLetteringOnFilterEvaluationExceptions: true
+    lockDuration: 'PT1M'
+  }
+}
+
+resource dynamicsActivitiesQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
+  parent: namespace
+  name: dynamicsActivitiesQueueName
+  properties: {
+    // One session per Dynamics conversation (sessionId = its id, lower-cased): an agent's replies reach the
+    // customer in the order the agent wrote them.
+    requiresSession: true
+    // The webhook queues each activity with messageId = its key (docs/dynamics-protocol.md §5). Dynamics retries
+    // a webhook three times, ten seconds each, so a minute drops its repeats; it stays short because two keyless
+    // activities with the same text share a key (the same section).
+    requiresDuplicateDetection: true
+    duplicateDetectionHistoryTimeWindow: 'PT1M'
+    // An activity whose conversation link is not stored yet is redelivered; after ten deliveries it is kept in
+    // the dead-letter queue for an operator, not dropped.
+    maxDeliveryCount: 10
+    defaultMessageTimeToLive: 'P14D'
+    deadLetteringOnMessageExpiration: true
+    lockDuration: 'PT1M'
+    maxSizeInMegabytes: 1024
+    enablePartitioning: false
+  }
+}
+
 output name string = namespace.name
 output id string = namespace.id
 output queueName string = queue.name
+output channelEventsTopicName string = channelEventsTopic.name
+output dynamicsSubscriptionName string = dynamicsSubscription.name
+output dynamicsActivitiesQueueName string = dynamicsActivitiesQueue.name
 // The host name from the endpoint (https://<name>.servicebus.windows.net:443/), right in every cloud.
 output fullyQualifiedNamespace string = split(split(namespace.properties.serviceBusEndpoint, '//')[1], ':')[0]

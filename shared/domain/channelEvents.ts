@@ -108,8 +108,11 @@ export type MessageStatusChangedEvent = z.infer<typeof messageStatusChangedEvent
 export const conversationStartedEventSchema = z.object({
   ...base,
   type: z.literal('conversation.started'),
-  /** `inbound`: the customer wrote first; `outbound`: we sent the first message. */
-  cause: z.enum(['inbound', 'outbound']),
+  /**
+   * `inbound`: the customer wrote first; `outbound`: we sent the first message; `dynamics`: the Dynamics
+   * conversation had ended, so the customer's next message needed a new one (docs/dynamics-protocol.md §6).
+   */
+  cause: z.enum(['inbound', 'outbound', 'dynamics']),
   state,
   queue: z.string(),
   priority: z.number(),

@@ -9,7 +9,13 @@ export type ConversationState = (typeof conversationStates)[number];
 export const initialConversationState: ConversationState = 'open';
 
 export type ConversationAction =
-  { kind: 'assign'; agentId: string } | { kind: 'wait' } | { kind: 'close'; reason?: string } | { kind: 'inbound' };
+  /** `agentName` comes with an agent from Dynamics (docs/dynamics-protocol.md §5); the API gives ids only. */
+  | { kind: 'assign'; agentId: string; agentName?: string }
+  | { kind: 'wait' }
+  | { kind: 'close'; reason?: string }
+  | { kind: 'inbound' }
+  /** An outside event recorded on the conversation's timeline (a Dynamics transfer): the state stays as it is. */
+  | { kind: 'note'; event: string; agentId?: string; agentName?: string };
 
 export type TransitionResult =
   { ok: true; state: ConversationState; agentId?: string } | { ok: false; code: 'invalid_transition'; message: string };
@@ -33,6 +39,9 @@ export function transition(
     case 'close':
       // The agent is kept: a closed conversation records who handled it.
       return withAgent('closed', agentId);
+    case 'note':
+      if (action.event.trim() === '') return invalid(state, action, 'a note needs an event');
+      return withAgent(state, agentId);
     case 'inbound':
       // The customer wrote again: a set-aside conversation needs attention, from its agent if it has one.
       if (state === 'waiting') return withAgent(agentId ? 'active' : 'open', agentId);

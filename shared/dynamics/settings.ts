@@ -145,9 +145,12 @@ function onBecause(env: Env): string {
 }
 
 function presentDynamicsSettings(env: Env): string[] {
-  return Object.keys(env)
-    .filter((k) => k.startsWith('DYNAMICS_') && trimmed(env, k) !== undefined)
-    .sort();
+  return (
+    Object.keys(env)
+      // The activities queue's name is the bundle's, set whether or not the bridge is on.
+      .filter((k) => k.startsWith('DYNAMICS_') && k !== 'DYNAMICS_ACTIVITIES_QUEUE' && trimmed(env, k) !== undefined)
+      .sort()
+  );
 }
 
 const trimSlashes = (url: string) => url.replace(/\/+$/, '');

@@ -11,6 +11,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   unauthorized: 401,
   not_found: 404,
   conversation_not_found: 404,
+  dynamics_bridge_off: 404,
   conversation_closed: 409,
   recipient_opted_out: 409,
   invalid_transition: 409,

@@ -2,6 +2,7 @@ import type { Stores } from '../ports/stores';
 import { createMemoryConsentStore } from './consentStore';
 import { createMemoryConversationIndex } from './conversationIndex';
 import { createMemoryConversationReader } from './conversationReader';
+import { createMemoryDynamicsLinkStore } from './dynamicsLinks';
 import { createMemoryReferenceStore } from './referenceStore';
 import { createThreadPartitions } from './threadPartitions';
 import { createMemoryThreadStore } from './threadStore';
@@ -24,5 +25,6 @@ export function createMemoryStores(): MemoryStores {
     references: createMemoryReferenceStore(),
     consent: createMemoryConsentStore(),
     unrecognized: createMemoryUnrecognizedStore(),
+    dynamicsLinks: createMemoryDynamicsLinkStore(),
   };
 }

@@ -1,6 +1,7 @@
 import type { ConsentStore } from './consentStore';
 import type { ConversationIndex } from './conversationIndex';
 import type { ConversationReader } from './conversationReader';
+import type { DynamicsLinkStore } from './dynamicsLinks';
 import type { ReferenceStore } from './referenceStore';
 import type { ThreadStore } from './threadStore';
 import type { UnrecognizedStore } from './unrecognizedStore';
@@ -13,4 +14,6 @@ export interface Stores {
   references: ReferenceStore;
   consent: ConsentStore;
   unrecognized: UnrecognizedStore;
+  /** The Dynamics bridge's reverse lookup (docs/dynamics-protocol.md §5). */
+  dynamicsLinks: DynamicsLinkStore;
 }

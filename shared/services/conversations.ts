@@ -1,7 +1,12 @@
 import { conversationChangedEvent } from '../domain/channelEventsOf';
 import { isFiledAs } from '../domain/conversationActivity';
 import { type ConversationAction, conversationStates, transition } from '../domain/conversationState';
-import { type ConversationRecord, parseConversationId } from '../domain/thread';
+import {
+  CONVERSATION_NOTES_MAX,
+  type ConversationNote,
+  type ConversationRecord,
+  parseConversationId,
+} from '../domain/thread';
 import type { Logger } from '../log';
 import { failure, type Outcome, success } from '../outcome';
 import type { ConsentStore } from '../ports/consentStore';
@@ -198,6 +203,7 @@ export async function changeConversation(
       agentId: moved.agentId,
       updatedAt: now,
       ...(action.kind === 'close' ? { closedAt: now, closeReason: action.reason } : {}),
+      ...detailsOf(latest, action, now),
     };
     const outcome = await deps.threads.commit(threadId, state.version, {
       thread: { ...thread, conversation, updatedAt: now },
@@ -220,8 +226,32 @@ export async function changeConversation(
   const consent = await deps.consent.get(view.account, view.customerNumber);
   return {
     result: success({ changed: true, conversation: conversationDetailOf(view, consent) }),
-    events: [conversationChangedEvent({ threadId, account: view.account }, before, view.conversation, action.kind)],
+    // A note changes no state, so it is no state_changed event.
+    events:
+      action.kind === 'note'
+        ? []
+        : [conversationChangedEvent({ threadId, account: view.account }, before, view.conversation, action.kind)],
   };
+}
+
+/**
+ * An assignment names its agent (a new agent without a name drops the old one's name); a note joins the
+ * timeline, which keeps its latest CONVERSATION_NOTES_MAX entries only.
+ */
+function detailsOf(
+  latest: ConversationRecord,
+  action: ConversationAction,
+  now: string,
+): Pick<ConversationRecord, 'agentName' | 'notes'> {
+  if (action.kind === 'assign') return { agentName: action.agentName };
+  if (action.kind !== 'note') return {};
+  const note: ConversationNote = {
+    at: now,
+    event: action.event,
+    ...(action.agentId ? { agentId: action.agentId } : {}),
+    ...(action.agentName ? { agentName: action.agentName } : {}),
+  };
+  return { notes: [...(latest.notes ?? []), note].slice(-CONVERSATION_NOTES_MAX) };
 }
 
 /**

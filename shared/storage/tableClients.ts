@@ -9,6 +9,7 @@ export const tableNames = {
   consent: 'consent',
   unrecognized: 'unrecognized',
   conversationIndex: 'conversationIndex',
+  dynamicsLinks: 'dynamicsLinks',
 } as const;
 
 export type TableName = keyof typeof tableNames;

@@ -2,6 +2,7 @@ import type { Stores } from '../ports/stores';
 import { createConsentStore } from './consentStore';
 import { createConversationIndex } from './conversationIndex';
 import { createConversationReader } from './conversationRows';
+import { createDynamicsLinkStore } from './dynamicsLinks';
 import { createReferenceStore } from './referenceStore';
 import type { TableClients } from './tableClients';
 import { createThreadStore } from './threadStore';
@@ -16,5 +17,6 @@ export function createTableStores(tables: TableClients): Stores {
     references: createReferenceStore(tables.references),
     consent: createConsentStore(tables.consent),
     unrecognized: createUnrecognizedStore(tables.unrecognized),
+    dynamicsLinks: createDynamicsLinkStore(tables.dynamicsLinks),
   };
 }

@@ -5,6 +5,8 @@ import { parse as parseYaml } from 'yaml';
 
 import { PACKAGE_DIR } from '../../local/packageZip';
 import { loadConfig, settingNames } from '../../shared/config';
+import { phoneFormats } from '../../shared/domain/phoneFormat';
+import { dynamicsSettingNames, readDynamicsSettings } from '../../shared/dynamics/settings';
 import { tableNames } from '../../shared/storage/tableClients';
 
 /**
@@ -29,10 +31,10 @@ const main = read('infra/main.bicep');
 const serviceBus = read('infra/app/servicebus.bicep');
 const keyVault = read('infra/app/keyvault.bicep');
 
-/** The `{ name: 'X' value: ... }` items of `var appSettings = [ ... ]` in api.bicep. */
-function appSettings(): Map<string, string> {
-  const block = /^var appSettings = \[\n([\s\S]*?)\n\]/m.exec(api);
-  if (!block) throw new Error('api.bicep has no `var appSettings = [...]`');
+/** The `{ name: 'X' value: ... }` items of `var <variable> = [ ... ]` in api.bicep. */
+function appSettings(variable = 'appSettings'): Map<string, string> {
+  const block = new RegExp(`^var ${variable} = \\[\\n([\\s\\S]*?)\\n\\]`, 'm').exec(api);
+  if (!block) throw new Error(`api.bicep has no \`var ${variable} = [...]\``);
   const settings = new Map<string, string>();
   for (const m of block[1].matchAll(/name: '([^']+)'\n\s*value: ([^\n]+)/g)) {
     if (settings.has(m[1])) throw new Error(`${m[1]} is set twice`);
@@ -77,10 +79,7 @@ describe('app settings in infra/app/api.bicep', () => {
   ]);
   // Optional settings (a default in shared/config.ts) that the template leaves to their default. None today: the
   // template sets every optional one too, from a parameter, so that operators change them by redeploying.
-  const optionalLeftToDefault = new Set<string>([
-    settingNames.channelEventsTopic, // absent = no publishing, until the Dynamics bridge's topic is deployed
-    settingNames.dynamicsActivitiesQueue, // its default is the queue's name in infra/app/servicebus.bicep
-  ]);
+  const optionalLeftToDefault = new Set<string>([]);
 
   // Not read by shared/config.ts but by the Functions host and its extensions.
   const hostSettings = [
@@ -151,34 +150,109 @@ describe('app settings in infra/app/api.bicep', () => {
   });
 
   it('gives the app settings that shared/config.ts accepts, with the example accounts', () => {
-    // The values the template would produce, for one made-up deployment.
-    const produced: Record<string, string> = {
-      AzureWebJobsStorage__accountName: 'stexample',
-      AzureWebJobsStorage__blobServiceUri: 'https://stexample.blob.core.windows.net/',
-      AzureWebJobsStorage__queueServiceUri: 'https://stexample.queue.core.windows.net/',
-      AzureWebJobsStorage__tableServiceUri: 'https://stexample.table.core.windows.net/',
-      AzureWebJobsStorage__credential: 'managedidentity',
-      AzureWebJobsStorage__clientId: '00000000-0000-0000-0000-000000000001',
-      ServiceBusConnection__fullyQualifiedNamespace: 'sb-example.servicebus.windows.net',
-      ServiceBusConnection__credential: 'managedidentity',
-      ServiceBusConnection__clientId: '00000000-0000-0000-0000-000000000001',
-      INBOUND_QUEUE_NAME: 'sms-inbound',
-      KEY_VAULT_URL: 'https://kv-example.vault.azure.net/',
-      AZURE_CLIENT_ID: '00000000-0000-0000-0000-000000000001',
-      SECRET_CACHE_TTL_SECONDS: '600',
-      TELESIGN_ACCOUNTS: JSON.stringify(JSON.parse(read('infra/telesign-accounts.example.json'))),
-      TELESIGN_API_BASE_URL: 'https://rest-api.telesign.com',
-      ROUTING_RULES: '',
-      AUTO_CLOSE_OPEN_DAYS: '30',
-      AUTO_CLOSE_ACTIVE_DAYS: '30',
-      AUTO_CLOSE_WAITING_DAYS: '7',
-    };
     const env = Object.fromEntries([...settings.keys()].map((name) => [name, produced[name]]));
     const config = loadConfig(env);
     expect(config.secrets.kind).toBe('keyVault');
     expect(config.serviceBus.kind).toBe('identity');
     expect(config.tables.kind).toBe('identity');
     expect(config.accounts[0].apiKeySecretName).toBe('telesign-api-key');
+    expect(config.channelEventsTopic).toBe('channel-events');
+    expect(config.dynamicsActivitiesQueue).toBe('dynamics-activities');
+    expect(config.dynamics).toBeUndefined();
+  });
+});
+
+// The values the template would produce, for one made-up deployment.
+const produced: Record<string, string> = {
+  AzureWebJobsStorage__accountName: 'stexample',
+  AzureWebJobsStorage__blobServiceUri: 'https://stexample.blob.core.windows.net/',
+  AzureWebJobsStorage__queueServiceUri: 'https://stexample.queue.core.windows.net/',
+  AzureWebJobsStorage__tableServiceUri: 'https://stexample.table.core.windows.net/',
+  AzureWebJobsStorage__credential: 'managedidentity',
+  AzureWebJobsStorage__clientId: '00000000-0000-0000-0000-000000000001',
+  ServiceBusConnection__fullyQualifiedNamespace: 'sb-example.servicebus.windows.net',
+  ServiceBusConnection__credential: 'managedidentity',
+  ServiceBusConnection__clientId: '00000000-0000-0000-0000-000000000001',
+  INBOUND_QUEUE_NAME: 'sms-inbound',
+  KEY_VAULT_URL: 'https://kv-example.vault.azure.net/',
+  AZURE_CLIENT_ID: '00000000-0000-0000-0000-000000000001',
+  SECRET_CACHE_TTL_SECONDS: '600',
+  TELESIGN_ACCOUNTS: JSON.stringify(JSON.parse(read('infra/telesign-accounts.example.json'))),
+  TELESIGN_API_BASE_URL: 'https://rest-api.telesign.com',
+  ROUTING_RULES: '',
+  AUTO_CLOSE_OPEN_DAYS: '30',
+  AUTO_CLOSE_ACTIVE_DAYS: '30',
+  AUTO_CLOSE_WAITING_DAYS: '7',
+  CHANNEL_EVENTS_TOPIC: 'channel-events',
+  DYNAMICS_ACTIVITIES_QUEUE: 'dynamics-activities',
+  // With the bridge on (dynamicsMessagingUrl given):
+  DYNAMICS_MESSAGING_URL: 'https://m-example.us.omnichannelengagementhub.com',
+  DYNAMICS_ORGANIZATION_ID: '00000000-0000-0000-0000-00000000000a',
+  DYNAMICS_CHANNEL_ID: '00000000-0000-0000-0000-00000000000b',
+  DYNAMICS_TENANT_ID: '00000000-0000-0000-0000-00000000000c',
+  DYNAMICS_APP_ID: '00000000-0000-0000-0000-00000000000d',
+  DYNAMICS_TOKEN_SCOPE: 'https://example-c.crm.dynamics.com/.default',
+  DYNAMICS_CUSTOMER_PHONE_FORMAT: 'e164',
+};
+
+describe('the Dynamics bridge settings in infra/app/api.bicep', () => {
+  const base = appSettings();
+  const bridge = appSettings('dynamicsAppSettings');
+  const dynamicsNames = new Set<string>(Object.values(dynamicsSettingNames));
+
+  it('adds them only when dynamicsMessagingUrl is given, any other DYNAMICS_* setting with them', () => {
+    expect(api).toMatch(
+      /^var allAppSettings = empty\(dynamicsMessagingUrl\) \? appSettings : concat\(appSettings, dynamicsAppSettings, dynamicsOtherAppSettings\)$/m,
+    );
+    expect(api).toMatch(/^var dynamicsOtherAppSettings = map\(items\(dynamicsOtherSettings\), /m);
+    expect(api).toMatch(/^\s*appSettings: allAppSettings$/m);
+    expect(bridge.get(dynamicsSettingNames.messagingUrl)).toBe('dynamicsMessagingUrl');
+  });
+
+  it('sets only settings the bridge reads, none of them twice, and none that the base settings set', () => {
+    expect([...bridge.keys()].filter((name) => !dynamicsNames.has(name))).toEqual([]);
+    expect([...base.keys()].filter((name) => name.startsWith('DYNAMICS_') && dynamicsNames.has(name))).toEqual([]);
+    expect([...bridge.keys()].filter((name) => base.has(name))).toEqual([]);
+  });
+
+  it('takes every value from a parameter, and sets no secret: the tokens come from the managed identity', () => {
+    const params = new Set([...api.matchAll(/^param (\w+) /gm)].map((m) => m[1]));
+    expect([...bridge.values()].filter((value) => !params.has(value))).toEqual([]);
+    expect([...bridge.keys()]).not.toContain(dynamicsSettingNames.authMode);
+    expect([...bridge.keys()]).not.toContain(dynamicsSettingNames.clientSecretName);
+  });
+
+  it('is enough for the bridge: shared/config.ts turns it on, signing in as the app identity', () => {
+    const names = [...base.keys(), ...bridge.keys()];
+    const config = loadConfig(Object.fromEntries(names.map((name) => [name, produced[name]])));
+    expect(config.dynamics).toBeDefined();
+    expect(config.dynamics!.auth).toEqual({
+      mode: 'managedIdentity',
+      managedIdentityClientId: produced.AZURE_CLIENT_ID,
+      assertionScope: 'api://AzureADTokenExchange/.default',
+    });
+    expect(config.dynamics!.webhook.mode).toBe('required');
+    expect(config.dynamics!.webhook.appIds).toEqual([produced.DYNAMICS_APP_ID]);
+    // Each one is needed: without it the bridge does not start.
+    for (const name of bridge.keys()) {
+      if (name === dynamicsSettingNames.phoneFormat) continue; // has a default, set to make it visible
+      const env = Object.fromEntries(names.filter((n) => n !== name).map((n) => [n, produced[n]]));
+      expect(() => readDynamicsSettings(env)).toThrow(name);
+    }
+  });
+
+  it('offers the phone formats the bridge knows, E.164 by default', () => {
+    const allowed =
+      /@allowed\(\[\n([\s\S]*?)\]\)\n@description\([^\n]*\)\nparam dynamicsCustomerPhoneFormat string = '(\w+)'/.exec(
+        main,
+      );
+    expect(allowed).not.toBeNull();
+    expect([...allowed![1].matchAll(/'(\w+)'/g)].map((m) => m[1])).toEqual([...phoneFormats]);
+    expect(allowed![2]).toBe('e164');
+  });
+
+  it("defaults the tenant to the deployment's own", () => {
+    expect(main).toMatch(/dynamicsTenantId: !empty\(dynamicsTenantId\) \? dynamicsTenantId : tenant\(\)\.tenantId/);
   });
 });
 
@@ -198,55 +272,119 @@ describe('role assignments in infra/app/rbac.bicep', () => {
       .map(read)
       .join('\n');
 
-  // Each role the app's identity needs, the resource it is scoped to, and what in the code or template needs it.
+  /** The trigger options of every function file registering `app.<kind>(` (e.g. serviceBusQueue, serviceBusTopic). */
+  const triggers = (kind: string) =>
+    filesUnder('functions')
+      .filter((f) => f.endsWith('.ts'))
+      .map(read)
+      .flatMap((text) => [...text.matchAll(new RegExp(`app\\.${kind}\\('\\w+', \\{\\n([\\s\\S]*?)\\n\\}\\);`, 'g'))])
+      .map((m) => m[1]);
+  const readsQueue = (setting: string) =>
+    triggers('serviceBusQueue').some((t) => t.includes(`queueName: \`%\${settingNames.${setting}}%\``));
+  const readsSubscription = (subscription: string) =>
+    triggers('serviceBusTopic').some(
+      (t) =>
+        t.includes('topicName: `%${settingNames.channelEventsTopic}%`') &&
+        t.includes(`subscriptionName: '${subscription}'`),
+    );
+  const sendsTo = (file: string, name: string) => new RegExp(`createSender\\(${name}\\)`).test(read(file));
+
+  const sender = { role: 'Azure Service Bus Data Sender', id: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39' };
+  const receiver = { role: 'Azure Service Bus Data Receiver', id: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0' };
+  const queues = 'Microsoft.ServiceBus/namespaces/queues';
+
+  // Each role the app's identity needs, the resource it is scoped to (the `existing` symbol in rbac.bicep, its
+  // type, and the rbac.bicep parameter that names it), and what in the code or template needs it.
   const needed = [
     {
-      role: 'Azure Service Bus Data Sender',
-      id: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39',
-      on: 'Microsoft.ServiceBus/namespaces',
-      because: () => /createSender\(/.test(sources('shared/queue')),
+      ...sender,
+      scope: 'inboundQueue',
+      on: queues,
+      named: 'inboundQueueName',
+      because: () =>
+        sendsTo('shared/queue/eventPublisher.ts', 'queueName') && sendsTo('shared/queue/queueProbe.ts', 'queueName'),
     },
     {
-      role: 'Azure Service Bus Data Receiver',
-      id: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0',
-      on: 'Microsoft.ServiceBus/namespaces',
-      because: () => /app\.serviceBusQueue\(/.test(sources('functions')),
+      ...receiver,
+      scope: 'inboundQueue',
+      on: queues,
+      named: 'inboundQueueName',
+      because: () => readsQueue('inboundQueueName'),
+    },
+    {
+      ...sender,
+      scope: 'channelEventsTopic',
+      on: 'Microsoft.ServiceBus/namespaces/topics',
+      named: 'channelEventsTopicName',
+      because: () => sendsTo('shared/queue/channelEventPublisher.ts', 'topicName'),
+    },
+    {
+      ...receiver,
+      scope: 'dynamicsSubscription',
+      on: 'Microsoft.ServiceBus/namespaces/topics/subscriptions',
+      named: 'dynamicsSubscriptionName',
+      because: () => readsSubscription('dynamics'),
+    },
+    {
+      ...sender,
+      scope: 'dynamicsActivitiesQueue',
+      on: queues,
+      named: 'dynamicsActivitiesQueueName',
+      because: () => sendsTo('shared/queue/activityPublisher.ts', 'queueName'),
+    },
+    {
+      ...receiver,
+      scope: 'dynamicsActivitiesQueue',
+      on: queues,
+      named: 'dynamicsActivitiesQueueName',
+      because: () => readsQueue('dynamicsActivitiesQueue'),
     },
     {
       role: 'Key Vault Secrets User',
       id: '4633458b-17de-408a-b874-0445c86b69e6',
+      scope: 'keyVault',
       on: 'Microsoft.KeyVault/vaults',
+      named: 'keyVaultName',
       because: () => /\.getSecret\(/.test(sources('shared/secrets')),
     },
     {
       role: 'Storage Table Data Contributor',
       id: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
+      scope: 'storage',
       on: 'Microsoft.Storage/storageAccounts',
+      named: 'storageAccountName',
       because: () => /createTable\(/.test(sources('shared/storage')) && Object.keys(tableNames).length > 0,
     },
     {
       role: 'Storage Blob Data Owner',
       id: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+      scope: 'storage',
       on: 'Microsoft.Storage/storageAccounts',
+      named: 'storageAccountName',
       because: () => /type: 'UserAssignedIdentity'/.test(api) && api.includes("'AzureWebJobsStorage__blobServiceUri'"),
     },
     {
       role: 'Monitoring Metrics Publisher',
       id: '3913510d-42f4-4e42-8a64-420c390055eb',
+      scope: 'applicationInsights',
       on: 'Microsoft.Insights/components',
+      named: 'applicationInsightsName',
       because: () => /Authorization=AAD/.test(api),
     },
   ];
 
-  it.each(needed)('grants $role on the $on to the app identity', ({ id, on, because }) => {
+  it.each(needed)('grants $role on $scope ($on) to the app identity', ({ id, scope, on, named, because }) => {
     expect(because()).toBe(true);
     const roleVar = Object.keys(roleIds).find((k) => roleIds[k] === id);
     expect(roleVar).toBeDefined();
     const assignment = roleAssignments(rbac).find(
-      (a) => a.role === roleVar && a.principal === 'managedIdentityPrincipalId',
+      (a) => a.role === roleVar && a.principal === 'managedIdentityPrincipalId' && a.scope === scope,
     );
     expect(assignment).toBeDefined();
-    expect(existing[assignment!.scope]).toBe(on);
+    expect(existing[scope]).toBe(on);
+    expect(rbac).toMatch(
+      new RegExp(`^resource ${scope} '[^']+' existing = \\{\\n(?:\\s*parent: \\w+\\n)?\\s*name: ${named}\\n`, 'm'),
+    );
     // guid(scope, principal, role): the same three as the assignment itself, so a redeployment finds it again.
     expect([assignment!.nameScope, assignment!.namePrincipal, assignment!.nameRole]).toEqual([
       assignment!.scope,
@@ -255,11 +393,20 @@ describe('role assignments in infra/app/rbac.bicep', () => {
     ]);
   });
 
-  it('grants the app identity nothing beyond those roles', () => {
+  it('grants the app identity nothing beyond those roles, and Service Bus roles on no whole namespace', () => {
     const granted = roleAssignments(rbac)
       .filter((a) => a.principal === 'managedIdentityPrincipalId')
-      .map((a) => roleIds[a.role]);
-    expect(granted.sort()).toEqual(needed.map((n) => n.id).sort());
+      .map((a) => `${roleIds[a.role]} on ${a.scope}`);
+    expect(granted.sort()).toEqual(needed.map((n) => `${n.id} on ${n.scope}`).sort());
+    expect(roleAssignments(rbac).filter((a) => a.scope === 'serviceBus')).toEqual([]);
+  });
+
+  it('is given by main.bicep the entities servicebus.bicep declares', () => {
+    const rbacModule = /^module rbac 'app\/rbac\.bicep' = \{\n([\s\S]*?)\n\}/m.exec(main)![1];
+    expect(rbacModule).toMatch(/inboundQueueName: serviceBus\.outputs\.queueName\n/);
+    expect(rbacModule).toMatch(/channelEventsTopicName: serviceBus\.outputs\.channelEventsTopicName\n/);
+    expect(rbacModule).toMatch(/dynamicsSubscriptionName: serviceBus\.outputs\.dynamicsSubscriptionName\n/);
+    expect(rbacModule).toMatch(/dynamicsActivitiesQueueName: serviceBus\.outputs\.dynamicsActivitiesQueueName\n/);
   });
 
   it('names every role assignment in every template guid(scope, principal, role)', () => {
@@ -312,26 +459,99 @@ describe('the resources', () => {
     expect(bicepFiles.map(read).join('\n')).not.toMatch(/Microsoft\.KeyVault\/vaults\/secrets/);
   });
 
-  it('makes the queue session-enabled, deduplicating, dead-lettering, with ten deliveries', () => {
-    expect(serviceBus).toMatch(/name: 'Standard'/);
-    expect(serviceBus).toMatch(/requiresSession: true/);
-    expect(serviceBus).toMatch(/requiresDuplicateDetection: true/);
-    expect(serviceBus).toMatch(/maxDeliveryCount: 10\n/);
-    expect(serviceBus).toMatch(/deadLetteringOnMessageExpiration: true/);
-  });
-
-  it('keeps duplicates out for longer than Telesign retries, and says why', () => {
-    const window = /duplicateDetectionHistoryTimeWindow: 'PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?'/.exec(serviceBus);
-    expect(window).not.toBeNull();
-    const seconds = Number(window![1] ?? 0) * 3600 + Number(window![2] ?? 0) * 60 + Number(window![3] ?? 0);
-    // Telesign retries an inbound SMS after 10 s and again after 30 s.
-    expect(seconds).toBeGreaterThan(40);
-    const comment = serviceBus
-      .slice(0, window!.index)
+  /** The body of a Service Bus entity resource in servicebus.bicep, by its symbol. */
+  function entity(symbol: string): string {
+    const m = new RegExp(
+      `^resource ${symbol} 'Microsoft\\.ServiceBus/namespaces/[\\w/]+@[^']+' = \\{\\n([\\s\\S]*?)\\n\\}$`,
+      'm',
+    ).exec(serviceBus);
+    if (!m) throw new Error(`servicebus.bicep has no entity ${symbol}`);
+    return m[1];
+  }
+  /** The duplicate detection window of an entity, in seconds, and the comments written above it. */
+  function duplicateWindow(body: string) {
+    const window = /duplicateDetectionHistoryTimeWindow: 'PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?'/.exec(body);
+    if (!window) throw new Error('no duplicateDetectionHistoryTimeWindow');
+    const seconds = Number(window[1] ?? 0) * 3600 + Number(window[2] ?? 0) * 60 + Number(window[3] ?? 0);
+    const comment = body
+      .slice(0, window.index)
       .split('\n')
       .filter((line) => line.trim().startsWith('//'))
       .join(' ');
+    return { seconds, comment };
+  }
+  const serviceBusEntities = [
+    ...serviceBus.matchAll(/^resource (\w+) 'Microsoft\.ServiceBus\/namespaces\/([\w/]+)@[^']+' = \{\n/gm),
+  ].map((m) => ({ symbol: m[1], type: m[2] }));
+
+  it('declares the inbound queue, the channel events topic with one subscription, and the activities queue', () => {
+    expect(serviceBusEntities).toEqual([
+      { symbol: 'queue', type: 'queues' },
+      { symbol: 'channelEventsTopic', type: 'topics' },
+      { symbol: 'dynamicsSubscription', type: 'topics/subscriptions' },
+      { symbol: 'dynamicsActivitiesQueue', type: 'queues' },
+    ]);
+    expect(entity('queue')).toMatch(/^\s*name: queueName$/m);
+    expect(entity('channelEventsTopic')).toMatch(/^\s*name: channelEventsTopicName$/m);
+    expect(entity('dynamicsSubscription')).toMatch(/^\s*parent: channelEventsTopic$/m);
+    expect(entity('dynamicsActivitiesQueue')).toMatch(/^\s*name: dynamicsActivitiesQueueName$/m);
+  });
+
+  it('makes the queue session-enabled, deduplicating, dead-lettering, with ten deliveries', () => {
+    const queue = entity('queue');
+    expect(serviceBus).toMatch(/name: 'Standard'/);
+    expect(queue).toMatch(/requiresSession: true/);
+    expect(queue).toMatch(/requiresDuplicateDetection: true/);
+    expect(queue).toMatch(/maxDeliveryCount: 10\n/);
+    expect(queue).toMatch(/deadLetteringOnMessageExpiration: true/);
+  });
+
+  it('keeps duplicates out for longer than Telesign retries, and says why', () => {
+    const { seconds, comment } = duplicateWindow(entity('queue'));
+    // Telesign retries an inbound SMS after 10 s and again after 30 s.
+    expect(seconds).toBeGreaterThan(40);
     expect(comment).toMatch(/Telesign retries/);
+  });
+
+  it('deduplicates the channel events for as long as the inbound queue redelivers, and says why', () => {
+    const topic = entity('channelEventsTopic');
+    expect(topic).toMatch(/requiresDuplicateDetection: true/);
+    const { seconds, comment } = duplicateWindow(topic);
+    // Ten deliveries of the inbound queue, each holding its lock for at most host.json's five minutes, take at
+    // most fifty minutes.
+    expect(seconds).toBeGreaterThanOrEqual(3600);
+    expect(comment).toMatch(/redelivered/);
+  });
+
+  it('reads the topic through session subscriptions that dead-letter after ten deliveries', () => {
+    const subscription = entity('dynamicsSubscription');
+    expect(subscription).toMatch(/requiresSession: true/);
+    expect(subscription).toMatch(/maxDeliveryCount: 10\n/);
+    expect(subscription).toMatch(/deadLetteringOnMessageExpiration: true/);
+  });
+
+  it('declares exactly the subscriptions the functions read, so none fills up unread', () => {
+    const read = filesUnder('functions')
+      .filter((f) => f.endsWith('.ts'))
+      .flatMap((f) => [...readFileSync(path.join(root, f), 'utf8').matchAll(/subscriptionName: '([\w-]+)'/g)])
+      .map((m) => m[1]);
+    const declared = serviceBusEntities
+      .filter((e) => e.type === 'topics/subscriptions')
+      .map((e) => /^\s*name: '([\w-]+)'$/m.exec(entity(e.symbol))![1]);
+    expect(read.length).toBeGreaterThan(0);
+    expect(declared.sort()).toEqual([...new Set(read)].sort());
+  });
+
+  it("makes the activities queue session-enabled and deduplicating across the webhook's retries, and says why", () => {
+    const queue = entity('dynamicsActivitiesQueue');
+    expect(queue).toMatch(/requiresSession: true/);
+    expect(queue).toMatch(/requiresDuplicateDetection: true/);
+    expect(queue).toMatch(/maxDeliveryCount: 10\n/);
+    expect(queue).toMatch(/deadLetteringOnMessageExpiration: true/);
+    const { seconds, comment } = duplicateWindow(queue);
+    // Dynamics makes up to three webhook attempts of ten seconds each (docs/dynamics-protocol.md §5).
+    expect(seconds).toBeGreaterThan(30);
+    expect(comment).toMatch(/Dynamics retries/);
   });
 
   it('describes every parameter', () => {
@@ -363,10 +583,42 @@ describe('the resources', () => {
       'KEY_VAULT_NAME',
       'SERVICE_BUS_NAMESPACE',
       'INBOUND_QUEUE_NAME',
+      'CHANNEL_EVENTS_TOPIC',
+      'DYNAMICS_ACTIVITIES_QUEUE',
+      'DYNAMICS_WEBHOOK_URL',
+      'MANAGED_IDENTITY_CLIENT_ID',
+      'MANAGED_IDENTITY_PRINCIPAL_ID',
     ]) {
       expect(main).toMatch(new RegExp(`^output ${output} string = `, 'm'));
     }
     expect(main).toMatch(/TELESIGN_CALLBACK_URL string = 'https:\/\/\$\{[^}]+\}\/api\/telesign\/callback'/);
+    // The base URL of docs/dynamics-protocol.md §1: Dynamics appends the path the webhook function registers.
+    const webhook = /^output DYNAMICS_WEBHOOK_URL string = 'https:\/\/\$\{[^}]+\}\/api\/(\w+)'$/m.exec(main);
+    expect(webhook).not.toBeNull();
+    const routes = filesUnder('functions')
+      .filter((f) => f.endsWith('.ts'))
+      .flatMap((f) => [...read(f).matchAll(/route: '([^']+)'/g)].map((m) => m[1]));
+    expect(routes).toContain(`${webhook![1]}/v3/conversations/{conversationId}/activities`);
+  });
+
+  it('passes each module every parameter it requires, and none it does not have', () => {
+    for (const m of main.matchAll(/^module (\w+) '(app\/\w+\.bicep)' = \{\n([\s\S]*?)\n\}/gm)) {
+      const params = [...read(`infra/${m[2]}`).matchAll(/^param (\w+) \w+( = .*)?$/gm)].map((p) => ({
+        name: p[1],
+        required: p[2] === undefined,
+      }));
+      const block = /^ {2}params: \{\n([\s\S]*?)\n {2}\}/m.exec(m[3]);
+      const given = [...(block?.[1] ?? '').matchAll(/^ {4}(\w+): /gm)].map((g) => g[1]);
+      const names = new Set(params.map((p) => p.name));
+      expect({ module: m[1], unknown: given.filter((g) => !names.has(g)) }).toEqual({ module: m[1], unknown: [] });
+      expect({
+        module: m[1],
+        missing: params.filter((p) => p.required && !given.includes(p.name)).map((p) => p.name),
+      }).toEqual({
+        module: m[1],
+        missing: [],
+      });
+    }
   });
 });
 
@@ -479,6 +731,62 @@ describe('docs/deploy.md', () => {
       .filter((f) => f.endsWith('.ts'))
       .flatMap((f) => [...read(`functions/${f}`).matchAll(/route: '([^']+)'/g)].map((m) => m[1]));
     const called = [...guide.matchAll(/\/api\/([\w/{}-]+)/g)].map((m) => m[1].replace(/\/$/, ''));
+    expect(called.length).toBeGreaterThan(0);
+    expect(called.filter((route) => !routes.includes(route))).toEqual([]);
+  });
+});
+
+describe('docs/dynamics.md, the bridge setup', () => {
+  const guide = read('docs/dynamics.md');
+  const setup = guide.slice(guide.indexOf('## The Messaging API bridge: setup'));
+
+  it('lists every setting of the bridge in its table, and no other', () => {
+    const listed = [...setup.matchAll(/^\| `(DYNAMICS_\w+)` \|/gm)].map((m) => m[1]);
+    expect(listed.sort()).toEqual(Object.values(dynamicsSettingNames).sort());
+    expect(setup).toContain(`\`${settingNames.channelEventsTopic}\``);
+    expect(setup).toContain(`\`${settingNames.dynamicsActivitiesQueue}\``);
+  });
+
+  it('creates the channel record with the Messaging API choice and the webhook base URL the template outputs', () => {
+    expect(setup).toMatch(/Xrm\.WebApi\.createRecord\("msdyn_occustommessagingchannel", \{/);
+    expect(setup).toMatch(/msdyn_occustomchannelid: 192350005,/);
+    for (const field of ['msdyn_name', 'msdyn_appid', 'msdyn_tenantid', 'msdyn_webhookurl']) {
+      expect(setup).toMatch(new RegExp(`^\\s*${field}: `, 'm'));
+    }
+    expect(setup).toContain('msdyn_webhookurl: "https://<function app>.azurewebsites.net/api/dynamics"');
+    expect(main).toContain(
+      "output DYNAMICS_WEBHOOK_URL string = 'https://${api.outputs.defaultHostName}/api/dynamics'",
+    );
+  });
+
+  it('sets up both federated credentials on the Entra app, for the managed identity and for the webhook', () => {
+    const credentials = [
+      ...setup.matchAll(/az ad app federated-credential create --id "\$APP_ID" --parameters '\{([\s\S]*?)\}'/g),
+    ];
+    expect(credentials.map((c) => /"subject": "<(\w+)>"/.exec(c[1])?.[1])).toEqual([
+      'MANAGED_IDENTITY_PRINCIPAL_ID',
+      'FICSubject',
+    ]);
+    expect(main).toMatch(/^output MANAGED_IDENTITY_PRINCIPAL_ID string = identity\.outputs\.principalId$/m);
+  });
+
+  it('sets through azd only parameters that main.parameters.json reads', () => {
+    const parameterFile = read('infra/main.parameters.json');
+    const set = [...setup.matchAll(/^azd env set (\w+) /gm)].map((m) => m[1]);
+    expect(set.length).toBeGreaterThan(0);
+    expect(set.filter((name) => !parameterFile.includes(`\${${name}=`))).toEqual([]);
+  });
+
+  it('names only files that exist, and calls only routes the functions register', () => {
+    const mentioned = [...guide.matchAll(/`((?:infra|docs|local|shared|functions)\/[\w./-]+\.\w+)`/g)].map((m) => m[1]);
+    expect(mentioned.length).toBeGreaterThan(0);
+    expect(mentioned.filter((file) => !filesUnder(path.dirname(file)).includes(file))).toEqual([]);
+    const routes = filesUnder('functions')
+      .filter((f) => f.endsWith('.ts'))
+      .flatMap((f) => [...read(f).matchAll(/route: '([^']+)'/g)].map((m) => m[1]));
+    const called = [...setup.matchAll(/\/api\/(dynamics\/[\w/{}-]+)/g)].map((m) =>
+      m[1].replace(/\/00000000-0000-0000-0000-000000000001\//, '/{conversationId}/'),
+    );
     expect(called.length).toBeGreaterThan(0);
     expect(called.filter((route) => !routes.includes(route))).toEqual([]);
   });

@@ -1,0 +1,54 @@
+import type { ServiceBusClient, ServiceBusSender } from '@azure/service-bus';
+
+import { AppError } from '../errors';
+
+/** What the webhook queues for `applyAgentActivity` (docs/dynamics-protocol.md §5): the activity as Dynamics sent it. */
+export interface QueuedAgentActivity {
+  schemaVersion: 1;
+  conversationId: string;
+  activity: unknown;
+  receivedAt: string;
+}
+
+export interface AgentActivityPublisher {
+  /** Rejects with AppError 'queue_unavailable'. */
+  publish(item: { messageId: string; sessionId: string; body: QueuedAgentActivity }): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * One sender per process. The messageId is the activity's key, so Service Bus duplicate detection drops a webhook
+ * Dynamics delivers again; the session is the Dynamics conversation, so one conversation's activities apply in order.
+ */
+export function createAgentActivityPublisher(client: ServiceBusClient, queueName: string): AgentActivityPublisher {
+  let sender: ServiceBusSender | undefined;
+  const senderFor = () => (sender ??= client.createSender(queueName));
+
+  return {
+    async publish({ messageId, sessionId, body }) {
+      try {
+        await senderFor().sendMessages({
+          body,
+          messageId,
+          sessionId,
+          contentType: 'application/json',
+          subject: 'dynamics.activity',
+          applicationProperties: { schemaVersion: body.schemaVersion },
+        });
+      } catch (error) {
+        throw new AppError(
+          'queue_unavailable',
+          'The Dynamics activities queue cannot take the activity right now.',
+          undefined,
+          {
+            cause: error,
+          },
+        );
+      }
+    },
+    async close() {
+      await sender?.close();
+      sender = undefined;
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import type { ConversationRecord, ThreadRecord } from '../domain/thread';
+import type { DynamicsLinkStore } from '../ports/dynamicsLinks';
+import type { MarkerKey, ThreadStore } from '../ports/threadStore';
+import { done, type RetryOptions, withOptimisticRetry } from './optimisticRetry';
+
+/**
+ * Both directions of the link between one of our conversations and its Dynamics conversation
+ * (docs/dynamics-protocol.md §3.1, §5). The reverse link is stored first: once the record names the Dynamics
+ * conversation, a webhook for it must find its way back, and a crash between the two writes only repeats the
+ * create (which returns the same conversation through `customerid`).
+ */
+export interface ConversationAt {
+  thread: ThreadRecord;
+  conversation: ConversationRecord;
+  /** The marker asked for exists. */
+  applied: boolean;
+}
+
+/**
+ * Committed with the link: the customer message that created the Dynamics conversation went in as its start
+ * message, so a redelivery of it must not post it again.
+ */
+export const startMarker = (messageId: string): MarkerKey => ({ event: `dynamics-start-${messageId}` });
+
+/** The thread and conversation `n` of it, or undefined when either does not exist. */
+export async function readConversation(
+  threads: ThreadStore,
+  threadId: string,
+  n: number,
+  marker?: MarkerKey,
+): Promise<ConversationAt | undefined> {
+  const { thread, applied } = await threads.read(threadId, marker);
+  if (!thread) return undefined;
+  const conversation = thread.conversation?.n === n ? thread.conversation : await threads.getConversation(threadId, n);
+  return conversation ? { thread, conversation, applied } : undefined;
+}
+
+export async function linkConversation(
+  deps: { threads: ThreadStore; links: DynamicsLinkStore; now: () => Date },
+  link: { threadId: string; n: number; dynamicsConversationId: string; startMessageId: string },
+  retry?: RetryOptions,
+): Promise<void> {
+  await deps.links.put({
+    dynamicsConversationId: link.dynamicsConversationId,
+    threadId: link.threadId,
+    conversation: link.n,
+    linkedAt: deps.now().toISOString(),
+  });
+  await withOptimisticRetry(async () => {
+    const state = await deps.threads.read(link.threadId);
+    const thread = state.thread;
+    if (!thread || !state.version) return done(undefined);
+    const latest = thread.conversation?.n === link.n;
+    const conversation = latest ? thread.conversation : await deps.threads.getConversation(link.threadId, link.n);
+    if (!conversation || conversation.dynamicsConversationId === link.dynamicsConversationId) return done(undefined);
+    const linked = { ...conversation, dynamicsConversationId: link.dynamicsConversationId };
+    // The head keeps its own copy of the latest conversation; both must say the same.
+    const result = await deps.threads.commit(link.threadId, state.version, {
+      thread: latest ? { ...thread, conversation: linked } : thread,
+      conversations: [linked],
+      markers: [{ key: startMarker(link.startMessageId) }],
+    });
+    return result === 'committed' ? done(undefined) : { committed: false };
+  }, retry);
+}

@@ -1,0 +1,207 @@
+import type { TelesignAccount } from '../config';
+import type {
+  ChannelEvent,
+  ConversationStateChangedEvent,
+  MessageReceivedEvent,
+  MessageSentEvent,
+  MessageStatusChangedEvent,
+} from '../domain/channelEvents';
+import { formatPhone } from '../domain/phoneFormat';
+import { parseConversationId } from '../domain/thread';
+import { DynamicsError, isDynamicsError } from '../dynamics/dynamicsError';
+import type { ContextValue, MessagingClient } from '../dynamics/messagingClient';
+import type { DynamicsSettings } from '../dynamics/settings';
+import { DeadLetterError } from '../errors';
+import type { Logger } from '../log';
+import type { DynamicsLinkStore } from '../ports/dynamicsLinks';
+import type { MarkerKey, ThreadStore } from '../ports/threadStore';
+import { type ConversationAt, linkConversation, readConversation, startMarker } from './dynamicsLinking';
+import { callDynamics, type DynamicsRetryOptions } from './dynamicsRetry';
+
+/**
+ * The relay (docs/dynamics-protocol.md §3, §4, §6): each channel event of a thread, in order (one Service Bus
+ * session per thread), becomes what the agent must see in the Dynamics conversation that mirrors ours. The first
+ * customer message creates that conversation; later ones, our own replies and delivery failures are posted into
+ * it with our ids, so a redelivered event posts the same activity again rather than a new one. What an agent
+ * sent (origin `dynamics`) is never mirrored back.
+ */
+export type RelayOptions = DynamicsRetryOptions;
+
+export interface RelayDeps extends RelayOptions {
+  settings: DynamicsSettings;
+  accounts: readonly TelesignAccount[];
+  threads: ThreadStore;
+  links: DynamicsLinkStore;
+  messaging: MessagingClient;
+  now: () => Date;
+  logger: Logger;
+}
+
+export async function relayToDynamics(event: ChannelEvent, deps: RelayDeps): Promise<void> {
+  switch (event.type) {
+    case 'message.received':
+      return relayCustomerMessage(event, deps);
+    case 'message.sent':
+      return relaySentMessage(event, deps);
+    case 'message.status_changed':
+      return relayStatusChange(event, deps);
+    case 'conversation.state_changed':
+      return relayClose(event, deps);
+    default:
+      // conversation.started and consent.changed: the message events that go with them carry what the agent sees.
+      return;
+  }
+}
+
+async function conversationOf(event: ChannelEvent, deps: RelayDeps, marker?: MarkerKey): Promise<ConversationAt> {
+  const id = parseConversationId(event.conversationId);
+  const found = id && (await readConversation(deps.threads, id.threadId, id.n, marker));
+  // The event is published after its change was committed, so a missing conversation is a read that went wrong.
+  if (!found) throw new Error(`Conversation ${event.conversationId} was not found for event ${event.id}.`);
+  return found;
+}
+
+async function relayCustomerMessage(event: MessageReceivedEvent, deps: RelayDeps): Promise<void> {
+  const at = await conversationOf(event, deps, startMarker(event.messageId));
+  const linked = at.conversation.dynamicsConversationId;
+  // Redelivered after the create that took it as its start message: it is in Dynamics already.
+  if (linked && at.applied) return;
+  if (linked) {
+    await postMessage(deps, linked, { id: event.messageId, text: event.text }, event, { required: true });
+    return;
+  }
+
+  const text = event.text.trim() === '' ? undefined : event.text;
+  const created = await callDynamics(
+    'the conversation create',
+    () =>
+      deps.messaging.createConversation({
+        customerId: event.conversationId,
+        phoneNumber: formatPhone(event.from.digits, deps.settings.phoneFormat),
+        context: contextOf(event, at, deps.accounts),
+        ...(text === undefined ? {} : { startMessage: { text } }),
+        requestId: event.inboundEventId,
+        skipDeflectionBot: deps.settings.skipDeflectionBot,
+      }),
+    deps.logger,
+    deps,
+  );
+  await linkConversation(deps, {
+    threadId: at.thread.threadId,
+    n: at.conversation.n,
+    dynamicsConversationId: created.conversationId,
+    startMessageId: event.messageId,
+  });
+  deps.logger.info('Dynamics conversation linked', {
+    conversationId: event.conversationId,
+    dynamicsConversationId: created.conversationId,
+    isNew: created.isNew,
+  });
+  // Dynamics uses a start message only when it creates the conversation (§3.1): an existing one has not seen it.
+  if (!created.isNew && text !== undefined) {
+    await postMessage(deps, created.conversationId, { id: event.messageId, text }, event, { required: true });
+  }
+}
+
+async function relaySentMessage(event: MessageSentEvent, deps: RelayDeps): Promise<void> {
+  const linked = await linkedConversation(event, deps);
+  if (!linked) return;
+  if (event.origin !== 'dynamics') {
+    await postMessage(deps, linked, { id: event.messageId, text: event.text, automated: true }, event);
+  }
+  if (event.status === 'failed') {
+    const reason = event.failure?.reason ?? 'the send failed';
+    await postMessage(deps, linked, notice(event.messageId, 'failed', reason), event);
+  }
+}
+
+async function relayStatusChange(event: MessageStatusChangedEvent, deps: RelayDeps): Promise<void> {
+  if (event.to !== 'failed' && event.to !== 'expired') return;
+  const linked = await linkedConversation(event, deps);
+  if (!linked) return;
+  await postMessage(deps, linked, notice(event.messageId, event.to, event.description ?? event.to), event);
+}
+
+async function relayClose(event: ConversationStateChangedEvent, deps: RelayDeps): Promise<void> {
+  if (event.to !== 'closed') return;
+  const linked = await linkedConversation(event, deps);
+  if (!linked) return;
+  try {
+    await callDynamics(
+      'the end of conversation',
+      () => deps.messaging.postActivity(linked, { type: 'endOfConversation' }),
+      deps.logger,
+      deps,
+    );
+  } catch (error) {
+    // Closed in Dynamics already (§6): there is nothing left to end.
+    if (!(isDynamicsError(error) && error.kind === 'not_found')) throw error;
+  }
+}
+
+async function linkedConversation(event: ChannelEvent, deps: RelayDeps): Promise<string | undefined> {
+  const linked = (await conversationOf(event, deps)).conversation.dynamicsConversationId;
+  if (!linked) deps.logger.info('not linked to Dynamics; not relayed', { type: event.type, eventId: event.id });
+  return linked;
+}
+
+/** What the agent must read about a message that did not reach the customer (§4). */
+function notice(messageId: string, status: string, reason: string) {
+  return { id: `${messageId}-${status}`, text: `Not delivered: ${reason.slice(0, 500)}`, automated: true };
+}
+
+/**
+ * A customer message that meets a closed Dynamics conversation (404, §6) is dead-lettered, so it is not lost;
+ * our own automated messages are only a copy of what is stored here, and are dropped with a warning.
+ */
+async function postMessage(
+  deps: RelayDeps,
+  dynamicsConversationId: string,
+  message: { id: string; text: string; automated?: boolean },
+  event: ChannelEvent,
+  options: { required?: boolean } = {},
+): Promise<void> {
+  try {
+    await callDynamics(
+      'the message post',
+      () => deps.messaging.postMessage(dynamicsConversationId, message),
+      deps.logger,
+      deps,
+    );
+  } catch (error) {
+    if (!(isDynamicsError(error) && error.kind === 'not_found')) throw error;
+    deps.logger.warn('the Dynamics conversation is closed', {
+      eventId: event.id,
+      conversationId: event.conversationId,
+      dynamicsConversationId,
+      ...error.toLog(),
+    });
+    if (!options.required) return;
+    throw new DeadLetterError('dynamics_conversation_closed', closedDescription(dynamicsConversationId, error), {
+      cause: error,
+    });
+  }
+}
+
+function closedDescription(dynamicsConversationId: string, error: DynamicsError): string {
+  const correlation = error.correlationId ? `, correlation id ${error.correlationId}` : '';
+  return `Dynamics conversation ${dynamicsConversationId} is closed or gone (HTTP 404${correlation}).`;
+}
+
+/** Shown to the agent with the conversation (§3.5): where the customer wrote and how we routed it. */
+function contextOf(
+  event: MessageReceivedEvent,
+  at: ConversationAt,
+  accounts: readonly TelesignAccount[],
+): Record<string, ContextValue> {
+  const account = accounts.find((a) => a.customerId.toLowerCase() === event.account.toLowerCase());
+  const number = account?.supportNumbers.find((s) => s.number === event.to.digits);
+  return {
+    conversationId: event.conversationId,
+    supportNumber: event.to.e164,
+    ...(number?.description ? { supportNumberDescription: number.description } : {}),
+    ...(number?.defaultLanguage ? { language: number.defaultLanguage } : {}),
+    queue: at.conversation.queue,
+    priority: at.conversation.priority,
+  };
+}
