@@ -1,5 +1,5 @@
 import { type ChannelEvent, channelEventBaseSchema, channelEventSchema } from './channelEvents';
-import { InvalidEventError } from './queueBody';
+import { InvalidEventError, readMessageJson } from './queueBody';
 
 /**
  * A channel event as a subscription trigger hands it over (parsed JSON, a string or bytes). A type this reader
@@ -9,15 +9,7 @@ import { InvalidEventError } from './queueBody';
 export type ChannelEventBody = { known: true; event: ChannelEvent } | { known: false; id: string; type: string };
 
 export function parseChannelEventBody(body: unknown): ChannelEventBody {
-  let value = body;
-  if (Buffer.isBuffer(value) || value instanceof Uint8Array) value = Buffer.from(value).toString('utf8');
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value);
-    } catch {
-      throw new InvalidEventError('The message is not JSON, so it is not a channel event.');
-    }
-  }
+  const value = readMessageJson(body, 'The message is not JSON, so it is not a channel event.');
   const envelope = channelEventBaseSchema.extend({ type: channelEventBaseSchema.shape.id }).safeParse(value);
   if (!envelope.success) throw new InvalidEventError(`The message is not a channel event: ${issues(envelope.error)}.`);
   const parsed = channelEventSchema.safeParse(value);

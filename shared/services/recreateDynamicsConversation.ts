@@ -1,15 +1,11 @@
-import type { TelesignAccount } from '../config';
 import type { MessageReceivedEvent } from '../domain/channelEvents';
 import { formatPhone } from '../domain/phoneFormat';
 import { conversationIdOf, parseConversationId } from '../domain/thread';
-import type { MessagingClient } from '../dynamics/messagingClient';
 import type { DynamicsSettings } from '../dynamics/settings';
-import type { Logger } from '../log';
-import type { DynamicsLinkStore } from '../ports/dynamicsLinks';
-import type { ThreadStore } from '../ports/threadStore';
 import { linkConversation, readConversation, startMarker } from './dynamicsLinking';
-import { callDynamics, type DynamicsRetryOptions } from './dynamicsRetry';
+import { callDynamics } from './dynamicsRetry';
 import type { NextConversation, NextConversationInput } from './nextConversation';
+import type { RelayDeps } from './relayToDynamics';
 
 /**
  * A customer message whose post met a 404 on the stored Dynamics conversation: it ended there
@@ -20,14 +16,8 @@ import type { NextConversation, NextConversationInput } from './nextConversation
  */
 export const CLOSED_IN_DYNAMICS = 'closed_in_dynamics';
 
-export interface RecreateDeps extends DynamicsRetryOptions {
+export interface RecreateDeps extends Omit<RelayDeps, 'settings'> {
   settings: Pick<DynamicsSettings, 'phoneFormat' | 'skipDeflectionBot'>;
-  accounts: readonly TelesignAccount[];
-  threads: ThreadStore;
-  links: DynamicsLinkStore;
-  messaging: MessagingClient;
-  now: () => Date;
-  logger: Logger;
   /** Closes our conversation, its reactions included (shared/app.ts). */
   closeConversation(conversationId: string, reason: string): Promise<void>;
   /** startNextConversation with its reactions run (shared/services/nextConversation.ts). */
