@@ -2,6 +2,7 @@ import { app, type InvocationContext } from '@azure/functions';
 
 import { getApp } from '../shared/app';
 import { settingNames } from '../shared/config';
+import { DeadLetterError } from '../shared/errors';
 import { contextLogger } from './support/contextLogger';
 
 /**
@@ -10,12 +11,13 @@ import { contextLogger } from './support/contextLogger';
  */
 export async function applyAgentActivity(message: unknown, ctx: InvocationContext): Promise<void> {
   const bridge = getApp().dynamics;
-  // The bridge was switched off with activities still queued: they are dropped, and said so.
-  if (!bridge?.applyActivity) {
-    contextLogger(ctx).warn('Dynamics activity dropped: the bridge is off', {
-      messageId: ctx.triggerMetadata?.messageId,
-    });
-    return;
+  // The bridge was switched off with activities still queued: they are kept (redelivered, then dead-lettered with
+  // this reason) for an operator to replay once it is back on, since Dynamics has been told they were received.
+  if (!bridge) {
+    throw new DeadLetterError(
+      'dynamics_bridge_off',
+      'The Dynamics bridge is off (no DYNAMICS_* settings): the agent activity cannot be applied.',
+    );
   }
   await bridge.applyActivity(message, contextLogger(ctx));
 }

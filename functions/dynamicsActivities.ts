@@ -16,7 +16,7 @@ const ACTIVITY_MAX_BYTES = 256 * 1024;
  */
 export async function dynamicsActivities(req: HttpRequest, ctx: InvocationContext): Promise<HttpResponseInit> {
   const bridge = getApp().dynamics;
-  if (!bridge?.receiveActivity) {
+  if (!bridge) {
     return errorResponse(new AppError('dynamics_bridge_off', 'The Dynamics bridge is not configured here.'));
   }
   const raw = await readBodyCapped(req, ACTIVITY_MAX_BYTES);

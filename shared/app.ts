@@ -5,6 +5,7 @@ import type { InboundEvent } from './domain/inboundEvent';
 import { createDynamicsBridge, type DynamicsBridge, type DynamicsBridgeDeps } from './dynamicsBridge';
 import type { Logger } from './log';
 import { failure, type Outcome } from './outcome';
+import { type AgentActivityPublisher, createAgentActivityPublisher } from './queue/activityPublisher';
 import { type ChannelEventPublisher, createChannelEventPublisher } from './queue/channelEventPublisher';
 import { createServiceBusPublisher, type EventPublisher } from './queue/eventPublisher';
 import { createQueueProbe } from './queue/queueProbe';
@@ -94,18 +95,25 @@ export interface AppParts {
   queueProbe?: () => Promise<void>;
   /** Options for every Telesign client (tests shorten timeouts and retry pauses). */
   telesign?: { timeoutMs?: number; retryDelayMs?: number; maxRetryAfterMs?: number };
+  /** Stands in for the Dynamics activities queue (used only when the bridge is on). */
+  activities?: AgentActivityPublisher;
   /** Stand-ins and shorter pauses for the Dynamics bridge (tests). */
-  dynamics?: Pick<DynamicsBridgeDeps, 'messaging' | 'relay'>;
+  dynamics?: Pick<DynamicsBridgeDeps, 'messaging' | 'relay' | 'authenticator'>;
 }
 
 export function buildApp(config: Config, parts: AppParts = {}): App {
   const secrets = parts.secrets ?? createSecretProvider(config);
   const topic = config.channelEventsTopic;
-  const needsServiceBus = !parts.publisher || (topic !== undefined && !parts.channelEvents);
+  const bridgeOn = config.dynamics !== undefined;
+  const needsServiceBus =
+    !parts.publisher || (topic !== undefined && !parts.channelEvents) || (bridgeOn && !parts.activities);
   const serviceBus = needsServiceBus ? createServiceBusClient(config.serviceBus) : undefined;
   const publisher = parts.publisher ?? createServiceBusPublisher(serviceBus!, config.inboundQueueName);
   const channelEvents =
     topic === undefined ? undefined : (parts.channelEvents ?? createChannelEventPublisher(serviceBus!, topic));
+  const activities = !bridgeOn
+    ? undefined
+    : (parts.activities ?? createAgentActivityPublisher(serviceBus!, config.dynamicsActivitiesQueue));
   const verifier: CallbackVerifier = createCallbackVerifier({
     accounts: config.accounts,
     secrets,
@@ -186,14 +194,31 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
     secrets: async () => void (await secrets.get(config.accounts[0].apiKeySecretName)),
   });
 
-  const dynamics = createDynamicsBridge(config, {
-    threads: stores.threads,
-    links: stores.dynamicsLinks,
-    secrets,
-    ready,
-    now,
-    ...parts.dynamics,
-  });
+  const change = (id: string, action: ConversationAction, logger: Logger) =>
+    withTables(async (deps) => {
+      const outcome = await reactAfterCommit(react, await changeConversation(id, action, deps), { logger });
+      if (!outcome.ok) return outcome;
+      // Only auto-close asks for a conditional change; an API transition either changes or fails.
+      return outcome.value.changed
+        ? { ok: true as const, value: outcome.value.conversation }
+        : failure('internal_error', 'The conversation did not change.');
+    })(logger);
+
+  const dynamics =
+    activities &&
+    createDynamicsBridge(config, {
+      threads: stores.threads,
+      index: stores.index,
+      links: stores.dynamicsLinks,
+      secrets,
+      activities,
+      send: (command, logger) => send(command, logger),
+      change,
+      react,
+      ready,
+      now,
+      ...parts.dynamics,
+    });
 
   return {
     config,
@@ -202,15 +227,7 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
       list: (query, logger) => withTables((deps) => listConversations(query, deps))(logger),
       get: (id, logger) => withTables((deps) => getConversation(id, deps))(logger),
       messages: (id, query, logger) => withTables((deps) => listMessages(id, query, deps))(logger),
-      change: (id, action, logger) =>
-        withTables(async (deps) => {
-          const outcome = await reactAfterCommit(react, await changeConversation(id, action, deps), { logger });
-          if (!outcome.ok) return outcome;
-          // Only auto-close asks for a conditional change; an API transition either changes or fails.
-          return outcome.value.changed
-            ? { ok: true as const, value: outcome.value.conversation }
-            : failure('internal_error', 'The conversation did not change.');
-        })(logger),
+      change,
       autoClose: (logger) =>
         withTables(async (deps) => {
           const { result, events } = await autoCloseIdle({
@@ -239,6 +256,7 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
     async close() {
       await publisher.close();
       await channelEvents?.close();
+      await activities?.close();
       await serviceBus?.close();
     },
   };

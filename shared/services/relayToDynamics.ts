@@ -17,6 +17,7 @@ import type { DynamicsLinkStore } from '../ports/dynamicsLinks';
 import type { MarkerKey, ThreadStore } from '../ports/threadStore';
 import { type ConversationAt, linkConversation, readConversation, startMarker } from './dynamicsLinking';
 import { callDynamics, type DynamicsRetryOptions } from './dynamicsRetry';
+import type { Recreated } from './recreateDynamicsConversation';
 
 /**
  * The relay (docs/dynamics-protocol.md §3, §4, §6): each channel event of a thread, in order (one Service Bus
@@ -29,6 +30,11 @@ export type RelayOptions = DynamicsRetryOptions;
 
 export interface RelayDeps extends RelayOptions {
   settings: DynamicsSettings;
+  /**
+   * Set when `DYNAMICS_ON_CONVERSATION_NOT_FOUND=recreate`: a customer message whose Dynamics conversation ended
+   * there goes to a new one (shared/services/recreateDynamicsConversation.ts). Unset, it is dead-lettered.
+   */
+  recreate?: (event: MessageReceivedEvent, goneDynamicsId: string) => Promise<Recreated>;
   accounts: readonly TelesignAccount[];
   threads: ThreadStore;
   links: DynamicsLinkStore;
@@ -67,7 +73,9 @@ async function relayCustomerMessage(event: MessageReceivedEvent, deps: RelayDeps
   // Redelivered after the create that took it as its start message: it is in Dynamics already.
   if (linked && at.applied) return;
   if (linked) {
-    await postMessage(deps, linked, { id: event.messageId, text: event.text }, event, { required: true });
+    const message = { id: event.messageId, text: event.text };
+    const posted = await postMessage(deps, linked, message, event, { required: !deps.recreate });
+    if (posted === 'gone' && deps.recreate) await deps.recreate(event, linked);
     return;
   }
 
@@ -151,8 +159,9 @@ function notice(messageId: string, status: string, reason: string) {
 }
 
 /**
- * A customer message that meets a closed Dynamics conversation (404, §6) is dead-lettered, so it is not lost;
- * our own automated messages are only a copy of what is stored here, and are dropped with a warning.
+ * A message that meets a closed Dynamics conversation (404, §6) answers `gone`; a `required` one (a customer
+ * message with nowhere else to go) is dead-lettered instead, so it is not lost. Our own automated messages are
+ * only a copy of what is stored here, and are dropped with a warning.
  */
 async function postMessage(
   deps: RelayDeps,
@@ -160,7 +169,7 @@ async function postMessage(
   message: { id: string; text: string; automated?: boolean },
   event: ChannelEvent,
   options: { required?: boolean } = {},
-): Promise<void> {
+): Promise<'posted' | 'gone'> {
   try {
     await callDynamics(
       'the message post',
@@ -168,6 +177,7 @@ async function postMessage(
       deps.logger,
       deps,
     );
+    return 'posted';
   } catch (error) {
     if (!(isDynamicsError(error) && error.kind === 'not_found')) throw error;
     deps.logger.warn('the Dynamics conversation is closed', {
@@ -176,7 +186,7 @@ async function postMessage(
       dynamicsConversationId,
       ...error.toLog(),
     });
-    if (!options.required) return;
+    if (!options.required) return 'gone';
     throw new DeadLetterError('dynamics_conversation_closed', closedDescription(dynamicsConversationId, error), {
       cause: error,
     });

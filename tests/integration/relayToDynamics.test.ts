@@ -31,6 +31,7 @@ let stores: Stores;
 let bridge: DynamicsBridge;
 let lines: string[];
 let sleeps: number[];
+let reacted: ChannelEvent[];
 let customerSeq = 100;
 const newCustomer = () => `1425555${String(++customerSeq).padStart(4, '0')}`;
 
@@ -63,7 +64,13 @@ function configFor(extra: Record<string, string> = {}) {
 function buildBridge(extra: Record<string, string> = {}, retryBudgetMs = 30_000): DynamicsBridge {
   const built = createDynamicsBridge(configFor(extra), {
     threads: stores.threads,
+    index: stores.index,
     links: stores.dynamicsLinks,
+    // The agent's side is not exercised here (tests/integration/agentActivities.test.ts).
+    activities: { publish: () => Promise.reject(new Error('not used')), close: async () => undefined },
+    send: () => Promise.reject(new Error('not used')),
+    change: async (id, action, log) => (await changeConversation(id, action, { ...routeDeps(), logger: log })).result,
+    react: async (events) => void reacted.push(...events),
     secrets: {
       get: async (name) => {
         expect(name).toBe(SECRET_NAME);
@@ -85,6 +92,7 @@ beforeEach(() => {
   stores = createMemoryStores();
   lines = [];
   sleeps = [];
+  reacted = [];
   bridge = buildBridge();
 });
 
@@ -350,7 +358,8 @@ describe('when Dynamics fails', () => {
     expect(sleeps).toEqual([]);
   });
 
-  it('dead-letters a customer message whose Dynamics conversation is closed', async () => {
+  it('dead-letters a customer message whose Dynamics conversation is closed, with DYNAMICS_ON_CONVERSATION_NOT_FOUND=deadLetter', async () => {
+    bridge = buildBridge({ DYNAMICS_ON_CONVERSATION_NOT_FOUND: 'deadLetter' });
     const customer = newCustomer();
     await relayAll(await receive(customer, 'first'));
     sandbox.forceClose(await linkedId(customer));
@@ -358,6 +367,30 @@ describe('when Dynamics fails', () => {
       name: 'DeadLetterError',
       reason: 'dynamics_conversation_closed',
     });
+  });
+});
+
+describe('a customer message whose Dynamics conversation ended there (404, recreate by default)', () => {
+  it('closes ours as closed_in_dynamics, starts the next and creates its Dynamics conversation with the message, once', async () => {
+    const customer = newCustomer();
+    await relayAll(await receive(customer, 'first'));
+    const gone = await linkedId(customer);
+    sandbox.forceClose(gone);
+    const second = await receive(customer, 'second');
+    await relayAll(second);
+    await relayAll(second); // redelivered: nothing more
+
+    const threadId = threadIdOf(account1.customerId, SUPPORT, customer);
+    const first = await stores.threads.getConversation(threadId, 1);
+    expect(first).toMatchObject({ state: 'closed', closeReason: 'closed_in_dynamics' });
+    const next = await stores.threads.getConversation(threadId, 2);
+    expect(next?.dynamicsConversationId).toBeDefined();
+    expect(next!.dynamicsConversationId).not.toBe(gone);
+    expect(messagesIn(next!.dynamicsConversationId!)).toEqual([['second', false]]);
+    const mine = sandbox.conversations().filter((c) => c.customerContext.customerid?.startsWith(threadId));
+    expect(mine).toHaveLength(2);
+    // The next conversation's start went through the reactions, like any other change.
+    expect(reacted.map((e) => e.type)).toContain('conversation.started');
   });
 });
 

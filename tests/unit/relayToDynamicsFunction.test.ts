@@ -29,7 +29,7 @@ const ctx = {
   triggerMetadata: { messageId: 'evt-1' },
 } as unknown as InvocationContext;
 
-function appWith(dynamics: App['dynamics']): App {
+function appWith(dynamics: Partial<NonNullable<App['dynamics']>> | undefined): App {
   return { dynamics, close: async () => undefined } as unknown as App;
 }
 
