@@ -112,9 +112,13 @@ export function createDynamicsBridge(config: Config, deps: DynamicsBridgeDeps): 
             if (!closed.ok) throw closed.error;
           },
           async startNext(input) {
-            const { threads, index } = deps;
             const { result, events } = await startNextConversation(input, {
-              ...{ threads, index, rules: config.routingRules, accounts: config.accounts, now, logger },
+              threads: deps.threads,
+              index: deps.index,
+              rules: config.routingRules,
+              accounts: config.accounts,
+              now,
+              logger,
             });
             await deps.react(events, { logger });
             return result;

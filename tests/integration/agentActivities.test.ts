@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { DynamicsSandbox } from '../../local/dynamicsSandbox';
 import { threadIdOf } from '../../shared/domain/threadId';
 import { createDynamicsBridge, type DynamicsBridge } from '../../shared/dynamicsBridge';
+import { httpStatusOf } from '../../shared/http/toHttp';
 import { createMemoryStores } from '../../shared/memory/memoryStores';
 import type { Stores } from '../../shared/ports/stores';
 import type { QueuedAgentActivity } from '../../shared/queue/activityPublisher';
@@ -18,6 +19,7 @@ import { routeEvent } from '../../shared/services/route';
 import { sendMessage } from '../../shared/services/send';
 import type { TelesignClient } from '../../shared/telesign/client';
 import { capturingLogger } from '../support/capturingLogger';
+import { dynamicsSandboxEnv } from '../support/dynamicsSandboxEnv';
 import { inboundEvent, testConfig, testRules, uniqueRef } from '../support/routeHarness';
 import { account1 } from '../support/telesignFixtures';
 
@@ -46,7 +48,7 @@ beforeAll(async () => {
       void bridge
         .receiveActivity({ conversationId: id, authorization: req.headers.authorization, body: raw }, logger())
         .then((outcome) => {
-          const status = outcome.ok ? 200 : outcome.error.code === 'unauthorized' ? 401 : 400;
+          const status = outcome.ok ? 200 : httpStatusOf[outcome.error.code];
           statuses.push(status);
           res.writeHead(status).end();
         });
@@ -79,22 +81,7 @@ const routeDeps = () => ({
 });
 
 function buildBridge(): DynamicsBridge {
-  const s = sandbox.settings();
-  const config = testConfig({
-    CHANNEL_EVENTS_TOPIC: 'channel-events',
-    DYNAMICS_MESSAGING_URL: s.apiBaseUrl,
-    DYNAMICS_ORGANIZATION_ID: s.organizationId,
-    DYNAMICS_CHANNEL_ID: s.channelId,
-    DYNAMICS_TENANT_ID: s.tenantId,
-    DYNAMICS_APP_ID: s.appId,
-    DYNAMICS_TOKEN_SCOPE: s.scope,
-    DYNAMICS_AUTHORITY_HOST: s.authorityHost,
-    DYNAMICS_AUTH_MODE: 'clientSecret',
-    DYNAMICS_CLIENT_SECRET_NAME: 'dynamics-client-secret',
-    DYNAMICS_WEBHOOK_ISSUERS: s.webhookIssuer,
-    DYNAMICS_WEBHOOK_JWKS_URL: s.jwksUrl,
-    DYNAMICS_WEBHOOK_AUDIENCES: s.webhookAudience,
-  });
+  const config = testConfig(dynamicsSandboxEnv(sandbox.settings(), 'dynamics-client-secret'));
   const built = createDynamicsBridge(config, {
     threads: stores.threads,
     index: stores.index,

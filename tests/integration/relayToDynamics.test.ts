@@ -20,6 +20,7 @@ import { createTableClients, ensureTables } from '../../shared/storage/tableClie
 import { createTableStores } from '../../shared/storage/tableStores';
 import type { TelesignClient } from '../../shared/telesign/client';
 import { capturingLogger } from '../support/capturingLogger';
+import { dynamicsSandboxEnv } from '../support/dynamicsSandboxEnv';
 import { inboundEvent, testConfig, testRules, uniqueRef } from '../support/routeHarness';
 import { account1 } from '../support/telesignFixtures';
 
@@ -44,21 +45,7 @@ afterAll(async () => {
 });
 
 function configFor(extra: Record<string, string> = {}) {
-  const s = sandbox.settings();
-  return testConfig({
-    CHANNEL_EVENTS_TOPIC: 'channel-events',
-    DYNAMICS_MESSAGING_URL: s.apiBaseUrl,
-    DYNAMICS_ORGANIZATION_ID: s.organizationId,
-    DYNAMICS_CHANNEL_ID: s.channelId,
-    DYNAMICS_TENANT_ID: s.tenantId,
-    DYNAMICS_APP_ID: s.appId,
-    DYNAMICS_TOKEN_SCOPE: s.scope,
-    DYNAMICS_AUTHORITY_HOST: s.authorityHost,
-    DYNAMICS_AUTH_MODE: 'clientSecret',
-    DYNAMICS_CLIENT_SECRET_NAME: SECRET_NAME,
-    DYNAMICS_WEBHOOK_ISSUERS: s.webhookIssuer,
-    ...extra,
-  });
+  return testConfig({ ...dynamicsSandboxEnv(sandbox.settings(), SECRET_NAME), ...extra });
 }
 
 function buildBridge(extra: Record<string, string> = {}, retryBudgetMs = 30_000): DynamicsBridge {
