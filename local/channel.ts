@@ -4,8 +4,11 @@ import { type App, buildApp, resetApp, useApp } from '../shared/app';
 import { type Env, loadConfig } from '../shared/config';
 import type { Logger } from '../shared/log';
 import type { SecretProvider } from '../shared/secrets';
+import type { RelayOptions } from '../shared/services/relayToDynamics';
 import { type AzuriteTables, startAzuriteTables } from './azurite';
 import { EmbeddedBroker } from './broker';
+import { DynamicsSandbox, type DynamicsSandboxOptions } from './dynamicsSandbox';
+import { withEmbeddedDynamics } from './dynamicsSandboxSettings';
 import { type HttpHost, startHttpHost } from './httpHost';
 import { invocationContext } from './invocationContext';
 import { loadFunctions } from './loadFunctions';
@@ -16,6 +19,7 @@ import {
   LOCAL_FUNCTION_KEY,
   localTimerIntervalMs,
   SANDBOX_ACCOUNT,
+  withLocalBridgeSwitch,
 } from './localSettings';
 import { type SessionConsumer, startSessionConsumer } from './sessionConsumer';
 import { TelesignSandbox } from './telesignSandbox';
@@ -23,8 +27,8 @@ import { startTimerHost } from './timerHost';
 
 /**
  * The whole channel on one machine (docs/architecture.md §Embedded local channel): Azurite's Table service, the
- * embedded broker (with the channel events topic), the Telesign sandbox, and every trigger the function files
- * register: the HTTP host on their routes, a session consumer for each Service Bus function (queue or topic
+ * embedded broker (with the channel events topic), the Telesign sandbox, the Dynamics sandbox (when
+ * DYNAMICS_MESSAGING_URL is `embedded`), and every trigger the function files register: the HTTP host on their routes, a session consumer for each Service Bus function (queue or topic
  * subscription), the timer functions on their schedules. Any part whose setting points at a real service is not
  * started; the real one is used.
  */
@@ -44,6 +48,9 @@ export interface ChannelOptions {
   telesignClient?: { timeoutMs?: number; retryDelayMs?: number; maxRetryAfterMs?: number };
   /** Tests reach a local Key Vault endpoint through the real SecretClient with a test credential. */
   secrets?: SecretProvider;
+  /** Test knobs of the Dynamics sandbox (webhook retries, fault seed) and of the relay's in-handler retry. */
+  dynamicsSandbox?: Pick<DynamicsSandboxOptions, 'webhook' | 'seed' | 'wrapUpCloseMs'>;
+  dynamicsRelay?: RelayOptions;
 }
 
 export interface Channel {
@@ -51,6 +58,7 @@ export interface Channel {
   http: HttpHost;
   env: Env;
   sandbox?: TelesignSandbox;
+  dynamicsSandbox?: DynamicsSandbox;
   broker?: EmbeddedBroker;
   azurite?: AzuriteTables;
   functionKey: string;
@@ -61,7 +69,7 @@ export interface Channel {
 
 export async function startChannel(options: ChannelOptions): Promise<Channel> {
   const ports = { ...defaultPorts, ...options.ports };
-  const env: Env = { ...options.env };
+  let env: Env = withLocalBridgeSwitch({ ...options.env });
   const parts = embeddedParts(env);
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
@@ -88,7 +96,12 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
       return started;
     };
     const maxDeliveryCount = options.maxDeliveryCount ?? 10;
-    const queues = [{ name: queueName, requiresSession: true, maxDeliveryCount }];
+    const queues = [
+      { name: queueName, requiresSession: true, maxDeliveryCount },
+      // Declared whether or not the bridge is on, as Bicep does: activities queued before it was switched off are
+      // kept (and dead-lettered with their reason) rather than refused at the door.
+      { name: env.DYNAMICS_ACTIVITIES_QUEUE || 'dynamics-activities', requiresSession: true, maxDeliveryCount },
+    ];
     // The channel events topic and the subscriptions its reactions will read, each by thread session.
     const topicName = env.CHANNEL_EVENTS_TOPIC?.trim();
     const topics = topicName
@@ -123,9 +136,20 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
       'TELESIGN_API_BASE_URL',
       (t) => t.url,
     );
+    const dynamicsSandbox = await embed(
+      'dynamics',
+      (at) => DynamicsSandbox.start({ ...at, ...options.dynamicsSandbox, logger: options.logger }),
+      'DYNAMICS_MESSAGING_URL',
+      (d) => d.url,
+    );
+    if (dynamicsSandbox) env = withEmbeddedDynamics(env, dynamicsSandbox.settings(), dynamicsSandbox.clientSecret()!);
 
     const config = loadConfig(env);
-    const app = buildApp(config, { telesign: options.telesignClient, secrets: options.secrets });
+    const app = buildApp(config, {
+      telesign: options.telesignClient,
+      secrets: options.secrets,
+      dynamics: options.dynamicsRelay ? { relay: options.dynamicsRelay } : undefined,
+    });
     useApp(app);
     stops.push(() => resetApp());
     await app.ready();
@@ -143,10 +167,19 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
     });
     stops.push(() => http.close());
     sandbox?.setCallbackUrl(`${http.url}/api/telesign/callback`);
+    // The dispatcher appends /v3/conversations/{id}/activities, the route of functions/dynamicsActivities.ts.
+    dynamicsSandbox?.setWebhookUrl(`${http.url}/api/dynamics`);
 
     const serviceBusClient = new ServiceBusClient(env.ServiceBusConnection!);
     stops.push(() => serviceBusClient.close());
-    const consumers: SessionConsumer[] = functions.serviceBus.map((fn) =>
+    // A trigger whose entity names a setting left empty has nothing to read: it is reported and not run, where the
+    // Functions host would fail to start the function.
+    const runnable = functions.serviceBus.filter((fn) => {
+      const missing = unsetSettings('queueName' in fn ? [fn.queueName] : [fn.topicName, fn.subscriptionName], env);
+      if (missing.length) options.logger.warn('trigger not run: its setting is empty', { function: fn.name, missing });
+      return missing.length === 0;
+    });
+    const consumers: SessionConsumer[] = runnable.map((fn) =>
       startSessionConsumer({
         client: serviceBusClient,
         ...('queueName' in fn
@@ -175,9 +208,27 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
     });
     stops.push(() => timers.stop());
 
-    return { app, http, env, sandbox, broker, azurite, functionKey, adminKey, serviceBusClient, stop: stopAll };
+    return {
+      app,
+      http,
+      env,
+      sandbox,
+      dynamicsSandbox,
+      broker,
+      azurite,
+      functionKey,
+      adminKey,
+      serviceBusClient,
+      stop: stopAll,
+    };
   } catch (error) {
     await stopAll();
     throw error;
   }
+}
+
+/** The settings a binding's `%NAME%` parts refer to that have no value. */
+function unsetSettings(bindings: string[], env: Env): string[] {
+  const names = bindings.flatMap((binding) => [...binding.matchAll(/%([^%]+)%/g)].map((m) => m[1]));
+  return names.filter((name) => !env[name]?.trim());
 }

@@ -2,7 +2,8 @@ import { ServiceBusClient } from '@azure/service-bus';
 import { Command } from 'commander';
 
 import { normalizePhone } from '../shared/domain/phone';
-import { listDeadLetters, replayDeadLetters } from './deadLetters';
+import { entityOf, listDeadLetters, replayDeadLetters } from './deadLetters';
+import { channelDeadLetterSources, sourceNamed } from './deadLetterSources';
 import { defaultPorts, embeddedParts, LOCAL_FUNCTION_KEY, readLocalSettings } from './localSettings';
 
 /**
@@ -17,13 +18,14 @@ program
   .description('Try the local Telesign SMS channel started with npm start')
   .option('--api <url>', "the channel's HTTP API", `http://127.0.0.1:${defaultPorts.http}/api`)
   .option('--sandbox <url>', 'the Telesign sandbox', `http://127.0.0.1:${defaultPorts.sandbox}`)
+  .option('--dynamics <url>', 'the Dynamics sandbox', `http://127.0.0.1:${defaultPorts.dynamics}`)
   .option('--key <functionKey>', 'function key', env.LOCAL_FUNCTION_KEY || LOCAL_FUNCTION_KEY)
   .option(
     '--service-bus <connectionString>',
     'the Service Bus the channel uses (default: the embedded broker on its default port)',
   );
 
-type Globals = { api: string; sandbox: string; key: string };
+type Globals = { api: string; sandbox: string; dynamics: string; key: string };
 const globals = () => program.opts<Globals>();
 
 async function call(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
@@ -45,7 +47,14 @@ async function call(method: string, url: string, body?: unknown, headers: Record
   const json = text ? JSON.parse(text) : undefined;
   if (!response.ok) {
     const error = json?.error;
-    throw new Error(`${response.status} ${typeof error === 'object' ? `${error.code}: ${error.message}` : text}`);
+    // The channel answers {error: {code, message}}; the sandboxes' control APIs {error: code, message}.
+    const detail =
+      typeof error === 'object' && error
+        ? `${error.code}: ${error.message}`
+        : typeof error === 'string'
+          ? `${error}: ${json.message ?? ''}`
+          : text;
+    throw new Error(`${response.status} ${detail}`);
   }
   return json;
 }
@@ -130,7 +139,7 @@ program
     const messages = await call('GET', `${globals().api}/conversations/${encodeURIComponent(id)}/messages?limit=100`);
     const customer = conversation.customerNumber?.e164 ?? '';
     console.log(
-      `${conversation.id}  ${conversation.state}  queue ${conversation.queue}${conversation.agentId ? `  agent ${conversation.agentId}` : ''}  customer ${customer}`,
+      `${conversation.id}  ${conversation.state}  queue ${conversation.queue}${conversation.agentId ? `  agent ${conversation.agentName ?? conversation.agentId}` : ''}  customer ${customer}`,
     );
     for (const m of messages.items ?? []) {
       const who = m.direction === 'inbound' ? 'customer' : 'agent   ';
@@ -139,12 +148,72 @@ program
     }
   });
 
+// The agent's side, played on the Dynamics sandbox's control API; a conversation is named by its Dynamics id, a
+// unique prefix of it, or the customer's number.
+type SandboxConversation = {
+  conversationId: string;
+  state: string;
+  createdAt: string;
+  agent?: { id: string; name: string };
+  customerContext: Record<string, string>;
+  messages: Array<{ timestamp: string; sender: string; text?: string; automated: boolean }>;
+};
+const agentCall = (ref: string, action: string, body: unknown = {}) =>
+  call('POST', `${globals().dynamics}/_sandbox/conversations/${encodeURIComponent(ref)}/${action}`, body).then(
+    (result: { conversation: SandboxConversation }) => result.conversation,
+  );
+const agentSummary = (c: SandboxConversation) =>
+  `${c.conversationId}  ${c.state.padEnd(7)}  ${c.customerContext.phonenumber ?? ''}${c.agent ? `  agent ${c.agent.name}` : ''}`;
+
+const agent = program
+  .command('agent')
+  .description(
+    "play the Dynamics agent (the Dynamics sandbox started by npm start): the bridge carries it to the customer's phone",
+  );
+agent
+  .command('list')
+  .description('Dynamics conversations, with what the customer sent')
+  .option('--all', 'closed ones too')
+  .action(async (o: { all?: boolean }) => {
+    const all: SandboxConversation[] = await call('GET', `${globals().dynamics}/_sandbox/conversations`);
+    const shown = o.all ? all : all.filter((c) => c.state !== 'Closed');
+    if (shown.length === 0) console.log('No Dynamics conversations.');
+    for (const c of shown) {
+      console.log(agentSummary(c));
+      for (const m of c.messages)
+        console.log(
+          `    ${m.timestamp}  ${m.automated ? 'automated' : m.sender.padEnd(9)}  ${m.text ?? '(attachment)'}`,
+        );
+    }
+  });
+agent
+  .command('accept <conversation>')
+  .description('the agent accepts it: ours becomes active with the agent')
+  .option('--agent-name <name>', "the agent's name")
+  .action(async (ref: string, o: { agentName?: string }) => {
+    console.log(agentSummary(await agentCall(ref, 'accept', o.agentName ? { agentName: o.agentName } : {})));
+  });
+agent
+  .command('reply <conversation>')
+  .description('the agent replies (markdown); the customer gets it as plain text')
+  .requiredOption('--text <text>', 'the reply')
+  .action(async (ref: string, o: { text: string }) => {
+    console.log(agentSummary(await agentCall(ref, 'reply', { text: o.text })));
+  });
+agent
+  .command('end <conversation>')
+  .description('the agent ends it: ours closes')
+  .action(async (ref: string) => {
+    console.log(agentSummary(await agentCall(ref, 'end')));
+  });
+
 program
   .command('dead-letters')
-  .description('events the router gave up on; --replay puts them back on the queue')
-  .option('--replay', 'requeue them (after a fix); the router applies each once')
-  .action(async (o: { replay?: boolean }) => {
-    const queue = env.INBOUND_QUEUE_NAME || 'sms-inbound';
+  .description('what a trigger gave up on (inbound events, Dynamics relays, agent activities); --replay puts it back')
+  .option('--queue <entity>', 'only this entity: a queue, or topic/Subscriptions/subscription')
+  .option('--replay', 'requeue them (after a fix); each is applied once')
+  .action(async (o: { queue?: string; replay?: boolean }) => {
+    const sources = o.queue ? [sourceNamed(o.queue)] : channelDeadLetterSources(env);
     const chosen = program.opts<{ serviceBus?: string }>().serviceBus;
     const connection = chosen
       ? chosen
@@ -153,13 +222,15 @@ program
         : env.ServiceBusConnection!;
     const client = new ServiceBusClient(connection, { retryOptions: { maxRetries: 1, timeoutInMs: 5000 } });
     try {
-      const letters = o.replay ? await replayDeadLetters(client, queue) : await listDeadLetters(client, queue);
-      if (letters.length === 0) console.log('The dead-letter queue is empty.');
-      for (const d of letters)
-        console.log(
-          `${d.messageId}  ${d.eventType ?? ''}  session ${d.sessionId}  ${d.reason ?? ''}: ${d.description ?? ''}`,
-        );
-      if (o.replay && letters.length) console.log(`Requeued ${letters.length}; the router applies each once.`);
+      for (const source of sources) {
+        const letters = o.replay ? await replayDeadLetters(client, source) : await listDeadLetters(client, source);
+        console.log(`${entityOf(source)}: ${letters.length ? `${letters.length} dead-lettered` : 'empty'}`);
+        for (const d of letters)
+          console.log(
+            `  ${d.messageId}  ${d.eventType ?? ''}  session ${d.sessionId}  ${d.reason ?? ''}: ${d.description ?? ''}`,
+          );
+        if (o.replay && letters.length) console.log(`  requeued ${letters.length}; each is applied once.`);
+      }
     } finally {
       await client.close();
     }

@@ -1,11 +1,11 @@
 import path from 'node:path';
 
 import { consoleLogger } from '../shared/log';
-import { startChannel } from './channel';
+import { type Channel, startChannel } from './channel';
 import { defaultPorts, embeddedParts, readLocalSettings, SANDBOX_ACCOUNT } from './localSettings';
 
 /**
- * `npm start`: the whole channel on this machine, no Azure or Telesign account needed.
+ * `npm start`: the whole channel on this machine, no Azure, Telesign or Dynamics account needed.
  *   --data DIR   keep Table Storage data in DIR between runs (default: in memory)
  *   --port N     the HTTP host's port (default 7071; PORT works too)
  */
@@ -36,6 +36,7 @@ async function main() {
     `  Table Storage   ${parts.tables ? `Azurite in-process ${channel.azurite!.endpoint}${dataDir ? ` (data in ${dataDir})` : ' (in memory)'}` : 'the configured account'}`,
     `  Service Bus     ${parts.broker ? `embedded broker ${channel.env.ServiceBusConnection}` : 'the configured namespace'}`,
     `  Telesign        ${parts.sandbox ? `sandbox ${channel.sandbox!.url} (customer id ${SANDBOX_ACCOUNT.customerId}; its API key is in README)` : channel.env.TELESIGN_API_BASE_URL}`,
+    `  Dynamics 365    ${dynamicsLine(channel)}`,
     `  support number  ${SANDBOX_ACCOUNT.supportNumber}`,
     '',
     'Try it:',
@@ -43,6 +44,14 @@ async function main() {
     '  npm run sms -- conversations',
     '  npm run sms -- send --conversation <id> --text "Sorry about that, checking now"',
     '  npm run sms -- show <id>',
+    ...(channel.dynamicsSandbox
+      ? [
+          '  npm run sms -- agent list',
+          '  npm run sms -- agent accept +15555550100',
+          '  npm run sms -- agent reply +15555550100 --text "**Sorry** about that, checking now"',
+          '  npm run sms -- agent end +15555550100',
+        ]
+      : []),
     'Ctrl-C stops everything.',
     '',
   ];
@@ -61,6 +70,13 @@ async function main() {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+function dynamicsLine(channel: Channel): string {
+  if (channel.dynamicsSandbox)
+    return `sandbox ${channel.dynamicsSandbox.url} (the agent's side: npm run sms -- agent …; webhook ${channel.http.url}/api/dynamics)`;
+  const url = channel.env.DYNAMICS_MESSAGING_URL;
+  return url ? `the Messaging API at ${url}` : 'bridge off (no DYNAMICS_MESSAGING_URL)';
 }
 
 main().catch((error) => {

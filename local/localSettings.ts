@@ -21,9 +21,11 @@ export const LOCAL_ADMIN_KEY = 'local-admin-key';
 /** Seconds between runs of every timer function, instead of its schedule: to watch the hourly auto-close work. */
 export const LOCAL_TIMER_INTERVAL_SECONDS = 'LOCAL_TIMER_INTERVAL_SECONDS';
 
-export const defaultPorts = { http: 7071, sandbox: 7072, broker: 5672, tables: 10002 };
+export const defaultPorts = { http: 7071, sandbox: 7072, broker: 5672, tables: 10002, dynamics: 7073 };
 
 const EMBEDDED = 'embedded';
+/** `DYNAMICS_MESSAGING_URL` set to this switches the bridge off in a local run (an empty value is ignored there). */
+export const BRIDGE_OFF = 'off';
 
 export const localDefaults: Env = {
   TELESIGN_ACCOUNTS: JSON.stringify([
@@ -49,9 +51,13 @@ export const localDefaults: Env = {
   LOCAL_SECRETS: JSON.stringify({ [SANDBOX_ACCOUNT.apiKeySecretName]: SANDBOX_ACCOUNT.apiKey }),
   INBOUND_QUEUE_NAME: 'sms-inbound',
   CHANNEL_EVENTS_TOPIC: 'channel-events',
+  DYNAMICS_ACTIVITIES_QUEUE: 'dynamics-activities',
   ServiceBusConnection: EMBEDDED,
   AzureWebJobsStorage: 'UseDevelopmentStorage=true',
   TELESIGN_API_BASE_URL: EMBEDDED,
+  // The Dynamics sandbox plays Contact Center; its endpoints, identities and client secret fill the other
+  // DYNAMICS_* settings when it starts (local/dynamicsSandboxSettings.ts).
+  DYNAMICS_MESSAGING_URL: EMBEDDED,
   LOCAL_FUNCTION_KEY,
   LOCAL_ADMIN_KEY,
   // Empty: each timer runs on its own schedule, as in Azure.
@@ -84,7 +90,15 @@ export function embeddedParts(env: Env) {
     broker: !env.ServiceBusConnection__fullyQualifiedNamespace && (sb === '' || sb === EMBEDDED),
     tables: !env.AzureWebJobsStorage__tableServiceUri && (storage === '' || storage === 'UseDevelopmentStorage=true'),
     sandbox: telesign === '' || telesign === EMBEDDED,
+    // Unlike the others, absent means off: the bridge is optional (docs/dynamics.md).
+    dynamics: env.DYNAMICS_MESSAGING_URL?.trim() === EMBEDDED,
   };
+}
+
+/** The settings with the bridge switched off when `DYNAMICS_MESSAGING_URL` says `off`: no DYNAMICS_* setting left. */
+export function withLocalBridgeSwitch(env: Env): Env {
+  if (env.DYNAMICS_MESSAGING_URL?.trim() !== BRIDGE_OFF) return env;
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('DYNAMICS_')));
 }
 
 /** The pause between timer runs that LOCAL_TIMER_INTERVAL_SECONDS asks for; undefined keeps the schedules. */

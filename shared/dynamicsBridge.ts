@@ -142,6 +142,7 @@ export function createDynamicsBridge(config: Config, deps: DynamicsBridgeDeps): 
         messaging,
         send: deps.send,
         change: deps.change,
+        conversation: (threadId, n) => deps.threads.getConversation(threadId, n),
         logger,
       });
     },

@@ -1,7 +1,7 @@
 import type { ConversationAction } from '../domain/conversationState';
 import { estimateSegments } from '../domain/segments';
 import { validateText } from '../domain/text';
-import { conversationIdOf } from '../domain/thread';
+import { conversationIdOf,type ConversationRecord } from '../domain/thread';
 import { activityKey, classifyActivity, parseWebhookActivity, type WebhookActivity } from '../dynamics/activity';
 import { agentReplyParts } from '../dynamics/agentReply';
 import type { MessagingClient } from '../dynamics/messagingClient';
@@ -83,6 +83,7 @@ export interface ApplyActivityDeps {
   messaging: Pick<MessagingClient, 'postMessage'>;
   send(command: SendCommand, logger: Logger): Promise<Outcome<SendResult>>;
   change(conversationId: string, action: ConversationAction, logger: Logger): Promise<Outcome<unknown>>;
+  conversation(threadId: string, n: number): Promise<Pick<ConversationRecord, 'state' | 'agentId'> | undefined>;
   logger: Logger;
 }
 
@@ -125,6 +126,21 @@ export async function applyAgentActivity(body: unknown, deps: ApplyActivityDeps)
     return;
   }
 
+  // The documented AgentAccepted names no agent (docs/dynamics-protocol.md §5); the agent's reply does, so a
+  // conversation still waiting for one is assigned to the agent who answers it, before the SMS goes.
+  if (classified.agent.id) {
+    const current = await deps.conversation(link.threadId, link.conversation);
+    if (current?.state === 'open' && !current.agentId) {
+      const assign: ConversationAction = {
+        kind: 'assign',
+        agentId: classified.agent.id,
+        ...agentNameOf(classified.agent),
+      };
+      const assigned = await deps.change(conversationId, assign, deps.logger);
+      if (!assigned.ok && isTransient(assigned.error.code)) throw assigned.error;
+    }
+  }
+
   const parts = agentReplyParts(classified, {
     attachments: deps.settings.agentAttachments,
     maxLength: deps.settings.smsSplitLength,
@@ -160,7 +176,11 @@ export async function applyAgentActivity(body: unknown, deps: ApplyActivityDeps)
 }
 
 function agentFields(agent: { id?: string; name?: string }) {
-  return { ...(agent.id ? { agentId: agent.id } : {}), ...(agent.name ? { agentName: agent.name } : {}) };
+  return { ...(agent.id ? { agentId: agent.id } : {}), ...agentNameOf(agent) };
+}
+
+function agentNameOf(agent: { name?: string }) {
+  return agent.name ? { agentName: agent.name } : {};
 }
 
 function refusalNotice(error: AppError): string {

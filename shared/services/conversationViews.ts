@@ -22,6 +22,8 @@ export interface Conversation {
   priority: number;
   rule?: string;
   agentId?: string;
+  /** The agent's display name, when the agent came from Dynamics. */
+  agentName?: string;
   account: string;
   supportNumber: PhoneNumber;
   customerNumber: PhoneNumber;
@@ -67,6 +69,7 @@ export function conversationOf(view: ConversationView): Conversation {
     priority: c.priority,
     rule: c.rule,
     agentId: c.agentId,
+    agentName: c.agentName,
     account: view.account,
     supportNumber: phone(view.supportNumber),
     customerNumber: phone(view.customerNumber),

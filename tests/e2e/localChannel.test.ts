@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 
@@ -12,7 +12,8 @@ const root = path.resolve(__dirname, '..', '..');
 const api = 'http://127.0.0.1:7071/api';
 const sandbox = 'http://127.0.0.1:7072';
 const key = { 'x-functions-key': 'local-function-key' };
-const ports = [7071, 7072, 5672, 10002];
+const dynamics = 'http://127.0.0.1:7073';
+const ports = [7071, 7072, 5672, 10002, 7073];
 
 let child: ChildProcess;
 let output = '';
@@ -26,6 +27,14 @@ async function call(method: string, url: string, body?: unknown) {
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
+
+/** `npm run sms -- …` as README shows it, without the rebuild npm start has just done. */
+const sms = (...args: string[]) =>
+  new Promise<string>((resolve, reject) =>
+    execFile('node', [path.join(root, 'dist', 'local', 'cli.js'), ...args], { cwd: root }, (error, stdout, stderr) =>
+      error ? reject(new Error(`sms ${args.join(' ')}: ${stderr || error.message}`)) : resolve(stdout),
+    ),
+  );
 
 const portIsFree = (port: number) =>
   new Promise<boolean>((resolve) => {
@@ -122,6 +131,100 @@ describe('npm start', () => {
     expect(detail.body.consent.state).toBe('opted_out');
     const refused = await call('POST', `${api}/messages`, { conversationId, text: 'One more thing' });
     expect(refused).toMatchObject({ status: 409, body: { error: { code: 'recipient_opted_out' } } });
+  });
+
+  describe('with the Dynamics sandbox as Contact Center', () => {
+    const customer = '15555550111';
+    type Conversation = {
+      conversationId: string;
+      state: string;
+      customerContext: Record<string, string>;
+      messages: Array<{ sender: string; text?: string; automated: boolean }>;
+    };
+    const inDynamics = async () =>
+      ((await call('GET', `${dynamics}/_sandbox/conversations`)).body as Conversation[]).filter(
+        (c) => c.customerContext.phonenumber === `+${customer}`,
+      );
+    const customerTexts = (c: Conversation) =>
+      c.messages.filter((m) => m.sender === 'customer' && !m.automated).map((m) => m.text);
+    const texts = (text: string) =>
+      call('POST', `${sandbox}/sandbox/inbound`, { from: customer, to: '14252306549', text });
+    let ours: string;
+
+    it('prints the sandbox and the agent commands', () => {
+      expect(output).toContain(`Dynamics 365    sandbox ${dynamics}`);
+      expect(output).toContain('npm run sms -- agent reply');
+      expect(output).not.toContain('dynamics-sandbox-client-secret');
+    });
+
+    it("creates one Dynamics conversation with the customer's number, and the next SMS arrive in it in order", async () => {
+      expect((await texts('My parcel is late')).body.callbackStatus).toBe(200);
+      await eventually(inDynamics, (found) => found.length === 1, 5000);
+      expect((await texts('Order 4411')).body.callbackStatus).toBe(200);
+      expect((await texts('It was due Monday')).body.callbackStatus).toBe(200);
+      const [conversation] = await eventually(
+        inDynamics,
+        (found) => found.length === 1 && customerTexts(found[0]).length === 3,
+        5000,
+      );
+      expect(customerTexts(conversation)).toEqual(['My parcel is late', 'Order 4411', 'It was due Monday']);
+      expect(conversation.state).toBe('Open');
+      const listed = await call('GET', `${api}/conversations?state=open`);
+      ours = listed.body.items.find(
+        (c: { customerNumber: { digits: string } }) => c.customerNumber.digits === customer,
+      ).id;
+    });
+
+    it('carries the agent: accepted, a markdown reply reaches the phone once as plain text and is delivered', async () => {
+      expect(await sms('agent', 'accept', `+${customer}`, '--agent-name', 'Ada')).toContain('Active');
+      expect(await sms('agent', 'reply', `+${customer}`, '--text', '**Sorry**, it _ships_ today')).toContain('Active');
+      const onPhone = await eventually(
+        async () =>
+          ((await call('GET', `${sandbox}/sandbox/messages`)).body as Array<{ phoneNumber: string; message: string }>)
+            .filter((m) => m.phoneNumber === customer)
+            .map((m) => m.message),
+        (found) => found.length > 0,
+        5000,
+      );
+      expect(onPhone).toEqual(['Sorry, it ships today']);
+      const detail = await eventually(
+        () => call('GET', `${api}/conversations/${ours}`),
+        (r) => r.body.state === 'active',
+        5000,
+      );
+      expect(detail.body).toMatchObject({ state: 'active', agentName: 'Ada' });
+      expect(detail.body.agentId).toEqual(expect.any(String));
+      const messages = await eventually(
+        () => call('GET', `${api}/conversations/${ours}/messages`),
+        (r) =>
+          r.body.items.some(
+            (m: { direction: string; status: string }) => m.direction === 'outbound' && m.status === 'delivered',
+          ),
+        5000,
+      );
+      expect(messages.body.items.filter((m: { direction: string }) => m.direction === 'outbound')).toHaveLength(1);
+    });
+
+    it("closes ours when the agent ends it, and the customer's next SMS starts a new Dynamics conversation", async () => {
+      expect(await sms('agent', 'end', `+${customer}`)).toContain('Closed');
+      await eventually(
+        () => call('GET', `${api}/conversations/${ours}`),
+        (r) => r.body.state === 'closed',
+        5000,
+      );
+      expect((await texts('One more question')).body.callbackStatus).toBe(200);
+      const found = await eventually(inDynamics, (all) => all.length === 2, 5000);
+      const next = found.find((c) => c.state !== 'Closed')!;
+      expect(customerTexts(next)).toEqual(['One more question']);
+      expect((await sms('agent', 'list')).split('\n').filter((l) => l.includes(`+${customer}`))).toHaveLength(1);
+    });
+
+    it('leaves nothing dead-lettered', async () => {
+      const report = await sms('dead-letters');
+      expect(report).toContain('sms-inbound: empty');
+      expect(report).toContain('channel-events/Subscriptions/dynamics: empty');
+      expect(report).toContain('dynamics-activities: empty');
+    });
   });
 
   it('stops on Ctrl-C within 5 seconds and frees its ports', async () => {

@@ -174,6 +174,18 @@ describe('an agent reply', () => {
     expect(lines.join('\n')).not.toContain(customer);
   });
 
+  it("assigns ours to the agent who answers, when Dynamics' AgentAccepted named no one", async () => {
+    const customer = newCustomer();
+    const id = await customerWrites(customer, 'Is anyone there?');
+    sandbox.accept(id, { id: 'agent-3', name: 'Cy' });
+    await applyQueued();
+    expect(await conversationOf(customer)).toMatchObject({ state: 'open' });
+    sandbox.reply(id, 'Yes, *Cy* here.');
+    await applyQueued();
+    expect(await conversationOf(customer)).toMatchObject({ state: 'active', agentId: 'agent-3', agentName: 'Cy' });
+    expect(smsSent).toEqual([{ to: customer, text: 'Yes, Cy here.' }]);
+  });
+
   it('is not sent to a customer who opted out, and the agent is told', async () => {
     const customer = newCustomer();
     const id = await customerWrites(customer, 'hi');

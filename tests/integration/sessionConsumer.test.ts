@@ -82,7 +82,7 @@ describe('events the router cannot apply', () => {
       });
       expect(callbackStatus).toBe(200); // the queue took it: nothing is lost
       const letters = await eventually(
-        () => listDeadLetters(client, 'sms-inbound'),
+        () => listDeadLetters(client, { queue: 'sms-inbound' }),
         (l) => l.length === 1,
         20_000,
       );
@@ -92,14 +92,14 @@ describe('events the router cannot apply', () => {
 
       const restarted = await startAzuriteTables({ port: azurite.port, dataFile }); // the fix
       try {
-        expect(await replayDeadLetters(client, 'sms-inbound')).toHaveLength(1);
+        expect(await replayDeadLetters(client, { queue: 'sms-inbound' })).toHaveLength(1);
         const threadId = threadIdOf(SANDBOX_ACCOUNT.customerId, SANDBOX_ACCOUNT.supportNumber, customer);
         const messages = await eventually(
           () => messagesOf(conversations, threadId, 1).catch(() => []),
           (m) => m.length > 0,
         );
         expect(messages.map((m) => m.text)).toEqual(['Anyone there?']);
-        expect(await listDeadLetters(client, 'sms-inbound')).toEqual([]);
+        expect(await listDeadLetters(client, { queue: 'sms-inbound' })).toEqual([]);
       } finally {
         await restarted.stop();
       }

@@ -29,7 +29,7 @@ describe('the session consumer and a DeadLetterError', () => {
       for (let n = 1; n <= 3; n++) await sender.sendMessages({ body: { n }, sessionId: 's', messageId: `m-${n}` });
       await sender.close();
       const letters = await eventually(
-        () => listDeadLetters(client, 'q'),
+        () => listDeadLetters(client, { queue: 'q' }),
         (l) => l.length === 1,
       );
       expect(letters).toEqual([

@@ -22,7 +22,7 @@ export async function startChannelHarness(overrides: Partial<ChannelOptions> = {
   const logs: string[] = [];
   const channel = await startChannel({
     logger: capturingLogger(logs),
-    ports: { http: 0, sandbox: 0, broker: 0, tables: 0 },
+    ports: { http: 0, sandbox: 0, broker: 0, tables: 0, dynamics: 0 },
     reportDelaysMs: [20, 40],
     callbackRetryDelaysMs: [50, 100],
     telesignClient: { timeoutMs: 1000, retryDelayMs: 20, maxRetryAfterMs: 50 },
