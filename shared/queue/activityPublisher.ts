@@ -1,6 +1,6 @@
-import type { ServiceBusClient, ServiceBusSender } from '@azure/service-bus';
+import type { ServiceBusClient } from '@azure/service-bus';
 
-import { AppError } from '../errors';
+import { createEntitySender } from './entitySender';
 
 /** What the webhook queues for `applyAgentActivity` (docs/dynamics-protocol.md §5): the activity as Dynamics sent it. */
 export interface QueuedAgentActivity {
@@ -21,34 +21,21 @@ export interface AgentActivityPublisher {
  * Dynamics delivers again; the session is the Dynamics conversation, so one conversation's activities apply in order.
  */
 export function createAgentActivityPublisher(client: ServiceBusClient, queueName: string): AgentActivityPublisher {
-  let sender: ServiceBusSender | undefined;
-  const senderFor = () => (sender ??= client.createSender(queueName));
-
+  const sender = createEntitySender(
+    client,
+    queueName,
+    'The Dynamics activities queue cannot take the activity right now.',
+  );
   return {
-    async publish({ messageId, sessionId, body }) {
-      try {
-        await senderFor().sendMessages({
-          body,
-          messageId,
-          sessionId,
-          contentType: 'application/json',
-          subject: 'dynamics.activity',
-          applicationProperties: { schemaVersion: body.schemaVersion },
-        });
-      } catch (error) {
-        throw new AppError(
-          'queue_unavailable',
-          'The Dynamics activities queue cannot take the activity right now.',
-          undefined,
-          {
-            cause: error,
-          },
-        );
-      }
-    },
-    async close() {
-      await sender?.close();
-      sender = undefined;
-    },
+    publish: ({ messageId, sessionId, body }) =>
+      sender.send({
+        body,
+        messageId,
+        sessionId,
+        contentType: 'application/json',
+        subject: 'dynamics.activity',
+        applicationProperties: { schemaVersion: body.schemaVersion },
+      }),
+    close: () => sender.close(),
   };
 }

@@ -1,7 +1,7 @@
-import type { ServiceBusClient, ServiceBusMessage, ServiceBusSender } from '@azure/service-bus';
+import type { ServiceBusClient, ServiceBusMessage } from '@azure/service-bus';
 
 import type { ChannelEvent } from '../domain/channelEvents';
-import { AppError } from '../errors';
+import { createEntitySender } from './entitySender';
 
 /** Where committed changes' channel events go (docs/architecture.md §Channel events and reactions). */
 export interface ChannelEventPublisher {
@@ -22,34 +22,18 @@ const messageOf = (event: ChannelEvent): ServiceBusMessage => ({
 });
 
 /**
- * One sender per process over the process's one client. A thread's events go in one batch (all or nothing, in
+ * A thread's events go in one batch (all or nothing, in
  * order); a change that touched several threads (auto-close) sends one batch per thread, since a partitioned
  * entity refuses a batch that spans sessions.
  */
 export function createChannelEventPublisher(client: ServiceBusClient, topicName: string): ChannelEventPublisher {
-  let sender: ServiceBusSender | undefined;
-  const senderFor = () => (sender ??= client.createSender(topicName));
-
+  const sender = createEntitySender(client, topicName, 'The channel events topic cannot take the events right now.');
   return {
     async publish(events) {
       const byThread = new Map<string, ChannelEvent[]>();
       for (const event of events) byThread.set(event.threadId, [...(byThread.get(event.threadId) ?? []), event]);
-      try {
-        for (const batch of byThread.values()) await senderFor().sendMessages(batch.map(messageOf));
-      } catch (error) {
-        throw new AppError(
-          'queue_unavailable',
-          'The channel events topic cannot take the events right now.',
-          undefined,
-          {
-            cause: error,
-          },
-        );
-      }
+      for (const batch of byThread.values()) await sender.send(batch.map(messageOf));
     },
-    async close() {
-      await sender?.close();
-      sender = undefined;
-    },
+    close: () => sender.close(),
   };
 }
