@@ -7,6 +7,7 @@ import type { SecretProvider } from '../shared/secrets';
 import type { RelayOptions } from '../shared/services/relayToDynamics';
 import { type AzuriteTables, startAzuriteTables } from './azurite';
 import { EmbeddedBroker } from './broker';
+import { brokerEntities, fromSettings, unsetSettings } from './brokerEntities';
 import { DynamicsSandbox, type DynamicsSandboxOptions } from './dynamicsSandbox';
 import { withEmbeddedDynamics } from './dynamicsSandboxSettings';
 import { type HttpHost, startHttpHost } from './httpHost';
@@ -78,9 +79,6 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
 
   try {
     const timerIntervalMs = localTimerIntervalMs(env);
-    // A binding's `%NAME%` parts stand for settings, as in the Functions host.
-    const fromSettings = (value: string) => value.replace(/%([^%]+)%/g, (_m, name: string) => env[name] ?? name);
-    const queueName = env.INBOUND_QUEUE_NAME || 'sms-inbound';
     // Each embedded part: started only when its setting asks for it, on its port, stopped with the channel, and its
     // endpoint written into the setting the app then reads.
     const embed = async <T extends { stop(): Promise<void> }>(
@@ -95,35 +93,6 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
       env[setting] = endpoint(started);
       return started;
     };
-    const maxDeliveryCount = options.maxDeliveryCount ?? 10;
-    const queues = [
-      { name: queueName, requiresSession: true, maxDeliveryCount },
-      // Declared whether or not the bridge is on, as Bicep does: activities queued before it was switched off are
-      // kept (and dead-lettered with their reason) rather than refused at the door.
-      { name: env.DYNAMICS_ACTIVITIES_QUEUE || 'dynamics-activities', requiresSession: true, maxDeliveryCount },
-    ];
-    // The channel events topic and the subscriptions its reactions will read, each by thread session.
-    const topicName = env.CHANNEL_EVENTS_TOPIC?.trim();
-    const topics = topicName
-      ? [
-          {
-            name: topicName,
-            subscriptions: ['dynamics', 'webhooks'].map((name) => ({ name, requiresSession: true, maxDeliveryCount })),
-          },
-        ]
-      : [];
-    const azurite = await embed(
-      'tables',
-      (at) => startAzuriteTables({ ...at, dataFile: options.dataFile }),
-      'AzureWebJobsStorage',
-      (a) => a.connectionString,
-    );
-    const broker = await embed(
-      'broker',
-      (at) => EmbeddedBroker.start({ ...at, queues, topics }),
-      'ServiceBusConnection',
-      (b) => b.connectionString,
-    );
     const sandbox = await embed(
       'sandbox',
       (at) =>
@@ -136,6 +105,7 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
       'TELESIGN_API_BASE_URL',
       (t) => t.url,
     );
+    // Before the broker: the sandbox's settings may name the channel events topic the broker must declare.
     const dynamicsSandbox = await embed(
       'dynamics',
       (at) => DynamicsSandbox.start({ ...at, ...options.dynamicsSandbox, logger: options.logger }),
@@ -143,6 +113,20 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
       (d) => d.url,
     );
     if (dynamicsSandbox) env = withEmbeddedDynamics(env, dynamicsSandbox.settings(), dynamicsSandbox.clientSecret()!);
+    const azurite = await embed(
+      'tables',
+      (at) => startAzuriteTables({ ...at, dataFile: options.dataFile }),
+      'AzureWebJobsStorage',
+      (a) => a.connectionString,
+    );
+    const functions = loadFunctions();
+    const entities = brokerEntities(functions.serviceBus, env, options.maxDeliveryCount ?? 10);
+    const broker = await embed(
+      'broker',
+      (at) => EmbeddedBroker.start({ ...at, ...entities }),
+      'ServiceBusConnection',
+      (b) => b.connectionString,
+    );
 
     const config = loadConfig(env);
     const app = buildApp(config, {
@@ -154,7 +138,6 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
     stops.push(() => resetApp());
     await app.ready();
 
-    const functions = loadFunctions();
     const functionKey = env.LOCAL_FUNCTION_KEY || LOCAL_FUNCTION_KEY;
     const adminKey = env.LOCAL_ADMIN_KEY || LOCAL_ADMIN_KEY;
     const http = await startHttpHost({
@@ -175,7 +158,7 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
     // A trigger whose entity names a setting left empty has nothing to read: it is reported and not run, where the
     // Functions host would fail to start the function.
     const runnable = functions.serviceBus.filter((fn) => {
-      const missing = unsetSettings('queueName' in fn ? [fn.queueName] : [fn.topicName, fn.subscriptionName], env);
+      const missing = unsetSettings(fn, env);
       if (missing.length) options.logger.warn('trigger not run: its setting is empty', { function: fn.name, missing });
       return missing.length === 0;
     });
@@ -183,8 +166,8 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
       startSessionConsumer({
         client: serviceBusClient,
         ...('queueName' in fn
-          ? { queueName: fromSettings(fn.queueName) }
-          : { topicName: fromSettings(fn.topicName), subscriptionName: fromSettings(fn.subscriptionName) }),
+          ? { queueName: fromSettings(fn.queueName, env) }
+          : { topicName: fromSettings(fn.topicName, env), subscriptionName: fromSettings(fn.subscriptionName, env) }),
         logger: options.logger,
         maxConcurrentSessions: options.maxConcurrentSessions,
         handler: async (body, message) => {
@@ -202,7 +185,7 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
     });
 
     const timers = startTimerHost({
-      functions: functions.timer.map((fn) => ({ ...fn, schedule: fromSettings(fn.schedule) })),
+      functions: functions.timer.map((fn) => ({ ...fn, schedule: fromSettings(fn.schedule, env) })),
       logger: options.logger,
       intervalMs: timerIntervalMs,
     });
@@ -225,10 +208,4 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
     await stopAll();
     throw error;
   }
-}
-
-/** The settings a binding's `%NAME%` parts refer to that have no value. */
-function unsetSettings(bindings: string[], env: Env): string[] {
-  const names = bindings.flatMap((binding) => [...binding.matchAll(/%([^%]+)%/g)].map((m) => m[1]));
-  return names.filter((name) => !env[name]?.trim());
 }

@@ -117,7 +117,9 @@ async function relaySentMessage(event: MessageSentEvent, deps: RelayDeps): Promi
   if (event.origin !== 'dynamics') {
     await postMessage(deps, linked, { id: event.messageId, text: event.text, automated: true }, event);
   }
-  if (event.status === 'failed') {
+  // An agent's reply that failed is told to the agent by applyAgentActivity, which alone knows whether the
+  // activity will be retried (a transient failure) or not; a notice here would be a second, or a wrong, one.
+  if (event.status === 'failed' && event.origin !== 'dynamics') {
     const reason = event.failure?.reason ?? 'the send failed';
     await postMessage(deps, linked, notice(event.messageId, 'failed', reason), event);
   }

@@ -219,6 +219,26 @@ describe('npm start', () => {
       expect((await sms('agent', 'list')).split('\n').filter((l) => l.includes(`+${customer}`))).toHaveLength(1);
     });
 
+    it.each([
+      ['no token', undefined],
+      ['an expired token', { expiresInSeconds: -600 }],
+      ['a token for another audience', { audience: 'api://someone-else' }],
+      ['a token from another tenant', { tenantId: '11111111-2222-4333-8444-555555555555' }],
+    ])('answers a webhook with %s 401, and sends nothing', async (_case, claims) => {
+      const [open] = (await inDynamics()).filter((c) => c.state !== 'Closed');
+      const token = claims && (await call('POST', `${dynamics}/_sandbox/tokens/webhook`, claims)).body.token;
+      const before = (await call('GET', `${sandbox}/sandbox/messages`)).body.length;
+      const response = await fetch(`${api}/dynamics/v3/conversations/${open.conversationId}/activities`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ type: 'message', from: { id: 'agent-x' }, text: 'Not from Dynamics' }),
+      });
+      expect(response.status).toBe(401);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await call('GET', `${sandbox}/sandbox/messages`)).body.length).toBe(before);
+    });
+
     it('leaves nothing dead-lettered', async () => {
       const report = await sms('dead-letters');
       expect(report).toContain('sms-inbound: empty');

@@ -232,30 +232,27 @@ describe('what follows in a linked conversation', () => {
     expect(messagesIn(id)).toEqual([['first', false]]);
   });
 
-  it('tells the agent about a reply that was not delivered', async () => {
+  it('tells the agent about a message that was not delivered, once', async () => {
     const customer = newCustomer();
     await relayAll(await receive(customer, 'first'));
     const id = await linkedId(customer);
-    const sent = await send(customer, 'Agent answer', 'dynamics');
-    await bridge.relay(
-      {
-        ...sent,
-        id: `${sent.id}-failed`,
-        status: 'failed',
-        failure: { code: 'telesign_rejected', reason: 'the number is not reachable' },
-      },
-      logger(),
-    );
+    const failed = { code: 'telesign_rejected', reason: 'the number is not reachable' };
+    // An agent's reply the send refused: applyAgentActivity tells the agent (or retries), not the relay.
+    const reply = await send(customer, 'Agent answer', 'dynamics');
+    await bridge.relay({ ...reply, id: `${reply.id}-failed`, status: 'failed', failure: failed }, logger());
+    // A plugin's send: mirrored, then the notice.
+    const api = await send(customer, 'Your parcel left', 'api');
+    await bridge.relay({ ...api, id: `${api.id}-failed`, status: 'failed', failure: failed }, logger());
     await bridge.relay(
       {
         schemaVersion: 1,
-        id: `${sent.id}-expired`,
+        id: `${reply.id}-expired`,
         type: 'message.status_changed',
         at: new Date().toISOString(),
-        account: sent.account,
-        threadId: sent.threadId,
-        conversationId: sent.conversationId,
-        messageId: sent.messageId,
+        account: reply.account,
+        threadId: reply.threadId,
+        conversationId: reply.conversationId,
+        messageId: reply.messageId,
         from: 'sent',
         to: 'expired',
         description: 'Message expired',
@@ -264,10 +261,11 @@ describe('what follows in a linked conversation', () => {
     );
     expect(messagesIn(id)).toEqual([
       ['first', false],
+      ['Your parcel left', true],
       ['Not delivered: the number is not reachable', true],
       ['Not delivered: Message expired', true],
     ]);
-    expect(activityIds(id)).toEqual([`${sent.messageId}-failed`, `${sent.messageId}-expired`]);
+    expect(activityIds(id)).toEqual([api.messageId, `${api.messageId}-failed`, `${reply.messageId}-expired`]);
   });
 
   it('ends the Dynamics conversation when ours closes, and a close it already had is done', async () => {
