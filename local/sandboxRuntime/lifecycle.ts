@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 /**
  * Owns every timer and outgoing request a sandbox starts, so that stop() can cancel them all and leave no
  * open handle behind (jest would otherwise hang or report leaks).
@@ -14,7 +16,10 @@ export class Lifecycle {
   private readonly timers = new Set<NodeJS.Timeout>();
 
   /** `sandbox` names it in the error its pending work fails with ("Telesign"). */
-  constructor(private readonly sandbox: string) {}
+  constructor(private readonly sandbox: string) {
+    // Every outgoing request listens on this one signal; under load many are open at once, which is not a leak.
+    setMaxListeners(0, this.controller.signal);
+  }
 
   get signal(): AbortSignal {
     return this.controller.signal;
