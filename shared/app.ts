@@ -5,6 +5,7 @@ import type { InboundEvent } from './domain/inboundEvent';
 import { createDynamicsBridge, type DynamicsBridge, type DynamicsBridgeDeps } from './dynamicsBridge';
 import type { Logger } from './log';
 import { failure, type Outcome } from './outcome';
+import type { EventOutbox } from './ports/eventOutbox';
 import { type AgentActivityPublisher, createAgentActivityPublisher } from './queue/activityPublisher';
 import { type ChannelEventPublisher, createChannelEventPublisher } from './queue/channelEventPublisher';
 import { createServiceBusPublisher, type EventPublisher } from './queue/eventPublisher';
@@ -31,8 +32,8 @@ import {
 import type { Conversation, ConversationDetail, Message } from './services/conversationViews';
 import { createHealthCheck, type Health } from './services/health';
 import { type CallbackInput, ingestCallback, type Ingested } from './services/ingest';
-import { publishChannelEvents } from './services/publishChannelEvents';
-import { reactAfterCommit, runReactions } from './services/reactions';
+import { publishChannelEvents, republishChannelEvents } from './services/publishChannelEvents';
+import { type React, reactAfterCommit, runReactions } from './services/reactions';
 import { type RouteDeps, routeEvent, type RouteResult } from './services/route';
 import { type SendDeps, sendMessage, type SendOptions } from './services/send';
 import type { SendCommand } from './services/sendRequest';
@@ -63,6 +64,8 @@ export interface App {
     change(id: string, action: ConversationAction, logger: Logger): Promise<Outcome<ConversationDetail>>;
     autoClose(logger: Logger): Promise<AutoCloseResult>;
   };
+  /** Publishes the channel events an outage left in the outbox; how many went. */
+  republishChannelEvents(logger: Logger): Promise<number>;
   health(): Promise<Health>;
   /** The Dynamics bridge: present only when `config.dynamics` is set (docs/dynamics-protocol.md). */
   dynamics?: DynamicsBridge;
@@ -158,15 +161,20 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
   const sendDeps = (logger: Logger): SendDeps => ({ ...store, secrets, telesignFor, logger });
   const send = async (command: SendCommand, logger: Logger, options?: SendOptions) => {
     await ready();
-    return reactAfterCommit(react, await sendMessage(command, sendDeps(logger), options), { logger });
+    return reactAfterCommit(reactOrKeep, await sendMessage(command, sendDeps(logger), options), { logger });
   };
 
   // What follows a change, in order: every service hands its channel events here and knows nothing of them. The
   // events are made durable first, so a reaction that later subscribes to the topic misses none.
-  const react = runReactions([
-    ...(channelEvents ? [publishChannelEvents(channelEvents)] : []),
-    autoReplies({ accounts: config.accounts, send: (c, o, logger) => send(c, logger, o) }),
-  ]);
+  const reactions = (outbox?: EventOutbox): React =>
+    runReactions([
+      ...(channelEvents ? [publishChannelEvents(channelEvents, outbox)] : []),
+      autoReplies({ accounts: config.accounts, send: (c, o, logger) => send(c, logger, o) }),
+    ]);
+  // The router's events are replayed by Service Bus when the publish fails, which keeps a thread's order; a change
+  // nothing would replay (an API call, auto-close) keeps its events in the outbox instead of losing them.
+  const react = reactions();
+  const reactOrKeep = reactions(stores.outbox);
 
   const conversationDeps = (logger: Logger): ConversationDeps => ({
     ...store,
@@ -196,7 +204,7 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
 
   const change = (id: string, action: ConversationAction, logger: Logger) =>
     withTables(async (deps) => {
-      const outcome = await reactAfterCommit(react, await changeConversation(id, action, deps), { logger });
+      const outcome = await reactAfterCommit(reactOrKeep, await changeConversation(id, action, deps), { logger });
       if (!outcome.ok) return outcome;
       // Only auto-close asks for a conditional change; an API transition either changes or fails.
       return outcome.value.changed
@@ -238,9 +246,16 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
               waiting: idle(config.autoCloseDays.waiting),
             },
           });
-          await react(events, { logger });
+          await reactOrKeep(events, { logger });
           return result;
         })(logger),
+    },
+    async republishChannelEvents(logger) {
+      if (!channelEvents) return 0;
+      await ready();
+      const published = await republishChannelEvents({ port: channelEvents, outbox: stores.outbox });
+      if (published) logger.info('channel events published from the outbox', { events: published });
+      return published;
     },
     health,
     ingest: (input, logger) => ingestCallback(input, { verifier, publisher, logger, now }),

@@ -3,6 +3,7 @@ import { createMemoryConsentStore } from './consentStore';
 import { createMemoryConversationIndex } from './conversationIndex';
 import { createMemoryConversationReader } from './conversationReader';
 import { createMemoryDynamicsLinkStore } from './dynamicsLinks';
+import { createMemoryEventOutbox } from './eventOutbox';
 import { createMemoryReferenceStore } from './referenceStore';
 import { createThreadPartitions } from './threadPartitions';
 import { createMemoryThreadStore } from './threadStore';
@@ -26,5 +27,6 @@ export function createMemoryStores(): MemoryStores {
     consent: createMemoryConsentStore(),
     unrecognized: createMemoryUnrecognizedStore(),
     dynamicsLinks: createMemoryDynamicsLinkStore(),
+    outbox: createMemoryEventOutbox(),
   };
 }

@@ -1,7 +1,7 @@
 import type { ConversationAction } from '../domain/conversationState';
 import { estimateSegments } from '../domain/segments';
 import { validateText } from '../domain/text';
-import { conversationIdOf,type ConversationRecord } from '../domain/thread';
+import { conversationIdOf, type ConversationRecord } from '../domain/thread';
 import { activityKey, classifyActivity, parseWebhookActivity, type WebhookActivity } from '../dynamics/activity';
 import { agentReplyParts } from '../dynamics/agentReply';
 import type { MessagingClient } from '../dynamics/messagingClient';

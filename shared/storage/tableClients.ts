@@ -10,6 +10,7 @@ export const tableNames = {
   unrecognized: 'unrecognized',
   conversationIndex: 'conversationIndex',
   dynamicsLinks: 'dynamicsLinks',
+  outbox: 'outbox',
 } as const;
 
 export type TableName = keyof typeof tableNames;

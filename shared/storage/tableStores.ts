@@ -3,6 +3,7 @@ import { createConsentStore } from './consentStore';
 import { createConversationIndex } from './conversationIndex';
 import { createConversationReader } from './conversationRows';
 import { createDynamicsLinkStore } from './dynamicsLinks';
+import { createEventOutbox } from './eventOutbox';
 import { createReferenceStore } from './referenceStore';
 import type { TableClients } from './tableClients';
 import { createThreadStore } from './threadStore';
@@ -18,5 +19,6 @@ export function createTableStores(tables: TableClients): Stores {
     consent: createConsentStore(tables.consent),
     unrecognized: createUnrecognizedStore(tables.unrecognized),
     dynamicsLinks: createDynamicsLinkStore(tables.dynamicsLinks),
+    outbox: createEventOutbox(tables.outbox),
   };
 }

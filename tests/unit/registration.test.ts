@@ -14,6 +14,7 @@ describe('function registration', () => {
     await import('../../functions/closeConversation');
     await import('../../functions/health');
     await import('../../functions/autoClose');
+    await import('../../functions/republishChannelEvents');
   });
 
   it('registers telesignCallback as an anonymous POST HTTP trigger on telesign/callback', () => {
@@ -62,6 +63,14 @@ describe('function registration', () => {
     expect(triggerOf('autoClose')).toMatchObject({
       type: 'timerTrigger',
       schedule: '0 0 * * * *',
+      runOnStartup: false,
+    });
+  });
+
+  it('registers republishChannelEvents as a timer every minute that does not run at start', () => {
+    expect(triggerOf('republishChannelEvents')).toMatchObject({
+      type: 'timerTrigger',
+      schedule: '0 * * * * *',
       runOnStartup: false,
     });
   });

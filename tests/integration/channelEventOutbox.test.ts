@@ -1,0 +1,61 @@
+jest.mock('@azure/functions-core', () => require('../../local/functionsCore'), { virtual: true });
+
+/**
+ * A change nothing would replay (here an API close) while the channel events topic is down: the caller is told it
+ * is done, its events wait in the outbox, and once the topic is back the republisher hands them to the Dynamics
+ * relay, which ends the Dynamics conversation (docs/architecture.md §Publishing after the commit).
+ */
+import { SANDBOX_ACCOUNT } from '../../local/localSettings';
+import { silentLogger } from '../../shared/log';
+import { type ChannelHarness, eventually, startChannelHarness } from '../support/channelHarness';
+
+let h: ChannelHarness;
+
+beforeAll(async () => {
+  h = await startChannelHarness();
+}, 30_000);
+
+afterAll(async () => {
+  await h?.stop();
+});
+
+describe('channel events of an API change while the topic is down', () => {
+  it('are kept, the close answers 200, and they reach Dynamics once the topic is back', async () => {
+    const customer = '15555550177';
+    await h.channel.sandbox!.simulateInbound({ from: customer, to: SANDBOX_ACCOUNT.supportNumber, text: 'Hello?' });
+    const inDynamics = () =>
+      h.channel.dynamicsSandbox!.conversations().filter((c) => c.customerContext.phonenumber === `+${customer}`);
+    await eventually(
+      async () => inDynamics(),
+      (found) => found.length === 1,
+      10_000,
+    );
+    const listed = await h.api('GET', '/api/conversations?state=open');
+    const ours = listed.body.items.find(
+      (c: { customerNumber: { digits: string } }) => c.customerNumber.digits === customer,
+    );
+
+    await h.channel.broker!.stop();
+    let closed;
+    try {
+      closed = await h.api('POST', `/api/conversations/${ours.id}/close`, { reason: 'resolved' });
+      expect(await h.channel.app.republishChannelEvents(silentLogger).catch((e: Error) => e.message)).toMatch(
+        /cannot take/,
+      );
+    } finally {
+      await h.channel.broker!.resume();
+    }
+    expect(closed).toMatchObject({ status: 200, body: { state: 'closed' } });
+    expect(h.logs.some((l) => l.includes('channel events kept in the outbox'))).toBe(true);
+    expect(inDynamics()[0].customerActivities.map((a) => a.kind)).not.toContain('endOfConversation');
+
+    expect(await h.channel.app.republishChannelEvents(silentLogger)).toBeGreaterThan(0);
+    const [ended] = await eventually(
+      async () => inDynamics(),
+      (found) => found[0].customerActivities.some((a) => a.kind === 'endOfConversation'),
+      10_000,
+    );
+    expect(ended.customerActivities.filter((a) => a.kind === 'endOfConversation')).toHaveLength(1);
+    expect(await h.channel.app.republishChannelEvents(silentLogger)).toBe(0);
+  }, 60_000);
+});
