@@ -11,6 +11,11 @@ export const initialConversationState: ConversationState = 'open';
 export type ConversationAction =
   /** `agentName` comes with an agent from Dynamics (docs/dynamics-protocol.md §5); the API gives ids only. */
   | { kind: 'assign'; agentId: string; agentName?: string }
+  /**
+   * An agent took it in Dynamics without saying who (the documented AgentAccepted names no one,
+   * docs/dynamics-protocol.md §5): active, the agent unknown until their first reply assigns it.
+   */
+  | { kind: 'accept' }
   | { kind: 'wait' }
   | { kind: 'close'; reason?: string }
   | { kind: 'inbound' }
@@ -33,6 +38,9 @@ export function transition(
       // Re-assigning an active conversation hands it to another agent; it is not an error.
       if (action.agentId.trim() === '') return invalid(state, action, 'an agent id is required');
       return { ok: true, state: 'active', agentId: action.agentId };
+    case 'accept':
+      if (state === 'active') return invalid(state, action, 'an agent has it already');
+      return withAgent('active', agentId);
     case 'wait':
       if (state === 'waiting') return invalid(state, action, 'it is already waiting');
       return withAgent('waiting', agentId);

@@ -110,8 +110,10 @@ export async function applyAgentActivity(body: unknown, deps: ApplyActivityDeps)
     // A system event's text ("EventName: …") is Dynamics' bookkeeping: it is never sent to the customer.
     const { agent, name } = classified;
     const action: ConversationAction =
-      classified.event === 'agent_joined' && agent.id
-        ? { kind: 'assign', agentId: agent.id, ...(agent.name ? { agentName: agent.name } : {}) }
+      classified.event === 'agent_joined'
+        ? agent.id
+          ? { kind: 'assign', agentId: agent.id, ...agentNameOf(agent) }
+          : { kind: 'accept' }
         : classified.event === 'closed'
           ? { kind: 'close', reason: name.slice(0, 200) }
           : { kind: 'note', event: `dynamics:${name}`.slice(0, 256), ...agentFields(agent) };
@@ -127,10 +129,10 @@ export async function applyAgentActivity(body: unknown, deps: ApplyActivityDeps)
   }
 
   // The documented AgentAccepted names no agent (docs/dynamics-protocol.md §5); the agent's reply does, so a
-  // conversation still waiting for one is assigned to the agent who answers it, before the SMS goes.
+  // conversation with no agent yet is assigned to the agent who answers it, before the SMS goes.
   if (classified.agent.id) {
     const current = await deps.conversation(link.threadId, link.conversation);
-    if (current?.state === 'open' && !current.agentId) {
+    if ((current?.state === 'open' || current?.state === 'active') && !current.agentId) {
       const assign: ConversationAction = {
         kind: 'assign',
         agentId: classified.agent.id,

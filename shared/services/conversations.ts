@@ -230,7 +230,15 @@ export async function changeConversation(
     events:
       action.kind === 'note'
         ? []
-        : [conversationChangedEvent({ threadId, account: view.account }, before, view.conversation, action.kind)],
+        : [
+            conversationChangedEvent(
+              { threadId, account: view.account },
+              before,
+              view.conversation,
+              // An accept is an assignment whose agent is not known yet.
+              action.kind === 'accept' ? 'assign' : action.kind,
+            ),
+          ],
   };
 }
 

@@ -177,6 +177,12 @@ describe('npm start', () => {
 
     it('carries the agent: accepted, a markdown reply reaches the phone once as plain text and is delivered', async () => {
       expect(await sms('agent', 'accept', `+${customer}`, '--agent-name', 'Ada')).toContain('Active');
+      // Dynamics' AgentAccepted names no one (docs/dynamics-protocol.md §5): active now, the agent named by the reply.
+      await eventually(
+        () => call('GET', `${api}/conversations/${ours}`),
+        (r) => r.body.state === 'active',
+        5000,
+      );
       expect(await sms('agent', 'reply', `+${customer}`, '--text', '**Sorry**, it _ships_ today')).toContain('Active');
       const onPhone = await eventually(
         async () =>
@@ -189,7 +195,7 @@ describe('npm start', () => {
       expect(onPhone).toEqual(['Sorry, it ships today']);
       const detail = await eventually(
         () => call('GET', `${api}/conversations/${ours}`),
-        (r) => r.body.state === 'active',
+        (r) => r.body.agentName !== undefined,
         5000,
       );
       expect(detail.body).toMatchObject({ state: 'active', agentName: 'Ada' });

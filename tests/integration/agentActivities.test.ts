@@ -179,7 +179,7 @@ describe('an agent reply', () => {
     const id = await customerWrites(customer, 'Is anyone there?');
     sandbox.accept(id, { id: 'agent-3', name: 'Cy' });
     await applyQueued();
-    expect(await conversationOf(customer)).toMatchObject({ state: 'open' });
+    expect(await conversationOf(customer)).toMatchObject({ state: 'active' });
     sandbox.reply(id, 'Yes, *Cy* here.');
     await applyQueued();
     expect(await conversationOf(customer)).toMatchObject({ state: 'active', agentId: 'agent-3', agentName: 'Cy' });
@@ -204,14 +204,16 @@ describe('an agent reply', () => {
 });
 
 describe('a system event', () => {
-  it('from the sample AgentAccepted (no agent) is noted, not assigned', async () => {
+  it('from the sample AgentAccepted (no agent) makes ours active, the agent still unknown', async () => {
     const customer = newCustomer();
     const id = await customerWrites(customer, 'hi');
     sandbox.accept(id, { id: 'agent-2', name: 'Bo' });
     await applyQueued();
     expect(smsSent).toEqual([]);
-    expect((await conversationOf(customer))?.agentId).toBeUndefined();
-    expect(lines.some((l) => l.includes('"event":"AgentAccepted","action":"note"'))).toBe(true);
+    const conversation = await conversationOf(customer);
+    expect(conversation).toMatchObject({ state: 'active' });
+    expect(conversation?.agentId).toBeUndefined();
+    expect(lines.some((l) => l.includes('"event":"AgentAccepted","action":"accept"'))).toBe(true);
   });
 
   it('is never sent as SMS: an end closes ours, a transfer is noted', async () => {

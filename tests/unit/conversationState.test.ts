@@ -12,6 +12,7 @@ const assign = (agentId: string): ConversationAction => ({ kind: 'assign', agent
 const wait: ConversationAction = { kind: 'wait' };
 const close: ConversationAction = { kind: 'close', reason: 'resolved' };
 const inbound: ConversationAction = { kind: 'inbound' };
+const accept: ConversationAction = { kind: 'accept' };
 
 describe('transition', () => {
   it('starts a new conversation open', () => {
@@ -32,6 +33,8 @@ describe('transition', () => {
     ['waiting', undefined, inbound, 'open', undefined],
     ['open', undefined, inbound, 'open', undefined],
     ['active', 'a1', inbound, 'active', 'a1'],
+    ['open', undefined, accept, 'active', undefined],
+    ['waiting', 'a1', accept, 'active', 'a1'],
   ])('%s (agent %s) + %o → %s (agent %s)', (state, agentId, action, nextState, nextAgent) => {
     const result = transition({ state, agentId }, action);
     expect(result).toEqual({ ok: true, state: nextState, ...(nextAgent ? { agentId: nextAgent } : {}) });
@@ -44,6 +47,8 @@ describe('transition', () => {
     ['closed', wait],
     ['closed', close],
     ['closed', inbound],
+    ['active', accept],
+    ['closed', accept],
   ])('refuses %s + %o and names the current state', (state, action) => {
     const result = transition({ state, agentId: 'a1' }, action);
     expect(result.ok).toBe(false);
@@ -60,7 +65,7 @@ describe('transition', () => {
   });
 
   it('never leaves closed, whatever the action', () => {
-    for (const action of [assign('x'), wait, close, inbound]) {
+    for (const action of [assign('x'), wait, close, inbound, accept]) {
       expect(transition({ state: 'closed' }, action).ok).toBe(false);
     }
   });

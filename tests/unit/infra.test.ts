@@ -287,7 +287,11 @@ describe('role assignments in infra/app/rbac.bicep', () => {
         t.includes('topicName: `%${settingNames.channelEventsTopic}%`') &&
         t.includes(`subscriptionName: '${subscription}'`),
     );
-  const sendsTo = (file: string, name: string) => new RegExp(`createSender\\(${name}\\)`).test(read(file));
+  // A publisher sends through the one sender helper, which creates the SDK's sender for the entity it is given.
+  const sendsTo = (file: string, name: string) =>
+    new RegExp(`createSender\\(${name}\\)`).test(read(file)) ||
+    (new RegExp(`createEntitySender\\(\\s*client,\\s*${name}\\b`).test(read(file)) &&
+      /createSender\(entity\)/.test(read('shared/queue/entitySender.ts')));
 
   const sender = { role: 'Azure Service Bus Data Sender', id: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39' };
   const receiver = { role: 'Azure Service Bus Data Receiver', id: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0' };
