@@ -28,9 +28,10 @@ import { startTimerHost } from './timerHost';
 
 /**
  * The whole channel on one machine (docs/architecture.md §Embedded local channel): Azurite's Table service, the
- * embedded broker (with the channel events topic), the Telesign sandbox, the Dynamics sandbox (when
- * DYNAMICS_MESSAGING_URL is `embedded`), and every trigger the function files register: the HTTP host on their routes, a session consumer for each Service Bus function (queue or topic
- * subscription), the timer functions on their schedules. Any part whose setting points at a real service is not
+ * embedded broker (with the entities the triggers read), the Telesign sandbox, the Dynamics sandbox (when
+ * DYNAMICS_MESSAGING_URL is `embedded`), and every trigger the function files register: the HTTP host on their
+ * routes, a session consumer for each Service Bus function (queue or topic subscription), the timer functions on
+ * their schedules. Any part whose setting points at a real service is not
  * started; the real one is used.
  */
 export interface ChannelOptions {
