@@ -4,6 +4,7 @@ import { type App, buildApp, resetApp, useApp } from '../shared/app';
 import { type Env, loadConfig } from '../shared/config';
 import type { Logger } from '../shared/log';
 import type { SecretProvider } from '../shared/secrets';
+import type { BackoffOptions } from '../shared/services/backoff';
 import type { RelayOptions } from '../shared/services/relayToDynamics';
 import { type AzuriteTables, startAzuriteTables } from './azurite';
 import { EmbeddedBroker } from './broker';
@@ -53,6 +54,8 @@ export interface ChannelOptions {
   /** Test knobs of the Dynamics sandbox (webhook retries, fault seed) and of the relay's in-handler retry. */
   dynamicsSandbox?: Pick<DynamicsSandboxOptions, 'webhook' | 'seed' | 'wrapUpCloseMs'>;
   dynamicsRelay?: RelayOptions;
+  /** Test knob: shorter pauses for the router's retry of a passing failure. */
+  routeRetry?: BackoffOptions;
 }
 
 export interface Channel {
@@ -134,6 +137,7 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
       telesign: options.telesignClient,
       secrets: options.secrets,
       dynamics: options.dynamicsRelay ? { relay: options.dynamicsRelay } : undefined,
+      routeRetry: options.routeRetry,
     });
     useApp(app);
     stops.push(() => resetApp());

@@ -95,10 +95,15 @@ export function embeddedParts(env: Env) {
   };
 }
 
-/** The settings with the bridge switched off when `DYNAMICS_MESSAGING_URL` says `off`: no DYNAMICS_* setting left. */
+/**
+ * The settings with the bridge switched off when `DYNAMICS_MESSAGING_URL` says `off`: no bridge setting left. The
+ * activities queue's name stays: it names an entity of the channel, declared whether or not the bridge is on.
+ */
 export function withLocalBridgeSwitch(env: Env): Env {
   if (env.DYNAMICS_MESSAGING_URL?.trim() !== BRIDGE_OFF) return env;
-  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('DYNAMICS_')));
+  return Object.fromEntries(
+    Object.entries(env).filter(([name]) => !name.startsWith('DYNAMICS_') || name === 'DYNAMICS_ACTIVITIES_QUEUE'),
+  );
 }
 
 /** The pause between timer runs that LOCAL_TIMER_INTERVAL_SECONDS asks for; undefined keeps the schedules. */

@@ -20,6 +20,7 @@ import {
 } from './secrets';
 import { autoCloseIdle, type AutoCloseResult } from './services/autoClose';
 import { autoReplies } from './services/autoReplies';
+import type { BackoffOptions } from './services/backoff';
 import type { ListQuery, PageQuery } from './services/conversationRequests';
 import {
   changeConversation,
@@ -35,6 +36,7 @@ import { type CallbackInput, ingestCallback, type Ingested } from './services/in
 import { publishChannelEvents, republishChannelEvents } from './services/publishChannelEvents';
 import { type React, reactAfterCommit, runReactions } from './services/reactions';
 import { type RouteDeps, routeEvent, type RouteResult } from './services/route';
+import { routeWithRetry } from './services/routeRetry';
 import { type SendDeps, sendMessage, type SendOptions } from './services/send';
 import type { SendCommand } from './services/sendRequest';
 import type { SendResult } from './services/sendResult';
@@ -102,6 +104,8 @@ export interface AppParts {
   activities?: AgentActivityPublisher;
   /** Stand-ins and shorter pauses for the Dynamics bridge (tests). */
   dynamics?: Pick<DynamicsBridgeDeps, 'messaging' | 'relay' | 'authenticator'>;
+  /** Shorter pauses for the router's retry of a passing failure (tests). */
+  routeRetry?: BackoffOptions;
 }
 
 export function buildApp(config: Config, parts: AppParts = {}): App {
@@ -260,12 +264,17 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
     health,
     ingest: (input, logger) => ingestCallback(input, { verifier, publisher, logger, now }),
     ready,
-    async route(event, logger) {
-      await ready();
-      const { result, events } = await routeEvent(event, { ...store, logger });
-      await react(events, { logger });
-      return result;
-    },
+    route: (event, logger) =>
+      routeWithRetry(
+        async () => {
+          await ready();
+          const { result, events } = await routeEvent(event, { ...store, logger });
+          await react(events, { logger });
+          return result;
+        },
+        logger,
+        parts.routeRetry,
+      ),
     send,
     validate: (customerId) => validateCredentials(customerId, { accounts: config.accounts, secrets, telesignFor }),
     async close() {

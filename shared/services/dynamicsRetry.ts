@@ -1,6 +1,7 @@
 import { type DynamicsError, isDynamicsError } from '../dynamics/dynamicsError';
 import { DeadLetterError } from '../errors';
 import type { Logger } from '../log';
+import { withBackoff } from './backoff';
 
 /**
  * How the relay calls the Messaging API (docs/dynamics-protocol.md §3.6): a throttled or unavailable Dynamics is
@@ -20,47 +21,39 @@ export interface DynamicsRetryOptions {
   random?: () => number;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 const isTransient = (e: DynamicsError) => e.kind === 'rate_limited' || e.kind === 'unavailable';
 
-export async function callDynamics<T>(
+export function callDynamics<T>(
   what: string,
   call: () => Promise<T>,
   logger: Logger,
   options: DynamicsRetryOptions = {},
 ): Promise<T> {
-  const budget = options.retryBudgetMs ?? 30_000;
-  const base = options.baseDelayMs ?? 500;
-  const max = options.maxDelayMs ?? 8_000;
-  const sleep = options.sleep ?? defaultSleep;
-  const random = options.random ?? Math.random;
-  let waited = 0;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await call();
-    } catch (error) {
-      if (!isDynamicsError(error)) throw error;
+  return withBackoff(
+    call,
+    (error) => {
+      if (!isDynamicsError(error)) return undefined;
       if (error.kind === 'rejected') {
         logger.error('Dynamics refused the call; dead-lettered', { what, ...error.toLog() });
         throw new DeadLetterError('dynamics_rejected', refusal(what, error), { cause: error });
       }
-      if (!isTransient(error)) throw error;
-      // Full jitter on the backoff, so that throttled threads do not come back in step; Retry-After is a floor.
-      const backoff = Math.round(random() * Math.min(max, base * 2 ** attempt));
-      const delay = Math.max(backoff, (error.retryAfterSeconds ?? 0) * 1000);
-      if (waited + delay > budget) {
-        logger.warn('Dynamics still unavailable; left for redelivery', {
-          what,
-          attempts: attempt + 1,
-          ...error.toLog(),
-        });
-        throw error;
-      }
-      waited += delay;
-      await sleep(delay);
-    }
-  }
+      // Retry-After is a floor under the backoff.
+      return isTransient(error) ? { floorMs: (error.retryAfterSeconds ?? 0) * 1000 } : undefined;
+    },
+    (error, attempts) =>
+      logger.warn('Dynamics still unavailable; left for redelivery', {
+        what,
+        attempts,
+        ...(error as DynamicsError).toLog(),
+      }),
+    {
+      budgetMs: options.retryBudgetMs ?? 30_000,
+      baseDelayMs: options.baseDelayMs ?? 500,
+      maxDelayMs: options.maxDelayMs ?? 8_000,
+      sleep: options.sleep,
+      random: options.random,
+    },
+  );
 }
 
 function refusal(what: string, error: DynamicsError): string {

@@ -86,7 +86,7 @@ describe('local settings', () => {
     );
     const env = withLocalBridgeSwitch(readLocalSettings(dir).env);
     expect(embeddedParts(env).dynamics).toBe(false);
-    expect(Object.keys(env).filter((name) => name.startsWith('DYNAMICS_'))).toEqual([]);
+    expect(Object.keys(env).filter((name) => name.startsWith('DYNAMICS_'))).toEqual(['DYNAMICS_ACTIVITIES_QUEUE']);
     expect(loadConfig(withEmbeddedEndpoints(env)).dynamics).toBeUndefined();
   });
 
