@@ -178,6 +178,84 @@ describe('telesignCallback', () => {
     });
   });
 
+  describe('refuses the right MAC in any but its canonical form with 401 invalid_signature, and queues nothing', () => {
+    const customer = '15555550144';
+    const session = threadIdOf(account1.customerId, '14252306549', customer);
+    const cid = account1.customerId;
+    let seq = 0;
+    /**
+     * A fresh body for each case (so a form accepted by mistake queues an event the broker's duplicate detection
+     * cannot hide), whose signature holds a "/" or "+" so that its base64url spelling differs.
+     */
+    const signedBody = () => {
+      for (;;) {
+        const body = inboundSmsBody({ referenceId: `C0FFEE${++seq}`, from: customer });
+        const canonical = callbackHeaders(cid, account1.apiKey, body);
+        const sig = canonical['x-ts-authorization'];
+        if (/[+/]/.test(sig)) return { body, canonical, sig };
+      }
+    };
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    const spellings: Array<[string, (sig: string) => string]> = [
+      ['missing padding', (sig) => sig.slice(0, -1)],
+      ['junk after the padding', (sig) => `${sig}junk`],
+      ['base64url', (sig) => sig.replace(/\//g, '_').replace(/\+/g, '-')],
+      ['an inserted non-base64 character', (sig) => `${sig.slice(0, 10)}*${sig.slice(10)}`],
+      ['non-zero unused bits', (sig) => `${sig.slice(0, 42)}${alphabet[alphabet.indexOf(sig[42]) + 1]}=`],
+    ];
+    type Present = (c: { canonical: Record<string, string>; sig: string }) => Record<string, string>;
+
+    it.each<[string, Present]>([
+      ['TSA <cid>:<sig>:extra', ({ canonical, sig }) => ({ ...canonical, authorization: `TSA ${cid}:${sig}:extra` })],
+      ['TSA <cid>::<sig>', ({ canonical, sig }) => ({ ...canonical, authorization: `TSA ${cid}::${sig}` })],
+      ...spellings.flatMap(([name, spell]): Array<[string, Present]> => [
+        [
+          `${name} in both headers`,
+          ({ canonical, sig }) => ({
+            ...canonical,
+            authorization: `TSA ${cid}:${spell(sig)}`,
+            'x-ts-authorization': spell(sig),
+          }),
+        ],
+        [`${name} in X-TS-Authorization`, ({ canonical, sig }) => ({ ...canonical, 'x-ts-authorization': spell(sig) })],
+      ]),
+      // A header given twice, as the Functions host (",") and the HttpRequest's Headers (", ") hand it over.
+      [
+        'Authorization twice, joined with ","',
+        ({ canonical }) => ({ ...canonical, authorization: `${canonical.authorization},TSA ${cid}:x` }),
+      ],
+      [
+        'Authorization twice, joined with ",", the second value junk',
+        ({ canonical }) => ({ ...canonical, authorization: `${canonical.authorization},junk` }),
+      ],
+      [
+        'Authorization twice, joined with ", "',
+        ({ canonical }) => ({ ...canonical, authorization: `${canonical.authorization}, junk` }),
+      ],
+      [
+        'X-TS-Authorization twice, joined with ","',
+        ({ canonical, sig }) => ({ ...canonical, 'x-ts-authorization': `${sig},${sig}` }),
+      ],
+      [
+        'X-TS-Authorization twice, joined with ", "',
+        ({ canonical, sig }) => ({ ...canonical, 'x-ts-authorization': `${sig}, ${sig}` }),
+      ],
+    ])('%s', async (_name, present) => {
+      const { body, canonical, sig } = signedBody();
+      const response = await post(body, present({ canonical, sig }));
+      const queued = await drainSession(session); // before any assertion, so that no case leaves work for the next
+      expect(response.status).toBe(401);
+      expect(response.body).toEqual({ error: { code: 'invalid_signature', message: expect.any(String) } });
+      expect(queued).toHaveLength(0);
+    });
+
+    it('and still queues the canonical form', async () => {
+      const { body, canonical } = signedBody();
+      expect(await post(body, canonical)).toEqual({ status: 200, body: {} });
+      expect(await drainSession(session)).toHaveLength(1);
+    });
+  });
+
   it('queues authentic JSON of an unknown shape as callback.unrecognized with its raw body', async () => {
     const body = '{"event":"something Telesign added later","n":1}';
     expect(await signed(body)).toEqual({ status: 200, body: {} });

@@ -1,5 +1,10 @@
 import { decodeApiKey, isStandardBase64Key } from '../../shared/telesign/apiKey';
-import { parseCallbackAuthHeaders, signatureMatches, signCallbackBody } from '../../shared/telesign/callbackSignature';
+import {
+  isCanonicalSignature,
+  parseCallbackAuthHeaders,
+  signatureMatches,
+  signCallbackBody,
+} from '../../shared/telesign/callbackSignature';
 
 const VECTOR_BODY =
   '{"status":{"code":200,"description":"Delivered to handset","updated_on":"2016-10-21T14:05:36.181346Z"},"reference_id":"0123456789ABCDEF0123456789ABCDEF"}';
@@ -23,21 +28,111 @@ describe('callback signature (docs/telesign-protocol.md §Callback signature)', 
   });
 
   it('reads both authorization headers', () => {
-    expect(parseCallbackAuthHeaders('TSA CUST-1:abc=', 'abc=')).toEqual({
+    const sig = 'iixW5wYvk4nW7ILc8T4IjfrSNV1/nUZyCdYTOIZCt9A=';
+    expect(parseCallbackAuthHeaders(`TSA CUST-1:${sig}`, sig)).toEqual({
       ok: true,
-      value: { customerId: 'CUST-1', authorizationSignature: 'abc=', xTsSignature: 'abc=' },
+      value: { customerId: 'CUST-1', signature: sig },
     });
-    expect(parseCallbackAuthHeaders(undefined, 'abc=')).toEqual({
+    expect(parseCallbackAuthHeaders(undefined, sig)).toEqual({
       ok: false,
       reason: expect.stringContaining('Authorization'),
     });
-    expect(parseCallbackAuthHeaders('TSA CUST-1:abc=', null)).toEqual({
+    expect(parseCallbackAuthHeaders(`TSA CUST-1:${sig}`, null)).toEqual({
       ok: false,
       reason: expect.stringContaining('X-TS-Authorization'),
     });
-    expect(parseCallbackAuthHeaders('Basic abc', 'abc=')).toEqual({
+    expect(parseCallbackAuthHeaders('Basic abc', sig)).toEqual({
       ok: false,
       reason: expect.stringContaining('TSA'),
+    });
+  });
+});
+
+describe('callback signature: one canonical form only', () => {
+  const sig = 'iixW5wYvk4nW7ILc8T4IjfrSNV1/nUZyCdYTOIZCt9A=';
+  const digest = Buffer.from(sig, 'base64');
+  const cid = 'FFFFFFFF-EEEE-DDDD-1234-AB1234567890';
+
+  /** Other spellings of the same digest, each of which Node's lenient decoder reads as the right 32 bytes. */
+  const spellings: Array<[string, string]> = [
+    ['missing padding', sig.slice(0, -1)],
+    ['junk after the padding', `${sig}junk`],
+    ['base64 after the padding', `${sig}AAAA`],
+    ['base64url', sig.replace(/\//g, '_').replace(/\+/g, '-')],
+    ['base64url without padding', sig.replace(/\//g, '_').replace(/\+/g, '-').slice(0, -1)],
+    ['an inserted non-base64 character', `${sig.slice(0, 10)}*${sig.slice(10)}`],
+    ['an inserted percent sign', `${sig.slice(0, 20)}%${sig.slice(20)}`],
+    ['an inserted space', `${sig.slice(0, 10)} ${sig.slice(10)}`],
+    ['non-zero unused bits in the last character', `${sig.slice(0, 42)}B=`],
+    ['a leading colon', `:${sig}`],
+    ['a trailing ":extra"', `${sig}:extra`],
+  ];
+
+  it.each(spellings)('a lenient decoder reads %s as the same digest', (_n, s) => {
+    expect(Buffer.from(s, 'base64').equals(digest)).toBe(true);
+  });
+
+  it('accepts the canonical form', () => {
+    expect(isCanonicalSignature(sig)).toBe(true);
+    expect(parseCallbackAuthHeaders(`TSA ${cid}:${sig}`, sig).ok).toBe(true);
+    expect(signatureMatches(sig, sig)).toBe(true);
+  });
+
+  it.each(spellings)('refuses %s in both headers', (_name, spelled) => {
+    expect(isCanonicalSignature(spelled)).toBe(false);
+    expect(signatureMatches(sig, spelled)).toBe(false);
+    expect(parseCallbackAuthHeaders(`TSA ${cid}:${spelled}`, spelled).ok).toBe(false);
+  });
+
+  it.each(spellings)('refuses %s in X-TS-Authorization alone', (_name, spelled) => {
+    expect(parseCallbackAuthHeaders(`TSA ${cid}:${sig}`, spelled).ok).toBe(false);
+  });
+
+  it.each(spellings)('refuses %s in Authorization alone', (_name, spelled) => {
+    expect(parseCallbackAuthHeaders(`TSA ${cid}:${spelled}`, sig).ok).toBe(false);
+  });
+
+  it.each([
+    ['an extra colon before the signature', `TSA ${cid}::${sig}`],
+    ['":extra" after the signature', `TSA ${cid}:${sig}:extra`],
+    ['a lower-case scheme', `tsa ${cid}:${sig}`],
+    ['two spaces after the scheme', `TSA  ${cid}:${sig}`],
+    ['a tab after the scheme', `TSA\t${cid}:${sig}`],
+    ['no space after the scheme', `TSA${cid}:${sig}`],
+    ['a leading space', ` TSA ${cid}:${sig}`],
+    ['a trailing space', `TSA ${cid}:${sig} `],
+    ['an empty customer id', `TSA :${sig}`],
+    ['no signature', `TSA ${cid}:`],
+  ])('refuses an Authorization header with %s', (_name, authorization) => {
+    expect(parseCallbackAuthHeaders(authorization, sig)).toEqual({ ok: false, reason: expect.any(String) });
+  });
+
+  it('refuses an X-TS-Authorization header with surrounding spaces', () => {
+    expect(parseCallbackAuthHeaders(`TSA ${cid}:${sig}`, ` ${sig} `).ok).toBe(false);
+  });
+
+  it('refuses two headers that carry different (canonical) signatures', () => {
+    const other = 'jixW5wYvk4nW7ILc8T4IjfrSNV1/nUZyCdYTOIZCt9A=';
+    expect(parseCallbackAuthHeaders(`TSA ${cid}:${sig}`, other)).toEqual({
+      ok: false,
+      reason: expect.stringContaining('different'),
+    });
+  });
+
+  // How a header given twice reaches us: the Functions host joins the values with ",", the HttpRequest's Headers
+  // and Node's IncomingMessage with ", ".
+  it.each([
+    ['Authorization joined with ","', `TSA ${cid}:${sig},TSA ${cid}:${sig}`, sig],
+    ['Authorization joined with ", "', `TSA ${cid}:${sig}, TSA ${cid}:${sig}`, sig],
+    ['Authorization, the second value junk', `TSA ${cid}:${sig}, junk`, sig],
+    ['Authorization joined with "," to junk', `TSA ${cid}:${sig},junk`, sig],
+    ['X-TS-Authorization joined with ","', `TSA ${cid}:${sig}`, `${sig},${sig}`],
+    ['X-TS-Authorization joined with ", "', `TSA ${cid}:${sig}`, `${sig}, ${sig}`],
+    ['X-TS-Authorization, the second value junk', `TSA ${cid}:${sig}`, `${sig}, junk`],
+  ])('refuses a repeated header: %s', (_name, authorization, xTs) => {
+    expect(parseCallbackAuthHeaders(authorization, xTs)).toEqual({
+      ok: false,
+      reason: expect.stringContaining('more than once'),
     });
   });
 });

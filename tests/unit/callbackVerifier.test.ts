@@ -122,4 +122,63 @@ describe('callback verification', () => {
       message: expect.stringContaining(account1.apiKeySecretName),
     });
   });
+
+  describe('accepts the right MAC only in its one canonical form', () => {
+    /** A body whose signature holds a "/" or "+", so that its base64url spelling differs. */
+    const body = (() => {
+      for (let i = 0; ; i++) {
+        const candidate = deliveryReportBody({ referenceId: `CAFE${i}` });
+        if (/[+/]/.test(callbackHeaders(account1.customerId, account1.apiKey, candidate)['x-ts-authorization']))
+          return candidate;
+      }
+    })();
+    const cid = account1.customerId;
+    const sig = callbackHeaders(cid, account1.apiKey, body)['x-ts-authorization'];
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    /** The last character's 2 unused bits set to 01: the same 32 bytes to a lenient decoder. */
+    const withUnusedBits = (s: string) => `${s.slice(0, 42)}${alphabet[alphabet.indexOf(s[42]) + 1]}=`;
+    const spellings: Array<[string, (s: string) => string]> = [
+      ['missing padding', (s) => s.slice(0, -1)],
+      ['junk after the padding', (s) => `${s}junk`],
+      ['base64 after the padding', (s) => `${s}AAAA`],
+      ['base64url', (s) => s.replace(/\//g, '_').replace(/\+/g, '-')],
+      ['an inserted non-base64 character', (s) => `${s.slice(0, 10)}*${s.slice(10)}`],
+      ['an inserted space', (s) => `${s.slice(0, 10)} ${s.slice(10)}`],
+      ['non-zero unused bits', withUnusedBits],
+    ];
+    const canonical = { authorization: `TSA ${cid}:${sig}`, 'x-ts-authorization': sig };
+    const cases: Array<[string, Record<string, string>]> = [
+      ['TSA <cid>:<sig>:extra', { ...canonical, authorization: `TSA ${cid}:${sig}:extra` }],
+      ['TSA <cid>::<sig>', { ...canonical, authorization: `TSA ${cid}::${sig}` }],
+      ['a lower-case scheme', { ...canonical, authorization: `tsa ${cid}:${sig}` }],
+      ['two spaces after the scheme', { ...canonical, authorization: `TSA  ${cid}:${sig}` }],
+      ...spellings.flatMap(([name, spell]): Array<[string, Record<string, string>]> => [
+        [`${name} in both headers`, { authorization: `TSA ${cid}:${spell(sig)}`, 'x-ts-authorization': spell(sig) }],
+        [`${name} in Authorization`, { ...canonical, authorization: `TSA ${cid}:${spell(sig)}` }],
+        [`${name} in X-TS-Authorization`, { ...canonical, 'x-ts-authorization': spell(sig) }],
+      ]),
+      ['Authorization given twice (host join ",")', { ...canonical, authorization: `TSA ${cid}:${sig},TSA ${cid}:x` }],
+      ['Authorization given twice (",", then junk)', { ...canonical, authorization: `TSA ${cid}:${sig},junk` }],
+      ['Authorization given twice (Headers join ", ")', { ...canonical, authorization: `TSA ${cid}:${sig}, x` }],
+      ['X-TS-Authorization given twice (",")', { ...canonical, 'x-ts-authorization': `${sig},${sig}` }],
+      ['X-TS-Authorization given twice (", ")', { ...canonical, 'x-ts-authorization': `${sig}, junk` }],
+    ];
+
+    it('accepts the canonical form', async () => {
+      const { verify } = setup();
+      expect(await verify(body, canonical)).toMatchObject({ ok: true, account: { customerId: cid } });
+    });
+
+    it.each(spellings)('a lenient decoder reads %s as the same MAC', (_name, spell) => {
+      expect(Buffer.from(spell(sig), 'base64').equals(Buffer.from(sig, 'base64'))).toBe(true);
+      expect(spell(sig)).not.toBe(sig);
+    });
+
+    it.each(cases)('refuses the right MAC as %s', async (_name, headers) => {
+      const { verify, vault } = setup();
+      expect(await verify(body, headers)).toEqual({ ok: false, reason: expect.any(String) });
+      // Refused on its form: no key was read for it.
+      expect(vault.reads()).toBe(0);
+    });
+  });
 });
