@@ -40,7 +40,9 @@ import { routeWithRetry } from './services/routeRetry';
 import { type SendDeps, sendMessage, type SendOptions } from './services/send';
 import type { SendCommand } from './services/sendRequest';
 import type { SendResult } from './services/sendResult';
+import { settleStuckSends, type StuckSendsResult } from './services/stuckSends';
 import { validateCredentials } from './services/validateCredentials';
+import { createSendsInFlight } from './storage/sendsInFlight';
 import { createTableClients, ensureTables, type TableClients } from './storage/tableClients';
 import { probeTable } from './storage/tableProbe';
 import { createTableStores } from './storage/tableStores';
@@ -68,6 +70,8 @@ export interface App {
   };
   /** Publishes the channel events an outage left in the outbox; how many went. */
   republishChannelEvents(logger: Logger): Promise<number>;
+  /** Settles `unknown` the sends a crash left `queued` past the bound (shared/services/stuckSends.ts). */
+  settleStuckSends(logger: Logger): Promise<StuckSendsResult>;
   health(): Promise<Health>;
   /** The Dynamics bridge: present only when `config.dynamics` is set (docs/dynamics-protocol.md). */
   dynamics?: DynamicsBridge;
@@ -162,7 +166,8 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
     }
     return client;
   };
-  const sendDeps = (logger: Logger): SendDeps => ({ ...store, secrets, telesignFor, logger });
+  const inFlight = createSendsInFlight(tables.sendsInFlight);
+  const sendDeps = (logger: Logger): SendDeps => ({ ...store, secrets, telesignFor, inFlight, logger });
   const send = async (command: SendCommand, logger: Logger, options?: SendOptions) => {
     await ready();
     return reactAfterCommit(reactOrKeep, await sendMessage(command, sendDeps(logger), options), { logger });
@@ -260,6 +265,10 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
       const published = await republishChannelEvents({ port: channelEvents, outbox: stores.outbox });
       if (published) logger.info('channel events published from the outbox', { events: published });
       return published;
+    },
+    async settleStuckSends(logger) {
+      await ready();
+      return settleStuckSends({ threads: stores.threads, inFlight, react: reactOrKeep, now, logger });
     },
     health,
     ingest: (input, logger) => ingestCallback(input, { verifier, publisher, logger, now }),

@@ -12,6 +12,7 @@ import { failure, type Outcome, success } from '../outcome';
 import type { ConsentStore } from '../ports/consentStore';
 import type { ConversationIndex } from '../ports/conversationIndex';
 import type { MessagePointer, ReferenceStore } from '../ports/referenceStore';
+import type { SendsInFlight } from '../ports/sendsInFlight';
 import type { MarkerKey, ThreadStore } from '../ports/threadStore';
 import type { SecretProvider } from '../secrets/secretProvider';
 import type { TelesignClient } from '../telesign/client';
@@ -20,9 +21,9 @@ import { applyPendingReports } from './deliveryReports';
 import { done, withOptimisticRetry } from './optimisticRetry';
 import type { WithEvents } from './reactions';
 import { classifySendFailure } from './sendFailure';
-import { replaySend } from './sendReplay';
+import { leaveInFlight, replaySend } from './sendReplay';
 import type { SendCommand } from './sendRequest';
-import { resultOf, type SendResult, withMessageId } from './sendResult';
+import { resultOf, type SendResult, unknownNote, withMessageId } from './sendResult';
 
 export interface SendDeps {
   threads: ThreadStore;
@@ -39,6 +40,10 @@ export interface SendDeps {
   sleep?: (ms: number) => Promise<void>;
   /** The conversations index: a first message to a customer starts a conversation, which enters it. */
   index?: ConversationIndex;
+  /** Where a send is entered before it is recorded `queued` and left once its outcome is, for the sweep. */
+  inFlight?: SendsInFlight;
+  /** How long a message may stay `queued` before a retry settles it `unknown`; default STUCK_SEND_AFTER_MS. */
+  stuckAfterMs?: number;
 }
 
 export interface SendOptions {
@@ -63,8 +68,10 @@ type Resolution =
 /**
  * docs/architecture.md §Flows, Sending: validate → conversation → consent → record `queued` with the idempotency
  * marker → credentials → Telesign → record the reference and status. A message is never left `queued`: every way
- * out of the Telesign call records `sent`, `failed` or `unknown`. The channel events: the conversation it started,
- * if it did, the message sent (or not: its outcome says), and any delivery report that overtook the send.
+ * out of the Telesign call records `sent`, `failed` or `unknown`, and a send a crash interrupted is settled
+ * `unknown` past a bound (domain/stuckSend.ts) by a retry with its key or by the sweep (stuckSends.ts), which
+ * finds it by its in-flight entry, added before the `queued` commit. The channel events: the conversation it
+ * started, if it did, the message sent (or not: its outcome says), and any delivery report that overtook the send.
  */
 export async function sendMessage(
   command: SendCommand,
@@ -162,6 +169,9 @@ async function resolveAndRecord(command: SendCommand, deps: SendDeps, options: S
       nextMessage: m + 1,
       updatedAt: now,
     };
+    // Entered before the commit, so that no crash can leave a `queued` message the sweep cannot find; an entry
+    // whose commit conflicted points at nothing stuck, and the sweep drops it.
+    await deps.inFlight?.add({ pointer: { threadId, conversation: conversation.n, m }, queuedAt: now });
     const outcome = await deps.threads.commit(threadId, state.version, {
       thread: updatedThread,
       conversations: [updatedConversation],
@@ -276,6 +286,8 @@ async function deliver(
 ): Promise<WithEvents<Outcome<SendResult>>> {
   const { account, thread, pointer } = recorded;
   const messageId = messageIdOf(pointer);
+  // Once the outcome is recorded: a crash before that leaves the entry, for the sweep.
+  const recordedOutcome = () => leaveInFlight(deps, { pointer, queuedAt: recorded.message.createdAt });
   const log = { messageId, to: maskPhone(thread.customerNumber), segments: command.estimate.segments };
   const eventsOf = (message: MessageRecord, more: ChannelEvent[] = []) => [
     ...outboundMessageEvents({
@@ -312,6 +324,7 @@ async function deliver(
           },
         ).message,
     );
+    await recordedOutcome();
     const overtaken = await applyPendingReports(sent.referenceId, pointer, deps);
     deps.logger.info('message sent', { ...log, referenceId: sent.referenceId });
     return { result: success(resultOf(message, pointer, command)), events: eventsOf(message, overtaken.events) };
@@ -322,12 +335,10 @@ async function deliver(
         ...recordStatus(m, { status: 'unknown', description: failure.reason, at: deps.now().toISOString() }).message,
         failureReason: failure.reason,
       }));
+      await recordedOutcome();
       deps.logger.warn('message outcome unknown; not resent', log);
       return {
-        result: success({
-          ...resultOf(message, pointer, command),
-          note: `${failure.reason}; it is not resent, and its delivery report will settle it.`,
-        }),
+        result: success({ ...resultOf(message, pointer, command), note: unknownNote(failure.reason) }),
         events: eventsOf(message),
       };
     }
@@ -347,6 +358,7 @@ async function deliver(
       }),
       releaseKey,
     );
+    await recordedOutcome();
     deps.logger.warn('message not sent', { ...log, code: failure.error.code });
     return { result: { ok: false, error: withMessageId(failure.error, messageId) }, events: eventsOf(message) };
   }

@@ -28,6 +28,11 @@ export function resultOf(message: MessageRecord, pointer: MessagePointer, comman
   };
 }
 
+/** The note of an `unknown` answer, the first time and on every retry (the reason is the message's failureReason). */
+export function unknownNote(reason: string | undefined): string {
+  return `${reason ?? 'the message may have been sent'}; it is not resent, and its delivery report will settle it.`;
+}
+
 /** A failed send names its message, so that the caller can look it up. */
 export function withMessageId(error: AppError, messageId: string): AppError {
   const details = typeof error.details === 'object' && error.details !== null ? error.details : {};

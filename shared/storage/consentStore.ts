@@ -3,7 +3,7 @@ import type { TableClient } from '@azure/data-tables';
 import type { ConsentState } from '../domain/consent';
 import type { ConsentRecord, ConsentStore } from '../ports/consentStore';
 import { consentKey } from './keys';
-import { isConflict, isNotFound, storageUnavailable } from './storageErrors';
+import { isConflict, isNotFound, storageError, storageUnavailable } from './storageErrors';
 
 /**
  * The consent store on the `consent` table, kept apart from the thread partitions because consent spans
@@ -23,7 +23,7 @@ export function createConsentStore(client: TableClient, maxAttempts = 20): Conse
       return { record, etag: row.etag };
     } catch (error) {
       if (isNotFound(error)) return undefined;
-      throw storageUnavailable(error);
+      throw storageError(error, 'read consent');
     }
   }
 
@@ -43,7 +43,7 @@ export function createConsentStore(client: TableClient, maxAttempts = 20): Conse
           else await client.createEntity(entity);
           return 'applied';
         } catch (error) {
-          if (!isConflict(error)) throw storageUnavailable(error);
+          if (!isConflict(error)) throw storageError(error, 'record consent');
         }
       }
       throw storageUnavailable(new Error('consent kept changing'));

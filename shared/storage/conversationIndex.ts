@@ -5,7 +5,7 @@ import type { ConversationState } from '../domain/conversationState';
 import { conversationIdOf, type ConversationRecord } from '../domain/thread';
 import type { ConversationIndex, IndexEntry } from '../ports/conversationIndex';
 import { odataString } from './keys';
-import { isNotFound, storageUnavailable } from './storageErrors';
+import { isNotFound, storageError } from './storageErrors';
 
 /**
  * The conversations index on the `conversationIndex` table. PartitionKey = the state; RowKey = inverted
@@ -42,7 +42,7 @@ export function createConversationIndex(client: TableClient): ConversationIndex 
         'Replace',
       );
     } catch (error) {
-      throw storageUnavailable(error);
+      throw storageError(error, 'write a conversations index entry');
     }
   }
 
@@ -50,7 +50,7 @@ export function createConversationIndex(client: TableClient): ConversationIndex 
     try {
       await client.deleteEntity(state, rowKey);
     } catch (error) {
-      if (!isNotFound(error)) throw storageUnavailable(error);
+      if (!isNotFound(error)) throw storageError(error, 'remove a conversations index entry');
     }
   }
 
@@ -91,7 +91,7 @@ export function createConversationIndex(client: TableClient): ConversationIndex 
           }
         }
       } catch (error) {
-        throw storageUnavailable(error);
+        throw storageError(error, 'read the conversations index');
       }
     },
   };

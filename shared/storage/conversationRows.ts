@@ -3,7 +3,7 @@ import type { TableClient } from '@azure/data-tables';
 import type { MessageRecord } from '../domain/thread';
 import type { ConversationReader } from '../ports/conversationReader';
 import { conversationRow, messageRow, messageRowPrefix, odataString } from './keys';
-import { isNotFound, storageUnavailable } from './storageErrors';
+import { isNotFound, storageError } from './storageErrors';
 import { conversationFromRow, messageFromRow } from './threadEntities';
 
 /**
@@ -24,7 +24,7 @@ export function createConversationReader(client: TableClient): ConversationReade
         };
       } catch (error) {
         if (isNotFound(error)) return undefined;
-        throw storageUnavailable(error);
+        throw storageError(error, 'read a conversation');
       }
     },
 
@@ -44,7 +44,7 @@ export function createConversationReader(client: TableClient): ConversationReade
           if (messages.length > limit) break;
         }
       } catch (error) {
-        throw storageUnavailable(error);
+        throw storageError(error, "read a conversation's messages");
       }
       const more = messages.length > limit;
       const taken = messages.slice(0, limit);

@@ -2,7 +2,7 @@ import type { TableClient } from '@azure/data-tables';
 
 import type { DynamicsLink, DynamicsLinkStore } from '../ports/dynamicsLinks';
 import { encodeKey } from './keys';
-import { isNotFound, storageUnavailable } from './storageErrors';
+import { isNotFound, storageError } from './storageErrors';
 
 /**
  * The link store on the `dynamicsLinks` table: one row per Dynamics conversation, keyed by its id lower-cased
@@ -27,7 +27,7 @@ export function createDynamicsLinkStore(client: TableClient): DynamicsLinkStore 
           'Replace',
         );
       } catch (error) {
-        throw storageUnavailable(error);
+        throw storageError(error, 'record a Dynamics link');
       }
     },
 
@@ -42,7 +42,7 @@ export function createDynamicsLinkStore(client: TableClient): DynamicsLinkStore 
         };
       } catch (error) {
         if (isNotFound(error)) return undefined;
-        throw storageUnavailable(error);
+        throw storageError(error, 'read a Dynamics link');
       }
     },
   };

@@ -2,15 +2,17 @@ import type { TableClient, TransactionAction } from '@azure/data-tables';
 
 import { type ChannelEvent, channelEventSchema } from '../domain/channelEvents';
 import type { EventOutbox } from '../ports/eventOutbox';
-import { encodeKey } from './keys';
-import { isNotFound, storageUnavailable } from './storageErrors';
+import { prefixedKey } from './keys';
+import { joinColumn, splitColumn } from './propertyParts';
+import { isNotFound, storageError } from './storageErrors';
 
 /**
  * The outbox on the `outbox` table: one partition (it holds only what an outage left behind), a row per event
- * keyed by its time then its id, so a query reads them oldest first. The event is kept whole, as JSON.
+ * keyed by its time then its id, so a query reads them oldest first. The event is kept whole, as JSON (split over
+ * `event1`… when it is longer than a property holds, `propertyParts.ts`).
  */
 const PARTITION = 'pending';
-const rowOf = (event: ChannelEvent) => `${event.at}-${encodeKey(event.id)}`;
+const rowOf = (event: ChannelEvent) => prefixedKey(`${event.at}-`, event.id);
 // A table batch holds at most 100 operations.
 const BATCH = 100;
 
@@ -25,29 +27,29 @@ export function createEventOutbox(client: TableClient): EventOutbox {
         await inBatches(
           events.map((event) => [
             'upsert',
-            { partitionKey: PARTITION, rowKey: rowOf(event), event: JSON.stringify(event) },
+            { partitionKey: PARTITION, rowKey: rowOf(event), ...splitColumn('event', JSON.stringify(event)) },
             'Replace',
           ]),
         );
       } catch (error) {
-        throw storageUnavailable(error);
+        throw storageError(error, 'keep channel events in the outbox');
       }
     },
 
     async pending(limit) {
       const events: ChannelEvent[] = [];
       try {
-        const rows = client.listEntities<{ event: string }>({
-          queryOptions: { filter: `PartitionKey eq '${PARTITION}'`, select: ['event'] },
+        const rows = client.listEntities<Record<string, unknown>>({
+          queryOptions: { filter: `PartitionKey eq '${PARTITION}'` },
         });
         for await (const row of rows) {
           // Written by keep() from a valid event; a row that no longer reads as one (a newer schema) is left be.
-          const parsed = channelEventSchema.safeParse(JSON.parse(row.event));
+          const parsed = channelEventSchema.safeParse(JSON.parse(joinColumn(row, 'event') ?? 'null'));
           if (parsed.success) events.push(parsed.data);
           if (events.length >= limit) break;
         }
       } catch (error) {
-        throw storageUnavailable(error);
+        throw storageError(error, 'read the outbox');
       }
       return events;
     },
@@ -60,7 +62,7 @@ export function createEventOutbox(client: TableClient): EventOutbox {
           });
         }
       } catch (error) {
-        throw storageUnavailable(error);
+        throw storageError(error, 'remove published events from the outbox');
       }
     },
   };

@@ -3,15 +3,17 @@ import type { TableClient } from '@azure/data-tables';
 import { type DeliveryReported, inboundEventSchema } from '../domain/inboundEvent';
 import { normalizeReferenceId } from '../domain/referenceId';
 import type { ReferenceStore } from '../ports/referenceStore';
-import { encodeKey, odataString } from './keys';
-import { isNotFound, storageUnavailable } from './storageErrors';
+import { encodeKey, odataString, prefixedKey } from './keys';
+import { joinColumn, splitColumn } from './propertyParts';
+import { isNotFound, storageError } from './storageErrors';
 
 /**
  * The reference store on the `references` table: one partition per (normalised) reference id, holding the
- * pointer row and the reports pending on it.
+ * pointer row and the reports pending on it. A pending report is kept as JSON in `event` (split over `event1`…
+ * when it is longer than a property holds, `propertyParts.ts`).
  */
 const POINTER_ROW = 'message';
-const pendingRow = (eventId: string) => `pending-${encodeKey(eventId)}`;
+const pendingRow = (eventId: string) => prefixedKey('pending-', eventId);
 const partitionOf = (referenceId: string) => encodeKey(normalizeReferenceId(referenceId));
 
 export function createReferenceStore(client: TableClient): ReferenceStore {
@@ -22,7 +24,7 @@ export function createReferenceStore(client: TableClient): ReferenceStore {
         return { threadId: String(row.threadId), conversation: Number(row.conversation), m: Number(row.m) };
       } catch (error) {
         if (isNotFound(error)) return undefined;
-        throw storageUnavailable(error);
+        throw storageError(error, 'read a reference');
       }
     },
 
@@ -33,7 +35,7 @@ export function createReferenceStore(client: TableClient): ReferenceStore {
           'Replace',
         );
       } catch (error) {
-        throw storageUnavailable(error);
+        throw storageError(error, 'record a reference');
       }
     },
 
@@ -43,12 +45,12 @@ export function createReferenceStore(client: TableClient): ReferenceStore {
           {
             partitionKey: partitionOf(report.referenceId),
             rowKey: pendingRow(report.eventId),
-            event: JSON.stringify(report),
+            ...splitColumn('event', JSON.stringify(report)),
           },
           'Replace',
         );
       } catch (error) {
-        throw storageUnavailable(error);
+        throw storageError(error, 'park a delivery report');
       }
     },
 
@@ -57,12 +59,12 @@ export function createReferenceStore(client: TableClient): ReferenceStore {
       const filter = `PartitionKey eq ${odataString(partition)} and RowKey ge 'pending-' and RowKey lt 'pending.'`;
       const reports: DeliveryReported[] = [];
       try {
-        for await (const row of client.listEntities<{ event: string }>({ queryOptions: { filter } })) {
-          const parsed = inboundEventSchema.safeParse(JSON.parse(row.event));
+        for await (const row of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+          const parsed = inboundEventSchema.safeParse(JSON.parse(joinColumn(row, 'event') ?? 'null'));
           if (parsed.success && parsed.data.type === 'delivery.reported') reports.push(parsed.data);
         }
       } catch (error) {
-        throw storageUnavailable(error);
+        throw storageError(error, 'list the reports parked on a reference');
       }
       return reports;
     },
@@ -71,7 +73,7 @@ export function createReferenceStore(client: TableClient): ReferenceStore {
       try {
         await client.deleteEntity(partitionOf(report.referenceId), pendingRow(report.eventId));
       } catch (error) {
-        if (!isNotFound(error)) throw storageUnavailable(error);
+        if (!isNotFound(error)) throw storageError(error, 'remove a parked delivery report');
       }
     },
   };

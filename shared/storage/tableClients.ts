@@ -11,6 +11,7 @@ export const tableNames = {
   conversationIndex: 'conversationIndex',
   dynamicsLinks: 'dynamicsLinks',
   outbox: 'outbox',
+  sendsInFlight: 'sendsInFlight',
 } as const;
 
 export type TableName = keyof typeof tableNames;

@@ -3,6 +3,7 @@ import type { TableEntity, TableEntityResult } from '@azure/data-tables';
 import { compact } from '../domain/compact';
 import type { ConversationRecord, MessageRecord, ThreadRecord } from '../domain/thread';
 import { conversationRow, HEAD_ROW, messageRow } from './keys';
+import { joinColumn, splitColumn } from './propertyParts';
 
 /**
  * Records ↔ table rows. Rows are flat so that an operator (or a filter) can read them; nested values
@@ -94,7 +95,8 @@ export function messageRowOf(threadId: string, message: MessageRecord): Row {
   return {
     partitionKey: threadId,
     rowKey: messageRow(message.conversation, message.m),
-    ...compact({ ...rest, timeline: timeline ? JSON.stringify(timeline) : undefined }),
+    // The timeline grows with every report: past one property it is split (`propertyParts.ts`).
+    ...compact({ ...rest, ...splitColumn('timeline', timeline ? JSON.stringify(timeline) : undefined) }),
   };
 }
 
@@ -114,7 +116,7 @@ export function messageFromRow(row: StoredRow): MessageRecord {
     consentSignal: str(row.consentSignal) as MessageRecord['consentSignal'],
     consentKeyword: str(row.consentKeyword),
     status: str(row.status) as MessageRecord['status'],
-    timeline: typeof row.timeline === 'string' ? JSON.parse(row.timeline) : undefined,
+    timeline: typeof row.timeline === 'string' ? JSON.parse(joinColumn(row, 'timeline')!) : undefined,
     senderId: str(row.senderId),
     idempotencyKey: str(row.idempotencyKey),
     origin: str(row.origin) as MessageRecord['origin'],

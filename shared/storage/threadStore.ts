@@ -2,7 +2,7 @@ import type { TableClient, TransactionAction } from '@azure/data-tables';
 
 import type { CommitResult, MarkerKey, MarkerProperties, ThreadStore, Version } from '../ports/threadStore';
 import { conversationRow, eventRow, HEAD_ROW, idempotencyRow, messageRow, odataString } from './keys';
-import { isConflict, isNotFound, storageUnavailable } from './storageErrors';
+import { isConflict, isNotFound, storageError } from './storageErrors';
 import {
   conversationFromRow,
   conversationRowOf,
@@ -36,7 +36,7 @@ async function queryRows(client: TableClient, filter: string): Promise<StoredRow
   try {
     for await (const row of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) rows.push(row);
   } catch (error) {
-    throw storageUnavailable(error);
+    throw storageError(error, "read a thread's rows");
   }
   return rows;
 }
@@ -54,7 +54,7 @@ async function submit(client: TableClient, actions: TransactionAction[]): Promis
     return 'committed';
   } catch (error) {
     if (isConflict(error)) return 'conflict';
-    throw storageUnavailable(error);
+    throw storageError(error, "write a thread's batch");
   }
 }
 
@@ -114,7 +114,7 @@ export function createThreadStore(client: TableClient): ThreadStore {
         return conversationFromRow(await client.getEntity<Record<string, unknown>>(threadId, conversationRow(n)));
       } catch (error) {
         if (isNotFound(error)) return undefined;
-        throw storageUnavailable(error);
+        throw storageError(error, 'read a conversation');
       }
     },
   };

@@ -2,21 +2,20 @@ import type { TableClient } from '@azure/data-tables';
 
 import type { UnrecognizedStore } from '../ports/unrecognizedStore';
 import { encodeKey } from './keys';
-import { storageUnavailable } from './storageErrors';
+import { partsOf } from './propertyParts';
+import { storageError } from './storageErrors';
 
 /**
  * The unrecognized store on the `unrecognized` table: one partition per day received, so "what came in that we
  * did not understand today" is one partition query.
- * A string property holds at most 32K UTF-16 characters, so a large body is split over several properties.
+ * A string property holds at most 32K UTF-16 characters, so the raw body is split over `rawBody0`, `rawBody1`…
+ * (30,000 each, never inside a surrogate pair) with their count in `rawBodyParts`: a 64 KiB body is three parts.
  */
-const CHUNK = 30_000;
-
 export function createUnrecognizedStore(client: TableClient): UnrecognizedStore {
   return {
     async save(event) {
       const chunks: Record<string, string> = {};
-      for (let i = 0; i * CHUNK < event.rawBody.length || i === 0; i++)
-        chunks[`rawBody${i}`] = event.rawBody.slice(i * CHUNK, (i + 1) * CHUNK);
+      partsOf(event.rawBody).forEach((part, i) => (chunks[`rawBody${i}`] = part));
       try {
         await client.upsertEntity(
           {
@@ -31,7 +30,7 @@ export function createUnrecognizedStore(client: TableClient): UnrecognizedStore 
           'Replace',
         );
       } catch (error) {
-        throw storageUnavailable(error);
+        throw storageError(error, 'store an unrecognized callback');
       }
     },
   };

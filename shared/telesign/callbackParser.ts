@@ -1,5 +1,15 @@
 import type { TelesignAccount } from '../config';
-import { INBOUND_EVENT_SCHEMA_VERSION, type InboundEvent, type QueuedEvent } from '../domain/inboundEvent';
+import {
+  clipText,
+  FIELD_MAX,
+  INBOUND_EVENT_SCHEMA_VERSION,
+  type InboundEvent,
+  inboundEventSchema,
+  isTelesignInteger,
+  type QueuedEvent,
+  telesignErrorCode,
+  TEXT_MAX,
+} from '../domain/inboundEvent';
 import { digitsOnly, normalizePhone } from '../domain/phone';
 import { normalizeReferenceId } from '../domain/referenceId';
 import { threadIdOf } from '../domain/threadId';
@@ -15,6 +25,9 @@ import { parseTelesignTime } from './time';
  * Turns an authentic callback body into the event we queue (docs/telesign-protocol.md §Callbacks). Strict about
  * what identifies an event, lenient about everything unconfirmed (§Unconfirmed): a shape we cannot read becomes
  * `callback.unrecognized` with its raw body, so that nothing Telesign handed us is dropped.
+ * The queue schema is the rule for what an event may hold (shared/domain/inboundEvent.ts): integers are safe
+ * integers, free text is cut to its bound with a marker, and an event the schema would refuse (a reference id
+ * too long to be Telesign's, say) is queued as unrecognized instead, so the router can always read what we queue.
  */
 
 export interface ParseContext {
@@ -26,12 +39,19 @@ type Json = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+/** Free text within its bound (the queue schema's `clipText`). */
+const clipped = (v: unknown, max = FIELD_MAX): string | undefined => {
+  const value = text(v);
+  return value === undefined ? undefined : clipText(value, max);
+};
 
-/** Telesign shows some numbers both as JSON numbers and as strings. */
+/**
+ * Telesign shows some numbers both as JSON numbers and as strings. Only a safe integer is one (`isTelesignInteger`):
+ * a bigger one, or digits that read as Infinity, could not be carried exactly, so it is not read as a number.
+ */
 function integer(v: unknown): number | undefined {
-  if (typeof v === 'number' && Number.isInteger(v)) return v;
-  if (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v)) return Number.parseInt(v, 10);
-  return undefined;
+  const n = typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v.trim()) : v;
+  return isTelesignInteger(n) ? n : undefined;
 }
 
 function referenceOf(body: Json): string | undefined {
@@ -40,6 +60,20 @@ function referenceOf(body: Json): string | undefined {
 }
 
 export function parseCallback(rawBody: string, json: unknown, ctx: ParseContext): QueuedEvent {
+  const queued = readCallback(rawBody, json, ctx);
+  const checked = inboundEventSchema.safeParse(queued.event);
+  if (checked.success) return queued;
+  const where = checked.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ');
+  return unrecognized(rawBody, ctx, `${kindOf[queued.event.type]} that the queue schema refuses (${where})`);
+}
+
+const kindOf: Record<InboundEvent['type'], string> = {
+  'message.received': 'an inbound SMS',
+  'delivery.reported': 'a delivery report',
+  'callback.unrecognized': 'a callback',
+};
+
+function readCallback(rawBody: string, json: unknown, ctx: ParseContext): QueuedEvent {
   if (!isObject(json)) return unrecognized(rawBody, ctx, 'the body is not a JSON object');
   if (json.sub_resource === 'mo_sms' || isObject(json.user_response)) return parseInboundSms(rawBody, json, ctx);
   if (isObject(json.status) && referenceOf(json) !== undefined) return parseDeliveryReport(rawBody, json, ctx);
@@ -71,10 +105,10 @@ function parseInboundSms(rawBody: string, body: Json, ctx: ParseContext): Queued
     threadId,
     from,
     to,
-    text: text(user?.mo_message) ?? '',
+    text: clipped(user?.mo_message, TEXT_MAX) ?? '',
     referenceId,
-    telesignTimestamp: text(body.submit_timestamp) ?? text(status?.updated_on),
-    isoCountryCode: text(user?.iso_country_code),
+    telesignTimestamp: clipped(body.submit_timestamp) ?? clipped(status?.updated_on),
+    isoCountryCode: clipped(user?.iso_country_code),
   };
   return { event, messageId: event.eventId, sessionId: threadId };
 }
@@ -89,7 +123,8 @@ function parseDeliveryReport(rawBody: string, body: Json, ctx: ParseContext): Qu
   const status = body.status as Json;
   const referenceId = referenceOf(body)!;
   const statusCode = integer(status.code);
-  if (statusCode === undefined) return unrecognized(rawBody, ctx, 'a delivery report without a numeric status code');
+  if (statusCode === undefined)
+    return unrecognized(rawBody, ctx, 'a delivery report without a status code that is a safe integer');
   const updatedOnRaw = text(status.updated_on);
   const additional = isObject(body.additional_info) ? body.additional_info : undefined;
   const parts = integer(additional?.message_parts_count);
@@ -101,18 +136,19 @@ function parseDeliveryReport(rawBody: string, body: Json, ctx: ParseContext): Qu
     receivedAt: ctx.receivedAt,
     referenceId,
     statusCode,
-    statusDescription: text(status.description) ?? '',
+    statusDescription: clipped(status.description) ?? '',
     updatedOn: parseTelesignTime(updatedOnRaw),
-    updatedOnRaw,
+    updatedOnRaw: updatedOnRaw === undefined ? undefined : clipText(updatedOnRaw, FIELD_MAX),
     messagePartsCount: parts !== undefined && parts >= 0 ? parts : undefined,
     errors: Array.isArray(body.errors) ? body.errors.filter(isObject).map(errorEntry) : [],
   };
   return { event, messageId: event.eventId, sessionId: deliveryReportSessionId(referenceId) };
 }
 
+/** A code the queue cannot carry (a JSON number too large for a double, read as Infinity) is left out. */
 function errorEntry(e: Json): { code?: number | string; description?: string } {
-  const code = typeof e.code === 'number' || typeof e.code === 'string' ? e.code : undefined;
-  return { code, description: text(e.description) };
+  const code = telesignErrorCode.safeParse(e.code);
+  return { code: code.success ? code.data : undefined, description: clipped(e.description) };
 }
 
 function unrecognized(rawBody: string, ctx: ParseContext, reason: string): QueuedEvent {
@@ -123,7 +159,7 @@ function unrecognized(rawBody: string, ctx: ParseContext, reason: string): Queue
     eventId,
     account: ctx.account.customerId,
     receivedAt: ctx.receivedAt,
-    reason,
+    reason: clipText(reason, FIELD_MAX),
     rawBody,
   };
   return { event, messageId: eventId, sessionId: eventId };

@@ -15,6 +15,7 @@ describe('function registration', () => {
     await import('../../functions/health');
     await import('../../functions/autoClose');
     await import('../../functions/republishChannelEvents');
+    await import('../../functions/settleStuckSends');
   });
 
   it('registers telesignCallback as an anonymous POST HTTP trigger on telesign/callback', () => {
@@ -71,6 +72,14 @@ describe('function registration', () => {
     expect(triggerOf('republishChannelEvents')).toMatchObject({
       type: 'timerTrigger',
       schedule: '0 * * * * *',
+      runOnStartup: false,
+    });
+  });
+
+  it('registers settleStuckSends as a timer every minute, at second 30, that does not run at start', () => {
+    expect(triggerOf('settleStuckSends')).toMatchObject({
+      type: 'timerTrigger',
+      schedule: '30 * * * * *',
       runOnStartup: false,
     });
   });
