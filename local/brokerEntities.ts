@@ -16,17 +16,20 @@ export function unsetSettings(fn: ServiceBusFunction, env: Env): string[] {
 /**
  * What the embedded broker declares, as Bicep does for Azure (docs/deploy.md): each queue and topic subscription a
  * trigger reads, by session, and the channel events topic the app publishes to even with no subscription read.
- * An unread subscription would only fill up.
+ * An unread subscription would only fill up. A duplicate-detection window, when given, applies to every queue and
+ * topic (a subscription has none of its own); otherwise each keeps the broker's default.
  */
 export function brokerEntities(
   functions: readonly ServiceBusFunction[],
   env: Env,
   maxDeliveryCount: number,
+  duplicateDetectionWindowMs?: number,
 ): { queues: BrokerQueueOptions[]; topics: BrokerTopicOptions[] } {
   const queues = new Map<string, BrokerQueueOptions>();
   const topics = new Map<string, BrokerTopicOptions>();
+  const window = duplicateDetectionWindowMs === undefined ? {} : { duplicateDetectionWindowMs };
   const topicNamed = (name: string) => {
-    const topic = topics.get(name) ?? { name, subscriptions: [] };
+    const topic = topics.get(name) ?? { name, subscriptions: [], ...window };
     topics.set(name, topic);
     return topic;
   };
@@ -36,7 +39,7 @@ export function brokerEntities(
     if (unsetSettings(fn, env).length) continue;
     if ('queueName' in fn) {
       const name = fromSettings(fn.queueName, env);
-      queues.set(name, { name, requiresSession: true, maxDeliveryCount });
+      queues.set(name, { name, requiresSession: true, maxDeliveryCount, ...window });
     } else {
       const topic = topicNamed(fromSettings(fn.topicName, env));
       const name = fromSettings(fn.subscriptionName, env);

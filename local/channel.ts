@@ -8,6 +8,7 @@ import type { BackoffOptions } from '../shared/services/backoff';
 import type { RelayOptions } from '../shared/services/relayToDynamics';
 import { type AzuriteTables, startAzuriteTables } from './azurite';
 import { EmbeddedBroker } from './broker';
+import { pendingMessages, readBrokerData, writeBrokerData } from './brokerData';
 import { brokerEntities, fromSettings, unsetSettings } from './brokerEntities';
 import { DynamicsSandbox, type DynamicsSandboxOptions } from './dynamicsSandbox';
 import { withEmbeddedDynamics } from './dynamicsSandboxSettings';
@@ -19,6 +20,7 @@ import {
   embeddedParts,
   LOCAL_ADMIN_KEY,
   LOCAL_FUNCTION_KEY,
+  localDuplicateWindowMs,
   localTimerIntervalMs,
   SANDBOX_ACCOUNT,
   withLocalBridgeSwitch,
@@ -44,6 +46,11 @@ export interface ChannelOptions {
   /** Keep Azurite's data in this file between runs. */
   dataFile?: string;
   maxConcurrentSessions?: number;
+  /**
+   * The broker's duplicate-detection window on every queue and topic. Before LOCAL_DUPLICATE_WINDOW_SECONDS; with
+   * neither, the broker's default (10 minutes).
+   */
+  duplicateDetectionWindowMs?: number;
   /** Test knobs: the broker's delivery limit and the sandbox's report delays. */
   maxDeliveryCount?: number;
   reportDelaysMs?: [number, number];
@@ -56,6 +63,16 @@ export interface ChannelOptions {
   dynamicsRelay?: RelayOptions;
   /** Test knob: shorter pauses for the router's retry of a passing failure. */
   routeRetry?: BackoffOptions;
+  /** Keep the embedded broker's messages in this file between runs (`--data`). */
+  brokerDataFile?: string;
+  /** How long stop() waits for the triggers to finish what was acknowledged. Default 10 s. */
+  drainMs?: number;
+}
+
+/** What stop() could not finish: messages no trigger had handled, kept in the broker's data file or lost. */
+export interface StopReport {
+  pending: number;
+  keptIn?: string;
 }
 
 export interface Channel {
@@ -69,7 +86,11 @@ export interface Channel {
   functionKey: string;
   adminKey: string;
   serviceBusClient: ServiceBusClient;
-  stop(): Promise<void>;
+  /**
+   * Refuses new requests (503, so Telesign retries), waits up to `drainMs` for the triggers to handle what was
+   * acknowledged, then stops every part; says what it could not finish.
+   */
+  stop(): Promise<StopReport>;
 }
 
 export async function startChannel(options: ChannelOptions): Promise<Channel> {
@@ -83,6 +104,7 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
 
   try {
     const timerIntervalMs = localTimerIntervalMs(env);
+    const duplicateWindowMs = options.duplicateDetectionWindowMs ?? localDuplicateWindowMs(env);
     // Each embedded part: started only when its setting asks for it, on its port, stopped with the channel, and its
     // endpoint written into the setting the app then reads.
     const embed = async <T extends { stop(): Promise<void> }>(
@@ -124,13 +146,23 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
       (a) => a.connectionString,
     );
     const functions = loadFunctions();
-    const entities = brokerEntities(functions.serviceBus, env, options.maxDeliveryCount ?? 10);
+    const entities = brokerEntities(functions.serviceBus, env, options.maxDeliveryCount ?? 10, duplicateWindowMs);
     const broker = await embed(
       'broker',
-      (at) => EmbeddedBroker.start({ ...at, ...entities }),
+      (at) => EmbeddedBroker.start({ ...at, ...entities, restore: readBrokerData(options.brokerDataFile) }),
       'ServiceBusConnection',
       (b) => b.connectionString,
     );
+    if (broker?.restored?.restored)
+      options.logger.info('broker: messages of the last run restored', { messages: broker.restored.restored });
+    if (broker?.restored?.unknown.length)
+      options.logger.warn('broker: stores of the last run no longer declared, left out', {
+        stores: broker.restored.unknown,
+      });
+    // Runs after the triggers have stopped (stops run in reverse), just before the broker itself stops.
+    const brokerFile = options.brokerDataFile;
+    let kept: number | undefined;
+    if (broker && brokerFile) stops.push(async () => void (kept = writeBrokerData(brokerFile, broker)));
 
     const config = loadConfig(env);
     const app = buildApp(config, {
@@ -196,6 +228,16 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
     });
     stops.push(() => timers.stop());
 
+    let stopping: Promise<StopReport> | undefined;
+    const stop = () =>
+      (stopping ??= (async () => {
+        http.refuse();
+        const pending = broker ? await drain(broker, options.drainMs ?? 10_000) : 0;
+        await stopAll();
+        const report: StopReport = { pending: brokerFile ? (kept ?? pending) : pending };
+        if (brokerFile && report.pending) report.keptIn = brokerFile;
+        return report;
+      })());
     return {
       app,
       http,
@@ -207,10 +249,21 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
       functionKey,
       adminKey,
       serviceBusClient,
-      stop: stopAll,
+      stop,
     };
   } catch (error) {
     await stopAll();
     throw error;
   }
+}
+
+/** Waits until no queue or subscription holds a message a trigger has still to handle, or the time is up. */
+async function drain(broker: EmbeddedBroker, withinMs: number): Promise<number> {
+  const until = Date.now() + withinMs;
+  let pending = pendingMessages(broker);
+  while (pending > 0 && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    pending = pendingMessages(broker);
+  }
+  return pending;
 }

@@ -1,3 +1,4 @@
+import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 import { consoleLogger } from '../shared/log';
@@ -6,25 +7,57 @@ import { defaultPorts, embeddedParts, readLocalSettings, SANDBOX_ACCOUNT } from 
 
 /**
  * `npm start`: the whole channel on this machine, no Azure, Telesign or Dynamics account needed.
- *   --data DIR   keep Table Storage data in DIR between runs (default: in memory)
+ *   --data DIR   keep Table Storage data and the embedded broker's messages in DIR between runs (default: in memory)
  *   --port N     the HTTP host's port (default 7071; PORT works too)
  */
+/** How long Ctrl-C waits for the triggers to handle what the channel acknowledged. */
+const DRAIN_MS = 5000;
+
 function argValue(name: string): string | undefined {
   const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
+  if (i < 0) return undefined;
+  const value = process.argv[i + 1];
+  if (value === undefined || value.startsWith('--')) throw new Error(`${name} needs a value.`);
+  return value;
+}
+
+/**
+ * The `--data` folder, made with its parents if missing (README's `--data ./data` on a fresh clone): Azurite
+ * writes its file there but does not make the folder. A path that is a file is refused in so many words.
+ */
+function dataFolder(dir: string): string {
+  const full = path.resolve(dir);
+  try {
+    mkdirSync(full, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EEXIST'
+        ? 'it is a file, not a folder'
+        : code === 'ENOTDIR'
+          ? 'a part of that path is a file, not a folder'
+          : `it cannot be made (${(error as Error).message})`;
+    throw new Error(`--data ${dir}: ${full} cannot hold the data: ${why}. Name a folder; it is made if missing.`);
+  }
+  if (!statSync(full).isDirectory())
+    throw new Error(`--data ${dir}: ${full} cannot hold the data: it is not a folder. Name a folder.`);
+  return full;
 }
 
 async function main() {
   const { env, source } = readLocalSettings();
   const parts = embeddedParts(env);
   const port = Number(argValue('--port') ?? process.env.PORT ?? defaultPorts.http);
-  const dataDir = argValue('--data');
+  const dataArg = argValue('--data');
+  const dataDir = dataArg ? dataFolder(dataArg) : undefined;
   const logger = consoleLogger();
   const channel = await startChannel({
     env,
     logger,
     ports: { http: port },
-    dataFile: dataDir ? path.resolve(dataDir, 'tables.json') : undefined,
+    dataFile: dataDir ? path.join(dataDir, 'tables.json') : undefined,
+    brokerDataFile: dataDir && parts.broker ? path.join(dataDir, 'broker.json') : undefined,
+    drainMs: DRAIN_MS,
   });
 
   const api = `${channel.http.url}/api`;
@@ -61,11 +94,22 @@ async function main() {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`\n${signal}: stopping…`);
-    const forced = setTimeout(() => process.exit(1), 4000);
+    console.log(`\n${signal}: stopping… (new requests are refused; finishing what was acknowledged)`);
+    const forced = setTimeout(() => {
+      console.log('stopping took too long; exiting with work unfinished.');
+      process.exit(1);
+    }, DRAIN_MS + 4000);
     forced.unref();
-    await channel.stop();
-    console.log('stopped; ports freed.');
+    const report = await channel.stop();
+    if (report.pending === 0) console.log('stopped: everything acknowledged was handled; ports freed.');
+    else if (report.keptIn)
+      console.log(
+        `stopped: ${report.pending} message(s) not handled yet, kept in ${report.keptIn} for the next start.`,
+      );
+    else
+      console.log(
+        `stopped: ${report.pending} message(s) not handled yet were lost (no --data); start with --data DIR to keep them.`,
+      );
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

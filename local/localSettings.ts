@@ -21,6 +21,13 @@ export const LOCAL_ADMIN_KEY = 'local-admin-key';
 /** Seconds between runs of every timer function, instead of its schedule: to watch the hourly auto-close work. */
 export const LOCAL_TIMER_INTERVAL_SECONDS = 'LOCAL_TIMER_INTERVAL_SECONDS';
 
+/**
+ * The embedded broker's duplicate-detection window, in seconds, for every queue and topic it declares: a message id
+ * seen again inside it is dropped. Shortened by tests that resend a callback after the window, so that only the
+ * router's own markers stand between a late resend and a second message.
+ */
+export const LOCAL_DUPLICATE_WINDOW_SECONDS = 'LOCAL_DUPLICATE_WINDOW_SECONDS';
+
 export const defaultPorts = { http: 7071, sandbox: 7072, broker: 5672, tables: 10002, dynamics: 7073 };
 
 const EMBEDDED = 'embedded';
@@ -62,6 +69,8 @@ export const localDefaults: Env = {
   LOCAL_ADMIN_KEY,
   // Empty: each timer runs on its own schedule, as in Azure.
   [LOCAL_TIMER_INTERVAL_SECONDS]: '',
+  // Empty: the embedded broker's default window, 10 minutes.
+  [LOCAL_DUPLICATE_WINDOW_SECONDS]: '',
 };
 
 export function readLocalSettings(dir = process.cwd()): { env: Env; source: string } {
@@ -114,6 +123,21 @@ export function localTimerIntervalMs(env: Env): number | undefined {
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 86400)
     throw new ConfigError(
       `Setting ${LOCAL_TIMER_INTERVAL_SECONDS} is invalid: a number of seconds above 0 and at most 86400 (or empty).`,
+    );
+  return seconds * 1000;
+}
+
+/** Service Bus allows a duplicate-detection window of at most 7 days. */
+const MAX_DUPLICATE_WINDOW_SECONDS = 7 * 86400;
+
+/** The duplicate-detection window LOCAL_DUPLICATE_WINDOW_SECONDS asks for; undefined keeps the broker's default. */
+export function localDuplicateWindowMs(env: Env): number | undefined {
+  const raw = env[LOCAL_DUPLICATE_WINDOW_SECONDS]?.trim();
+  if (!raw) return undefined;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > MAX_DUPLICATE_WINDOW_SECONDS)
+    throw new ConfigError(
+      `Setting ${LOCAL_DUPLICATE_WINDOW_SECONDS} is invalid: a number of seconds above 0 and at most ${MAX_DUPLICATE_WINDOW_SECONDS} (7 days), or empty.`,
     );
   return seconds * 1000;
 }

@@ -3,7 +3,24 @@
  * local host answers on exactly the routes the function files declare.
  */
 export interface RouteMatcher {
+  /** The route's parameters, decoded; throws `MalformedPathError` when one is not valid percent-encoding. */
   match(path: string): Record<string, string> | undefined;
+}
+
+/** A route parameter that does not decode (`%ff`, `%e2%82`, a lone `%`): the request is malformed, not the host. */
+export class MalformedPathError extends Error {
+  constructor(readonly segment: string) {
+    super(`${JSON.stringify(segment)} is not valid percent-encoding`);
+    this.name = 'MalformedPathError';
+  }
+}
+
+function decodeParam(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new MalformedPathError(raw);
+  }
 }
 
 export function compileRoute(template: string): RouteMatcher {
@@ -27,7 +44,7 @@ export function compileRoute(template: string): RouteMatcher {
     match(path) {
       const found = regex.exec(path.replace(/^\/+/, ''));
       if (!found) return undefined;
-      return Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(found[i + 1] ?? '')]));
+      return Object.fromEntries(names.map((n, i) => [n, decodeParam(found[i + 1] ?? '')]));
     },
   };
 }

@@ -43,6 +43,11 @@ export class Queue {
     this.active.add(this.stored(message, seq, Date.now()));
   }
 
+  /** A dead letter kept over a restart (snapshot.ts), with the deliveries it had. */
+  restoreDeadLetter(message: Message, deliveries: number): void {
+    this.deadLetter.add({ ...this.stored(message, this.reserveSequenceNumber(), Date.now()), deliveries });
+  }
+
   private moveToDeadLetter(message: StoredMessage): void {
     // The dead-letter queue is its own entity with its own sequence; the delivery count travels along.
     const moved = this.stored(message.message, this.reserveSequenceNumber(), Date.now());

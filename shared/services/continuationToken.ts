@@ -7,16 +7,24 @@ import { conversationStates } from '../domain/conversationState';
  * per state, or the last message number) and the query it belongs to, so a token is refused when it is
  * replayed against another query rather than silently paging something else.
  */
+
+/**
+ * Text we give out is well-formed. JSON can spell a lone surrogate (`"\ud800"`), which no id, queue or cursor of
+ * ours holds: such a token was made up, and passed on it would fail to encode into the storage request's URL,
+ * which would be taken for an outage.
+ */
+const issuedText = z.string().refine((s) => !/\p{Cs}/u.test(s));
+
 const listCursor = z.strictObject({
   k: z.literal('list'),
   state: z.enum(conversationStates).optional(),
-  queue: z.string().optional(),
-  after: z.partialRecord(z.enum(conversationStates), z.string().min(1).max(200)),
+  queue: issuedText.optional(),
+  after: z.partialRecord(z.enum(conversationStates), issuedText.min(1).max(200)),
 });
 
 const messagesCursor = z.strictObject({
   k: z.literal('messages'),
-  id: z.string(),
+  id: issuedText,
   m: z.number().int().min(0),
 });
 

@@ -1,6 +1,6 @@
 import type { ChannelEvent } from '../domain/channelEvents';
 import { inboundMessageEvents } from '../domain/channelEventsOf';
-import { isConversationState } from '../domain/conversationState';
+import { initialConversationState, isConversationState } from '../domain/conversationState';
 import type { MessageReceived } from '../domain/inboundEvent';
 import type { InboundPlan } from '../domain/inboundMessage';
 import { conversationIdOf, type ConversationRecord, type MessageRecord, type ThreadRecord } from '../domain/thread';
@@ -36,6 +36,11 @@ export interface Replayed {
   /** What the first delivery did, when the marker says (markers have always kept the conversation). */
   applied?: { conversationId: string; startedConversation: boolean };
   conversation?: ConversationRecord;
+  /**
+   * The conversation as the first delivery left it, when that delivery filed it in the index (it started or moved
+   * it): its state then, and its activity then (the message's time, which the change also gave the conversation).
+   */
+  filedAs?: ConversationRecord;
   events: ChannelEvent[];
 }
 
@@ -57,9 +62,14 @@ export async function replayInbound(
   const moved =
     isConversationState(movedFrom) && isConversationState(movedTo) ? { from: movedFrom, to: movedTo } : undefined;
   const consent = await consentSetBy(event, message, deps.consent);
+  const filedAs =
+    startedConversation || moved
+      ? { ...conversation, state: moved?.to ?? initialConversationState, updatedAt: message.createdAt }
+      : undefined;
   return {
     applied,
     conversation,
+    filedAs,
     events: inboundMessageEvents({ thread, conversation, message, startedConversation, moved, consent }),
   };
 }

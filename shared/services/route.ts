@@ -160,7 +160,12 @@ async function duplicate(
   deps: RouteDeps,
 ): Promise<WithEvents<RouteResult>> {
   const replayed = await replayInbound(event, marker, thread, deps);
-  if (deps.index && replayed.conversation) await deps.index.put(event.threadId, replayed.conversation);
+  // The first delivery may have stopped between its commit and its index write: the entry the conversation calls
+  // for now is written, and the one the first delivery filed it under (if later activity has moved it) removed, so
+  // a conversation is never listed twice. A message that filed nothing (it neither started nor moved its
+  // conversation) has nothing to converge.
+  if (deps.index && replayed.conversation && replayed.filedAs)
+    await deps.index.record(event.threadId, replayed.filedAs, replayed.conversation);
   return { result: { kind: 'duplicate', eventId: event.eventId, applied: replayed.applied }, events: replayed.events };
 }
 

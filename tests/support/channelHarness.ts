@@ -46,7 +46,7 @@ export async function startChannelHarness(overrides: Partial<ChannelOptions> = {
       const text = await response.text();
       return { status: response.status, body: text ? JSON.parse(text) : undefined };
     },
-    stop: () => channel.stop(),
+    stop: async () => void (await channel.stop()),
   };
 }
 
