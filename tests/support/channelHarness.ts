@@ -27,6 +27,8 @@ export async function startChannelHarness(overrides: Partial<ChannelOptions> = {
     callbackRetryDelaysMs: [50, 100],
     telesignClient: { timeoutMs: 1000, retryDelayMs: 20, maxRetryAfterMs: 50 },
     maxConcurrentSessions: 4,
+    // Tests stop at once unless they are about the drain (tests/integration/stopRestart.test.ts).
+    drainMs: 0,
     ...overrides,
     env: { ...localDefaults, ...overrides.env },
   });
