@@ -2,6 +2,7 @@ import { TableClient, type TableServiceClientOptions } from '@azure/data-tables'
 import { DefaultAzureCredential } from '@azure/identity';
 
 import type { TableSettings } from '../config';
+import { asciiJsonBodies } from './asciiJsonBodies';
 
 export const tableNames = {
   threads: 'threads',
@@ -22,6 +23,8 @@ function clientOptions(endpointIsHttp: boolean, extra: TableServiceClientOptions
   return {
     allowInsecureConnection: endpointIsHttp,
     retryOptions: { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 1000 },
+    // Only a local endpoint is Azurite, which needs it (asciiJsonBodies.ts); Azure reads raw UTF-8 as it is.
+    ...(endpointIsHttp ? { additionalPolicies: [{ policy: asciiJsonBodies, position: 'perCall' as const }] } : {}),
     ...extra,
   };
 }

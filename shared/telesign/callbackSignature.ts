@@ -43,8 +43,12 @@ export interface CallbackAuthHeaders {
 
 export type ParsedAuthHeaders = { ok: true; value: CallbackAuthHeaders } | { ok: false; reason: string };
 
-/** `TSA`, one space, a customer id without colon, comma or whitespace, a colon, the canonical signature. */
-const AUTHORIZATION = new RegExp(`^TSA ([^\\s:,]+):(${SIGNATURE})$`);
+/**
+ * `TSA`, one space, a customer id, a colon, the canonical signature. A customer id is ASCII letters, digits and
+ * dashes (Telesign's are UUIDs): it is matched to an account ignoring case, and Unicode case folding would let a
+ * look-alike (the Kelvin sign for `k`) pass for it.
+ */
+const AUTHORIZATION = new RegExp(`^TSA ([A-Za-z0-9-]+):(${SIGNATURE})$`);
 
 /**
  * A header given twice reaches us as one value with the repeats joined by a comma: the Functions host joins them

@@ -29,6 +29,12 @@ eachAdapter((adapter) => {
       }
     });
 
+    it('keeps a body of multi-byte characters over 64 KiB whole (none split into U+FFFD)', async () => {
+      const e = event(JSON.stringify('a' + 'é'.repeat(32_600)));
+      await adapter().stores.unrecognized.save(e);
+      expect(await saved(e)).toEqual(whole(e));
+    });
+
     it('replaces what it kept when the same event is saved again', async () => {
       const first = event('x'.repeat(65_000));
       await adapter().stores.unrecognized.save(first);

@@ -72,6 +72,13 @@ describe('callback signature: one canonical form only', () => {
     expect(Buffer.from(s, 'base64').equals(digest)).toBe(true);
   });
 
+  it('refuses a customer id that only Unicode case folding makes one of ours (the Kelvin sign for k)', () => {
+    // 'kelvin-1'.toUpperCase() and '\u212Aelvin-1'.toLowerCase() both meet an account id 'KELVIN-1' without case.
+    expect('\u212Aelvin-1'.toLowerCase()).toBe('kelvin-1');
+    expect(parseCallbackAuthHeaders(`TSA \u212Aelvin-1:${sig}`, sig)).toMatchObject({ ok: false });
+    expect(parseCallbackAuthHeaders(`TSA kelvin-1:${sig}`, sig)).toMatchObject({ ok: true });
+  });
+
   it('accepts the canonical form', () => {
     expect(isCanonicalSignature(sig)).toBe(true);
     expect(parseCallbackAuthHeaders(`TSA ${cid}:${sig}`, sig).ok).toBe(true);
