@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { connect,createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 
 /**
  * A TCP proxy in front of a local service, to play an outage that keeps the service's data: `cut()` drops every
