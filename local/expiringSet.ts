@@ -18,4 +18,14 @@ export class ExpiringSet {
     this.liveUntil.set(key, now + this.ttlMs);
     return true;
   }
+
+  /** The live keys with the time each is remembered until, oldest first: to carry them over a restart. */
+  live(now: number): Array<[string, number]> {
+    return [...this.liveUntil].filter(([, until]) => until > now);
+  }
+
+  /** Takes back what `live` gave, keeping each key's time (the order is kept, so pruning stays right). */
+  restore(entries: ReadonlyArray<readonly [string, number]>, now: number): void {
+    for (const [key, until] of entries) if (until > now && !this.liveUntil.has(key)) this.liveUntil.set(key, until);
+  }
 }

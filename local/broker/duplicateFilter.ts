@@ -13,6 +13,15 @@ export class DuplicateFilter {
     const key = idKey(messageId);
     return key !== undefined && !this.seen.add(key, now);
   }
+
+  /** The ids remembered now, for a snapshot (snapshot.ts). */
+  remembered(now: number): Array<[string, number]> {
+    return this.seen.live(now);
+  }
+
+  remember(entries: ReadonlyArray<readonly [string, number]>, now: number): void {
+    this.seen.restore(entries, now);
+  }
 }
 
 function idKey(messageId: unknown): string | undefined {

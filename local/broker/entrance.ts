@@ -17,7 +17,8 @@ const SCHEDULED_ENQUEUE_TIME = 'x-opt-scheduled-enqueue-time';
  */
 export class Entrance {
   readonly scheduled: Schedule;
-  private readonly duplicates: DuplicateFilter;
+  /** Also read and restored by a snapshot (snapshot.ts), so a restart keeps the window. */
+  readonly duplicates: DuplicateFilter;
 
   constructor(
     readonly settings: EntranceSettings,

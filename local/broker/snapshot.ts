@@ -1,17 +1,20 @@
 import { type Message, message as amqpMessage } from 'rhea';
 
+import type { Entrance } from './entrance';
 import type { Namespace } from './namespace';
 import type { Queue } from './queue';
 
 /**
  * What a stopped broker still held, to hand to the next start (`npm start -- --data`): each queue's and
  * subscription's messages, active (locked ones too: their lock ends with the process) and dead-lettered, encoded
- * as AMQP. Scheduled messages and the duplicate window are not kept: the router's own markers apply a replayed
- * event once.
+ * as AMQP, and each entrance's duplicate window (the ids it remembers, until when). Scheduled messages are not
+ * kept.
  */
 export interface BrokerSnapshot {
   version: 1;
   stores: Array<{ path: string; active: string[]; deadLetter: Array<{ message: string; deliveries: number }> }>;
+  /** Absent in a snapshot written before the window was kept. */
+  windows?: Array<{ entrance: string; seen: Array<[string, number]> }>;
 }
 
 const encode = (message: Message) => amqpMessage.encode(message).toString('base64');
@@ -21,9 +24,16 @@ function storesOf(namespace: Namespace): Queue[] {
   return [...namespace.queues.map((q) => q.queue), ...namespace.topics.flatMap((t) => t.subscriptions)];
 }
 
-export function takeSnapshot(namespace: Namespace): BrokerSnapshot {
+function entrancesOf(namespace: Namespace): Entrance[] {
+  return [...namespace.queues.map((q) => q.entrance), ...namespace.topics.map((t) => t.entrance)];
+}
+
+export function takeSnapshot(namespace: Namespace, now = Date.now()): BrokerSnapshot {
   return {
     version: 1,
+    windows: entrancesOf(namespace)
+      .map((e) => ({ entrance: e.settings.name, seen: e.duplicates.remembered(now) }))
+      .filter((w) => w.seen.length > 0),
     stores: storesOf(namespace)
       .map((queue) => ({
         path: queue.settings.name,
@@ -40,7 +50,11 @@ export function takeSnapshot(namespace: Namespace): BrokerSnapshot {
 export function restoreSnapshot(
   namespace: Namespace,
   snapshot: BrokerSnapshot,
+  now = Date.now(),
 ): { restored: number; unknown: string[] } {
+  const entrances = new Map(entrancesOf(namespace).map((e) => [e.settings.name.toLowerCase(), e]));
+  for (const window of snapshot.windows ?? [])
+    entrances.get(window.entrance.toLowerCase())?.duplicates.remember(window.seen, now);
   const byPath = new Map(storesOf(namespace).map((q) => [q.settings.name.toLowerCase(), q]));
   let restored = 0;
   const unknown: string[] = [];
