@@ -5,4 +5,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   testTimeout: 30000,
+  // Jest's default on 2 cores is one worker; the integration suites spend much of their time waiting (sandbox
+  // delays, outages, duplicate windows), so a second worker shortens the run without starving the first.
+  maxWorkers: 2,
 };

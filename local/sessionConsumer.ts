@@ -11,6 +11,9 @@ import { isDeadLetterError } from '../shared/errors';
 import type { Logger } from '../shared/log';
 import { wakeablePauses } from './wakeablePauses';
 
+/** How long stop() waits for the handlers in progress. */
+const STOP_WAIT_MS = 5_000;
+
 /**
  * Drives a session-enabled queue or topic subscription the way the Functions host does for `routeInbound`: take the next session
  * that has messages, handle its messages one at a time in order, complete on success, abandon on failure
@@ -126,7 +129,13 @@ export function startSessionConsumer(options: SessionConsumerOptions): SessionCo
       abort.abort();
       pauses.wakeAll();
       await Promise.all([...open].map((r) => r.close().catch(() => undefined)));
-      await Promise.all(workers);
+      // A handler still retrying (a dependency down) is not waited for past the bound: what it holds is not
+      // completed, so Service Bus gives it again to the next run.
+      let timer: NodeJS.Timeout | undefined;
+      const bounded = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_WAIT_MS)));
+      const ended = await Promise.race([Promise.all(workers), bounded]);
+      clearTimeout(timer);
+      if (ended === 'late') logger.warn('a handler did not finish in time; its message is left for redelivery');
     },
   };
 }

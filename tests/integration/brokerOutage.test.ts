@@ -21,7 +21,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await h?.stop();
-});
+}, 60_000);
 
 describe('channel events of an API change while the topic is down', () => {
   it('are kept, the close answers 200, and they reach Dynamics once the topic is back', async () => {

@@ -29,6 +29,8 @@ export async function startChannelHarness(overrides: Partial<ChannelOptions> = {
     maxConcurrentSessions: 4,
     // Tests stop at once unless they are about the drain (tests/integration/stopRestart.test.ts).
     drainMs: 0,
+    // The router's own retry, shorter than in Azure: stopping waits for a handler that is retrying.
+    routeRetry: { budgetMs: 5_000, baseDelayMs: 100, maxDelayMs: 1_000 },
     ...overrides,
     env: { ...localDefaults, ...overrides.env },
   });
