@@ -1,4 +1,5 @@
 import type { Env } from '../shared/config';
+import { isBridgeSetting } from '../shared/dynamics/settings';
 import type { SandboxSettings } from './dynamicsSandbox/types';
 
 const EMBEDDED = 'embedded';
@@ -35,7 +36,7 @@ export function dynamicsSandboxEnv(s: SandboxSettings, clientSecretName: string)
  */
 export function withEmbeddedDynamics(env: Env, sandbox: SandboxSettings, clientSecret: string): Env {
   const given = Object.fromEntries(
-    Object.entries(env).filter(([name, value]) => name.startsWith('DYNAMICS_') && value && value !== EMBEDDED),
+    Object.entries(env).filter(([name, value]) => isBridgeSetting(name) && value && value !== EMBEDDED),
   );
   const sandboxEnv = dynamicsSandboxEnv(sandbox, DYNAMICS_SANDBOX_SECRET_NAME);
   const secretName = given.DYNAMICS_CLIENT_SECRET_NAME ?? DYNAMICS_SANDBOX_SECRET_NAME;

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { ConfigError, type Env } from '../shared/config';
+import { isBridgeSetting } from '../shared/dynamics/settings';
 
 /**
  * Settings for the embedded channel: `local.settings.json` (the Functions format, `Values`) when it exists,
@@ -110,9 +111,7 @@ export function embeddedParts(env: Env) {
  */
 export function withLocalBridgeSwitch(env: Env): Env {
   if (env.DYNAMICS_MESSAGING_URL?.trim() !== BRIDGE_OFF) return env;
-  return Object.fromEntries(
-    Object.entries(env).filter(([name]) => !name.startsWith('DYNAMICS_') || name === 'DYNAMICS_ACTIVITIES_QUEUE'),
-  );
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !isBridgeSetting(name)));
 }
 
 /** The pause between timer runs that LOCAL_TIMER_INTERVAL_SECONDS asks for; undefined keeps the schedules. */

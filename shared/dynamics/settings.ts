@@ -144,13 +144,13 @@ function onBecause(env: Env): string {
   return first ? ` (the Dynamics bridge is on because ${first} is set)` : '';
 }
 
+/** A setting of the bridge. The activities queue's name is the bundle's, set whether or not the bridge is on. */
+export const isBridgeSetting = (name: string) => name.startsWith('DYNAMICS_') && name !== 'DYNAMICS_ACTIVITIES_QUEUE';
+
 function presentDynamicsSettings(env: Env): string[] {
-  return (
-    Object.keys(env)
-      // The activities queue's name is the bundle's, set whether or not the bridge is on.
-      .filter((k) => k.startsWith('DYNAMICS_') && k !== 'DYNAMICS_ACTIVITIES_QUEUE' && trimmed(env, k) !== undefined)
-      .sort()
-  );
+  return Object.keys(env)
+    .filter((k) => isBridgeSetting(k) && trimmed(env, k) !== undefined)
+    .sort();
 }
 
 const trimSlashes = (url: string) => url.replace(/\/+$/, '');

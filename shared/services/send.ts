@@ -324,8 +324,8 @@ async function deliver(
           },
         ).message,
     );
-    await recordedOutcome();
-    const overtaken = await applyPendingReports(sent.referenceId, pointer, deps);
+    // The entry's removal and the parked reports touch different rows: one hop for both.
+    const [, overtaken] = await Promise.all([recordedOutcome(), applyPendingReports(sent.referenceId, pointer, deps)]);
     deps.logger.info('message sent', { ...log, referenceId: sent.referenceId });
     return { result: success(resultOf(message, pointer, command)), events: eventsOf(message, overtaken.events) };
   } catch (error) {

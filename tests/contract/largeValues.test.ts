@@ -2,7 +2,7 @@ import type { ChannelEvent } from '../../shared/domain/channelEvents';
 import type { DeliveryReported } from '../../shared/domain/inboundEvent';
 import type { MessageRecord } from '../../shared/domain/thread';
 import { eachAdapter } from './adapters';
-import { uniqueId } from './records';
+import { threadRecord, uniqueId } from './records';
 
 /**
  * What a callback can hand us fits the stores (docs/architecture.md §Storage): ids of any length are keys of
@@ -47,15 +47,7 @@ eachAdapter((adapter) => {
 
     it('keeps a message whose timeline is longer than one property, and gives it back whole', async () => {
       const threadId = uniqueId('T').replace(/[^A-Za-z0-9_-]/g, '');
-      const thread = {
-        threadId,
-        account: 'ACCOUNT-1',
-        supportNumber: '14252306549',
-        customerNumber: '15555550100',
-        createdAt: '2026-01-01T10:00:00.000Z',
-        updatedAt: '2026-01-01T10:00:00.000Z',
-        nextMessage: 2,
-      };
+      const thread = threadRecord(threadId, { nextMessage: 2 });
       const message: MessageRecord = {
         conversation: 1,
         m: 1,
@@ -111,15 +103,7 @@ eachAdapter((adapter) => {
 
     it('keeps an event marker and an idempotency marker of a long id', async () => {
       const threadId = uniqueId('M').replace(/[^A-Za-z0-9_-]/g, '');
-      const thread = {
-        threadId,
-        account: 'ACCOUNT-1',
-        supportNumber: '14252306549',
-        customerNumber: '15555550100',
-        createdAt: '2026-01-01T10:00:00.000Z',
-        updatedAt: '2026-01-01T10:00:00.000Z',
-        nextMessage: 1,
-      };
+      const thread = threadRecord(threadId);
       const key = { idempotencyKey: 'k'.repeat(600) + '/1' };
       const other = { idempotencyKey: 'k'.repeat(600) + '/2' };
       expect(

@@ -1,6 +1,5 @@
 import type { InboundEvent } from '../../shared/domain/inboundEvent';
 import { parseQueueBody } from '../../shared/domain/queueBody';
-import type { MessageRecord } from '../../shared/domain/thread';
 import { threadIdOf } from '../../shared/domain/threadId';
 import { isAppError, isDeadLetterError } from '../../shared/errors';
 import { applyPendingReports } from '../../shared/services/deliveryReports';
@@ -9,7 +8,7 @@ import { encodeKey } from '../../shared/storage/keys';
 import { createTableClients } from '../../shared/storage/tableClients';
 import { createTableStores } from '../../shared/storage/tableStores';
 import { parseCallback } from '../../shared/telesign/callbackParser';
-import { inboundEvent, type RouteHarness, startRouteHarness, testConfig } from '../support/routeHarness';
+import { inboundEvent, type RouteHarness, seedOutbound, startRouteHarness, testConfig } from '../support/routeHarness';
 import { account1, deliveryReportBody, inboundSmsBody } from '../support/telesignFixtures';
 
 /**
@@ -37,34 +36,6 @@ function queued(raw: string): InboundEvent {
 
 const route = (raw: string) => routeEvent(queued(raw), h.deps);
 
-/** An outbound message as the send path records it; its reference pointer is recorded when `pointed`. */
-async function seedOutbound(referenceId: string, pointed = true) {
-  const customer = newCustomer();
-  await routeEvent(inboundEvent({ from: customer, text: 'hello' }), h.deps);
-  const threadId = threadIdOf(account1.customerId, SUPPORT, customer);
-  const state = await h.deps.threads.read(threadId);
-  const thread = state.thread!;
-  const message: MessageRecord = {
-    conversation: thread.conversation!.n,
-    m: thread.nextMessage,
-    direction: 'outbound',
-    text: 'We are on it',
-    segments: 1,
-    encoding: 'GSM-7',
-    createdAt: new Date().toISOString(),
-    referenceId,
-    status: 'sent',
-    timeline: [{ status: 'sent', code: 290, description: 'Message in progress', at: new Date().toISOString() }],
-  };
-  await h.deps.threads.commit(threadId, state.version, {
-    thread: { ...thread, nextMessage: thread.nextMessage + 1 },
-    newMessages: [message],
-  });
-  const pointer = { threadId, conversation: message.conversation, m: message.m };
-  if (pointed) await h.stores.references.put(referenceId, pointer);
-  return { threadId, pointer };
-}
-
 const messageOf = async (p: { threadId: string; conversation: number; m: number }) =>
   (await h.deps.threads.readMessage(p.threadId, p.conversation, p.m)).message!;
 
@@ -80,7 +51,7 @@ async function storedUnrecognized(eventId: string) {
 describe('a delivery report with a long reference_id', () => {
   it.each([[382], [400], [1000]])('of %i characters is applied to the message it reports on', async (length) => {
     const ref = 'A'.repeat(length - 6) + String(length).padStart(6, '0');
-    const { pointer } = await seedOutbound(ref);
+    const { pointer } = await seedOutbound(h, newCustomer(), ref);
     const { result } = await route(deliveryReportBody({ referenceId: ref, code: 200 }));
     expect(result).toMatchObject({ kind: 'report', status: 'delivered', changed: true });
     expect((await messageOf(pointer)).status).toBe('delivered');
@@ -88,7 +59,7 @@ describe('a delivery report with a long reference_id', () => {
 
   it('that overtook its send is parked, and applied once the send records the reference', async () => {
     const ref = 'B'.repeat(500);
-    const { pointer } = await seedOutbound(ref, false);
+    const { pointer } = await seedOutbound(h, newCustomer(), ref, false);
     const { result } = await route(deliveryReportBody({ referenceId: ref, code: 200 }));
     expect(result).toMatchObject({ kind: 'report_pending' });
     await h.stores.references.put(ref, pointer);
@@ -101,8 +72,8 @@ describe('a delivery report with a long reference_id', () => {
     const shared = 'C'.repeat(600);
     const first = `${shared}FIRST`;
     const second = `${shared}SECOND`;
-    const a = await seedOutbound(first);
-    const b = await seedOutbound(second, false);
+    const a = await seedOutbound(h, newCustomer(), first);
+    const b = await seedOutbound(h, newCustomer(), second, false);
     expect((await route(deliveryReportBody({ referenceId: first, code: 200 }))).result).toMatchObject({
       kind: 'report',
     });
@@ -135,7 +106,7 @@ describe('a Telesign integer JSON cannot carry exactly', () => {
 
   it('as a part count or an error code is left out, and the report is applied', async () => {
     const ref = 'D'.repeat(32);
-    const { pointer } = await seedOutbound(ref);
+    const { pointer } = await seedOutbound(h, newCustomer(), ref);
     const raw = deliveryReportBody({ referenceId: ref, code: 200, partsCount: 555_555 })
       .replace('555555', `"${'9'.repeat(400)}"`)
       .replace('"errors":[]', '"errors":[{"code":1e400,"description":"odd"}]');
@@ -168,7 +139,7 @@ describe('a field longer than a table property holds (32,768 UTF-16 units)', () 
 
   it('a report with a 40,000-character description and many errors is parked whole, then applied', async () => {
     const ref = 'E'.repeat(32);
-    const { pointer } = await seedOutbound(ref, false);
+    const { pointer } = await seedOutbound(h, newCustomer(), ref, false);
     const body = JSON.parse(deliveryReportBody({ referenceId: ref, code: 200, description: 'd'.repeat(40_000) }));
     body.errors = Array.from({ length: 40 }, (_, i) => ({ code: i, description: 'e'.repeat(900) }));
     expect((await route(JSON.stringify(body))).result).toMatchObject({ kind: 'report_pending' });
@@ -184,7 +155,7 @@ describe('a field longer than a table property holds (32,768 UTF-16 units)', () 
 
   it('a timeline that outgrows one property is split over several and reads back whole', async () => {
     const ref = 'F'.repeat(32);
-    const { pointer } = await seedOutbound(ref);
+    const { pointer } = await seedOutbound(h, newCustomer(), ref);
     for (let i = 0; i < 40; i++) {
       const raw = deliveryReportBody({
         referenceId: ref,

@@ -1,10 +1,17 @@
 import { transition } from '../../shared/domain/conversationState';
 import { InvalidEventError, parseQueueBody } from '../../shared/domain/queueBody';
-import { conversationIdOf, type MessageRecord } from '../../shared/domain/thread';
+import { conversationIdOf } from '../../shared/domain/thread';
 import { threadIdOf } from '../../shared/domain/threadId';
 import { applyPendingReports } from '../../shared/services/deliveryReports';
 import { routeEvent } from '../../shared/services/route';
-import { inboundEvent, reportEvent, type RouteHarness, startRouteHarness, uniqueRef } from '../support/routeHarness';
+import {
+  inboundEvent,
+  reportEvent,
+  type RouteHarness,
+  seedOutbound,
+  startRouteHarness,
+  uniqueRef,
+} from '../support/routeHarness';
 import { account1 } from '../support/telesignFixtures';
 
 let h: RouteHarness;
@@ -30,32 +37,6 @@ async function closeCurrent(threadId: string) {
     thread: { ...state.thread!, conversation: closed },
     conversations: [closed],
   });
-}
-
-/** An outbound message as the send path records it, pointed to by its Telesign reference. */
-async function seedOutbound(customer: string, referenceId: string) {
-  await routeEvent(inboundEvent({ from: customer, text: 'hello' }), h.deps);
-  const threadId = threadOf(customer);
-  const state = await h.deps.threads.read(threadId);
-  const thread = state.thread!;
-  const message: MessageRecord = {
-    conversation: thread.conversation!.n,
-    m: thread.nextMessage,
-    direction: 'outbound',
-    text: 'We are on it',
-    segments: 1,
-    encoding: 'GSM-7',
-    createdAt: new Date().toISOString(),
-    referenceId,
-    status: 'sent',
-    timeline: [{ status: 'sent', code: 290, description: 'Message in progress', at: new Date().toISOString() }],
-  };
-  await h.deps.threads.commit(threadId, state.version, {
-    thread: { ...thread, nextMessage: thread.nextMessage + 1 },
-    newMessages: [message],
-  });
-  const pointer = { threadId, conversation: message.conversation, m: message.m };
-  return { threadId, pointer };
 }
 
 describe('inbound messages', () => {
@@ -203,7 +184,7 @@ describe('delivery reports', () => {
 
   it('203 then 200 ends delivered with both in the timeline', async () => {
     const ref = uniqueRef();
-    const { pointer } = await seedOutbound(newCustomer(), ref);
+    const { pointer } = await seedOutbound(h, newCustomer(), ref, false);
     await h.deps.references.put(ref, pointer);
     await routeEvent(reportEvent(ref, 203, '2026-01-01T10:00:01Z'), h.deps);
     const { result } = await routeEvent(reportEvent(ref, 200, '2026-01-01T10:00:02Z'), h.deps);
@@ -215,7 +196,7 @@ describe('delivery reports', () => {
 
   it('200 then a late 203 stays delivered', async () => {
     const ref = uniqueRef();
-    const { pointer } = await seedOutbound(newCustomer(), ref);
+    const { pointer } = await seedOutbound(h, newCustomer(), ref, false);
     await h.deps.references.put(ref, pointer);
     await routeEvent(reportEvent(ref, 200, '2026-01-01T10:00:02Z'), h.deps);
     const { result: late } = await routeEvent(reportEvent(ref, 203, '2026-01-01T10:00:01Z'), h.deps);
@@ -225,7 +206,7 @@ describe('delivery reports', () => {
 
   it('an unknown code is stored raw and classed unknown', async () => {
     const ref = uniqueRef();
-    const { pointer } = await seedOutbound(newCustomer(), ref);
+    const { pointer } = await seedOutbound(h, newCustomer(), ref, false);
     await h.deps.references.put(ref, pointer);
     await routeEvent(reportEvent(ref, 4711, '2026-01-01T10:00:02Z', 'Something new'), h.deps);
     const message = await statusOf(pointer);
@@ -235,7 +216,7 @@ describe('delivery reports', () => {
 
   it('a report applied twice changes the timeline once', async () => {
     const ref = uniqueRef();
-    const { pointer } = await seedOutbound(newCustomer(), ref);
+    const { pointer } = await seedOutbound(h, newCustomer(), ref, false);
     await h.deps.references.put(ref, pointer);
     const report = reportEvent(ref, 203, '2026-01-01T10:00:01Z');
     await routeEvent(report, h.deps);
@@ -245,7 +226,7 @@ describe('delivery reports', () => {
 
   it('a report that arrives before its reference is recorded is applied once the reference appears', async () => {
     const ref = uniqueRef();
-    const { pointer } = await seedOutbound(newCustomer(), ref);
+    const { pointer } = await seedOutbound(h, newCustomer(), ref, false);
     const { result: early } = await routeEvent(reportEvent(ref, 200, '2026-01-01T10:00:02Z'), h.deps);
     expect(early).toEqual({ kind: 'report_pending', referenceId: ref });
     expect((await statusOf(pointer)).status).toBe('sent');

@@ -5,14 +5,11 @@ import fc from 'fast-check';
 import type { InboundEvent } from '../../shared/domain/inboundEvent';
 import { inboundEventSchema } from '../../shared/domain/inboundEvent';
 import { parseQueueBody } from '../../shared/domain/queueBody';
-import type { MessageRecord } from '../../shared/domain/thread';
-import { threadIdOf } from '../../shared/domain/threadId';
 import { routeEvent, type RouteResult } from '../../shared/services/route';
 import { encodeKey } from '../../shared/storage/keys';
 import { parseCallback } from '../../shared/telesign/callbackParser';
 import { deliveryReportSessionId } from '../../shared/telesign/eventIds';
-import { inboundEvent, type RouteHarness, startRouteHarness, testConfig } from '../support/routeHarness';
-import { account1 } from '../support/telesignFixtures';
+import { type RouteHarness, seedOutbound, startRouteHarness, testConfig } from '../support/routeHarness';
 import { callbackJsonText, fitsTheCap, nearDeliveryReportText, nearInboundSmsText } from './callbackArbitraries';
 import { figures, recordFigures, runs, seedOf } from './fuzzFigures';
 
@@ -129,34 +126,6 @@ describe('the router stores it on Table Storage', () => {
   );
   let customerSeq = 0;
 
-  /** An outbound message whose reference is recorded, so that a report on it is applied, not parked. */
-  async function seedOutbound(referenceId: string) {
-    const customer = `1555${String(++customerSeq).padStart(7, '0')}`;
-    await routeEvent(inboundEvent({ from: customer, text: 'hello' }), h.deps);
-    const threadId = threadIdOf(account1.customerId, account1.defaultSupportNumber, customer);
-    const state = await h.deps.threads.read(threadId);
-    const thread = state.thread!;
-    const message: MessageRecord = {
-      conversation: thread.conversation!.n,
-      m: thread.nextMessage,
-      direction: 'outbound',
-      text: 'We are on it',
-      segments: 1,
-      encoding: 'GSM-7',
-      createdAt: new Date().toISOString(),
-      referenceId,
-      status: 'sent',
-      timeline: [{ status: 'sent', code: 290, description: 'Message in progress', at: new Date().toISOString() }],
-    };
-    await h.deps.threads.commit(threadId, state.version, {
-      thread: { ...thread, nextMessage: thread.nextMessage + 1 },
-      newMessages: [message],
-    });
-    const pointer = { threadId, conversation: message.conversation, m: message.m };
-    await h.stores.references.put(referenceId, pointer);
-    return pointer;
-  }
-
   /** Reads back what the router wrote for the event: what is wrong with it, or undefined when it is all there. */
   async function wrongInStorage(event: InboundEvent, result: RouteResult): Promise<string | undefined> {
     switch (event.type) {
@@ -207,7 +176,8 @@ describe('the router stores it on Table Storage', () => {
         const { event } = through;
         let result: RouteResult;
         try {
-          if (event.type === 'delivery.reported' && seedReference) await seedOutbound(event.referenceId);
+          if (event.type === 'delivery.reported' && seedReference)
+            await seedOutbound(h, `1555${String(++customerSeq).padStart(7, '0')}`, event.referenceId);
           ({ result } = await routeEvent(event, h.deps));
         } catch (error) {
           stored.threw++;

@@ -5,9 +5,10 @@ import { loadConfig } from '../../shared/config';
 import type { DeliveryReported, MessageReceived } from '../../shared/domain/inboundEvent';
 import { routingRulesSchema } from '../../shared/domain/routingRules';
 import type { MessageRecord } from '../../shared/domain/thread';
+import { threadIdOf } from '../../shared/domain/threadId';
 import { silentLogger } from '../../shared/log';
 import type { Stores } from '../../shared/ports/stores';
-import type { RouteDeps } from '../../shared/services/route';
+import { type RouteDeps, routeEvent } from '../../shared/services/route';
 import { createTableClients, ensureTables, type TableClients } from '../../shared/storage/tableClients';
 import { createTableStores } from '../../shared/storage/tableStores';
 import { parseCallback } from '../../shared/telesign/callbackParser';
@@ -120,4 +121,39 @@ export function reportEvent(
   const { event } = parseCallback(raw, JSON.parse(raw), { account: account(), receivedAt: new Date().toISOString() });
   if (event.type !== 'delivery.reported') throw new Error('fixture did not parse as a report');
   return event;
+}
+
+/**
+ * An outbound message as the send path records it, in a conversation a customer's SMS opened; its Telesign
+ * reference is recorded too when `pointed` (then a report on it is applied, not parked).
+ */
+export async function seedOutbound(
+  h: Pick<RouteHarness, 'deps' | 'stores'>,
+  customer: string,
+  referenceId: string,
+  pointed = true,
+): Promise<{ threadId: string; pointer: { threadId: string; conversation: number; m: number } }> {
+  await routeEvent(inboundEvent({ from: customer, text: 'hello' }), h.deps);
+  const threadId = threadIdOf(account1.customerId, account1.defaultSupportNumber, customer);
+  const state = await h.deps.threads.read(threadId);
+  const thread = state.thread!;
+  const message: MessageRecord = {
+    conversation: thread.conversation!.n,
+    m: thread.nextMessage,
+    direction: 'outbound',
+    text: 'We are on it',
+    segments: 1,
+    encoding: 'GSM-7',
+    createdAt: new Date().toISOString(),
+    referenceId,
+    status: 'sent',
+    timeline: [{ status: 'sent', code: 290, description: 'Message in progress', at: new Date().toISOString() }],
+  };
+  await h.deps.threads.commit(threadId, state.version, {
+    thread: { ...thread, nextMessage: thread.nextMessage + 1 },
+    newMessages: [message],
+  });
+  const pointer = { threadId, conversation: message.conversation, m: message.m };
+  if (pointed) await h.stores.references.put(referenceId, pointer);
+  return { threadId, pointer };
 }

@@ -7,16 +7,18 @@ import { runReactions } from '../../shared/services/reactions';
 import { routeEvent } from '../../shared/services/route';
 import { inboundEvent, testConfig, testRules } from '../support/routeHarness';
 
+/** The router on fresh memory stores. */
+const routeDeps = () => ({
+  ...createMemoryStores(),
+  rules: testRules,
+  accounts: testConfig().accounts,
+  now: () => new Date(),
+  logger: silentLogger,
+});
+
 describe('publishing the channel events', () => {
   it('fails the route when the topic is down, and the redelivery publishes the same event ids', async () => {
-    const stores = createMemoryStores();
-    const deps = {
-      ...stores,
-      rules: testRules,
-      accounts: testConfig().accounts,
-      now: () => new Date(),
-      logger: silentLogger,
-    };
+    const deps = routeDeps();
     const published: ChannelEvent[][] = [];
     const attempted: string[][] = [];
     let down = true;
@@ -47,17 +49,8 @@ describe('publishing the channel events', () => {
   });
 
   describe('with an outbox (a change nothing would replay)', () => {
-    const events = async () => {
-      const stores = createMemoryStores();
-      const deps = {
-        ...stores,
-        rules: testRules,
-        accounts: testConfig().accounts,
-        now: () => new Date(),
-        logger: silentLogger,
-      };
-      return (await routeEvent(inboundEvent({ from: '15555550998', text: 'hi' }), deps)).events;
-    };
+    const events = async () =>
+      (await routeEvent(inboundEvent({ from: '15555550998', text: 'hi' }), routeDeps())).events;
     const down = { publish: async () => Promise.reject(new AppError('queue_unavailable', 'topic down')) };
 
     it('keeps the events the topic refused, and the change succeeds', async () => {
