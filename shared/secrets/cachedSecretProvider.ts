@@ -83,7 +83,13 @@ export function createCachedSecretProvider(
       return startFetch(name);
     },
 
-    invalidate(name: string): void {
+    invalidate(name: string, rejected?: string): void {
+      if (rejected !== undefined) {
+        const entry = cache.get(name);
+        if (entry && entry.value !== rejected) return;
+        // Nobody holds the value of a read that has not finished, so it cannot be the one refused.
+        if (!entry && flights.get(name)?.generation === generationOf(name)) return;
+      }
       cache.delete(name);
       generations.set(name, generationOf(name) + 1);
       // Forget the in-flight read so the next get asks the source afresh; those already waiting on it

@@ -7,5 +7,10 @@
  */
 export interface SecretProvider {
   get(name: string): Promise<string>;
-  invalidate(name: string): void;
+  /**
+   * Drops the cached value so the next `get` reads the source. With `rejected` (the value the downstream API
+   * refused), nothing is dropped when the cache already holds another value or a read begun since the last
+   * invalidation is under way: two callers that see the same rotation at once cost one read, not two.
+   */
+  invalidate(name: string, rejected?: string): void;
 }

@@ -68,9 +68,10 @@ export function createCallbackVerifier(deps: VerifierDeps): CallbackVerifier {
       if (!account) return { ok: false, reason: 'the customer id is not one of the configured Telesign accounts' };
 
       const secretName = account.apiKeySecretName;
-      if (matchesKey(await deps.secrets.get(secretName), rawBody, signature, secretName)) return { ok: true, account };
+      const cachedKey = await deps.secrets.get(secretName);
+      if (matchesKey(cachedKey, rawBody, signature, secretName)) return { ok: true, account };
       if (mayRefresh(secretName)) {
-        deps.secrets.invalidate(secretName);
+        deps.secrets.invalidate(secretName, cachedKey);
         if (matchesKey(await deps.secrets.get(secretName), rawBody, signature, secretName))
           return { ok: true, account };
       }

@@ -16,11 +16,14 @@ export async function withKeyRefreshOn401<T>(
   secretName: string,
   fn: () => Promise<T>,
 ): Promise<T> {
+  // The value fn is about to use (a cache hit), so a 401 drops only that value: when another caller has already
+  // refreshed it, the retry uses the fresh one without a second read.
+  const used = await secrets.get(secretName);
   try {
     return await fn();
   } catch (error) {
     if (!(error instanceof TelesignError) || error.kind !== 'unauthorized') throw error;
-    secrets.invalidate(secretName);
+    secrets.invalidate(secretName, used);
     return fn();
   }
 }

@@ -379,4 +379,22 @@ describe('withKeyRefreshOn401 (key rotation)', () => {
     expect(state.reads).toBe(1);
     expect(posts(h)).toBe(1);
   });
+
+  it('two sends refused with the old key at once re-read it once and both go out', async () => {
+    const { state, secrets } = vault(API_KEY);
+    const h = harness({ getApiKey: () => secrets.get(SECRET) });
+    await h.client.sendSms({ phoneNumber: CUSTOMER, message: 'before rotation' });
+
+    sandbox.setApiKey(CUSTOMER_ID, NEW_API_KEY);
+    state.value = NEW_API_KEY;
+    const results = await Promise.all(
+      ['one', 'two'].map((text) =>
+        withKeyRefreshOn401(secrets, SECRET, () => h.client.sendSms({ phoneNumber: CUSTOMER, message: text })),
+      ),
+    );
+
+    expect(results.map((r) => r.status.code)).toEqual([290, 290]);
+    expect(state.reads).toBe(2); // the first read, then one refresh shared by both
+    expect(sandbox.sent().map((m) => m.message)).toEqual(expect.arrayContaining(['one', 'two']));
+  });
 });

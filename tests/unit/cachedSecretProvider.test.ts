@@ -184,6 +184,38 @@ describe('createCachedSecretProvider', () => {
     await expect(next).resolves.toBe('new');
   });
 
+  it('two callers refused with the same value at once cost one read (the second joins the first refresh)', async () => {
+    const { source, calls } = scriptedSource();
+    const provider = createCachedSecretProvider(source);
+    const first = provider.get('api-key');
+    calls[0].resolve('old');
+    const used = await first;
+
+    provider.invalidate('api-key', used);
+    const refreshing = provider.get('api-key');
+    provider.invalidate('api-key', used);
+    const joined = provider.get('api-key');
+    expect(source.fetch).toHaveBeenCalledTimes(2);
+    calls[1].resolve('new');
+    await expect(refreshing).resolves.toBe('new');
+    await expect(joined).resolves.toBe('new');
+
+    // A refusal of the old value reported after the refresh landed keeps the new one.
+    provider.invalidate('api-key', used);
+    await expect(provider.get('api-key')).resolves.toBe('new');
+    expect(source.fetch).toHaveBeenCalledTimes(2);
+  });
+
+  it('a refusal of the value the cache holds drops it', async () => {
+    const { source, state } = valueSource('k1');
+    const provider = createCachedSecretProvider(source);
+    const used = await provider.get('api-key');
+    state.value = 'k2';
+    provider.invalidate('api-key', used);
+    await expect(provider.get('api-key')).resolves.toBe('k2');
+    expect(state.calls).toBe(2);
+  });
+
   it('rejects a negative TTL', () => {
     expect(() => createCachedSecretProvider(valueSource('x').source, { ttlMs: -1 })).toThrow(RangeError);
   });
