@@ -7,7 +7,8 @@ import { done, type RetryOptions, withOptimisticRetry } from './optimisticRetry'
  * Both directions of the link between one of our conversations and its Dynamics conversation
  * (docs/dynamics-protocol.md §3.1, §5). The reverse link is stored first: once the record names the Dynamics
  * conversation, a webhook for it must find its way back, and a crash between the two writes only repeats the
- * create (which returns the same conversation through `customerid`).
+ * create (which returns the same conversation through `customerid`; the create marker keeps the start message from
+ * being posted again, shared/services/dynamicsCreate.ts).
  */
 export interface ConversationAt {
   thread: ThreadRecord;

@@ -2,6 +2,7 @@ import type { MessageReceivedEvent } from '../domain/channelEvents';
 import { formatPhone } from '../domain/phoneFormat';
 import { conversationIdOf, parseConversationId } from '../domain/thread';
 import type { DynamicsSettings } from '../dynamics/settings';
+import { createWithStartMessage } from './dynamicsCreate';
 import { linkConversation, readConversation, startMarker } from './dynamicsLinking';
 import { callDynamics } from './dynamicsRetry';
 import type { NextConversation, NextConversationInput } from './nextConversation';
@@ -66,29 +67,24 @@ export async function recreateDynamicsConversation(
   const text = event.text.trim() === '' ? undefined : event.text;
   const account = deps.accounts.find((a) => a.customerId.toLowerCase() === event.account.toLowerCase());
   const number = account?.supportNumbers.find((s) => s.number === event.to.digits);
-  const created = await callDynamics(
-    'the conversation create',
-    () =>
-      deps.messaging.createConversation({
-        customerId: nextId,
-        phoneNumber: formatPhone(event.from.digits, deps.settings.phoneFormat),
-        context: {
-          conversationId: nextId,
-          previousConversationId: event.conversationId,
-          supportNumber: event.to.e164,
-          ...(number?.description ? { supportNumberDescription: number.description } : {}),
-          ...(number?.defaultLanguage ? { language: number.defaultLanguage } : {}),
-          queue: next.conversation.queue,
-          priority: next.conversation.priority,
-        },
-        ...(text === undefined ? {} : { startMessage: { text } }),
-        // Not the inbound event id alone: that one already asked for the conversation that ended.
-        requestId: `${event.inboundEventId}-${next.conversation.n}`,
-        skipDeflectionBot: deps.settings.skipDeflectionBot,
-      }),
-    deps.logger,
-    deps,
-  );
+  const target = { threadId: id.threadId, n: next.conversation.n, messageId: event.messageId };
+  const created = await createWithStartMessage(deps, target, {
+    customerId: nextId,
+    phoneNumber: formatPhone(event.from.digits, deps.settings.phoneFormat),
+    context: {
+      conversationId: nextId,
+      previousConversationId: event.conversationId,
+      supportNumber: event.to.e164,
+      ...(number?.description ? { supportNumberDescription: number.description } : {}),
+      ...(number?.defaultLanguage ? { language: number.defaultLanguage } : {}),
+      queue: next.conversation.queue,
+      priority: next.conversation.priority,
+    },
+    ...(text === undefined ? {} : { startMessage: { text } }),
+    // Not the inbound event id alone: that one already asked for the conversation that ended.
+    requestId: `${event.inboundEventId}-${next.conversation.n}`,
+    skipDeflectionBot: deps.settings.skipDeflectionBot,
+  });
   // Loop guard (§6): the ended conversation handed back again; the event is retried later, then dead-lettered.
   if (created.conversationId.toLowerCase() === goneDynamicsId.toLowerCase()) {
     throw new Error(`Dynamics returned the ended conversation ${goneDynamicsId} for ${nextId}.`);
@@ -100,7 +96,7 @@ export async function recreateDynamicsConversation(
     // The message is the new conversation's start: a redelivery of its event finds this and posts nothing.
     startMessageId: event.messageId,
   });
-  if (!created.isNew && text !== undefined) {
+  if (created.postStart) {
     await callDynamics(
       'the message post',
       () => deps.messaging.postMessage(created.conversationId, message),

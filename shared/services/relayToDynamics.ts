@@ -15,6 +15,7 @@ import { DeadLetterError } from '../errors';
 import type { Logger } from '../log';
 import type { DynamicsLinkStore } from '../ports/dynamicsLinks';
 import type { MarkerKey, ThreadStore } from '../ports/threadStore';
+import { createWithStartMessage } from './dynamicsCreate';
 import { type ConversationAt, linkConversation, readConversation, startMarker } from './dynamicsLinking';
 import { callDynamics, type DynamicsRetryOptions } from './dynamicsRetry';
 import type { Recreated } from './recreateDynamicsConversation';
@@ -80,23 +81,18 @@ async function relayCustomerMessage(event: MessageReceivedEvent, deps: RelayDeps
   }
 
   const text = event.text.trim() === '' ? undefined : event.text;
-  const created = await callDynamics(
-    'the conversation create',
-    () =>
-      deps.messaging.createConversation({
-        customerId: event.conversationId,
-        phoneNumber: formatPhone(event.from.digits, deps.settings.phoneFormat),
-        context: contextOf(event, at, deps.accounts),
-        ...(text === undefined ? {} : { startMessage: { text } }),
-        requestId: event.inboundEventId,
-        skipDeflectionBot: deps.settings.skipDeflectionBot,
-      }),
-    deps.logger,
-    deps,
-  );
+  const target = { threadId: at.thread.threadId, n: at.conversation.n, messageId: event.messageId };
+  const created = await createWithStartMessage(deps, target, {
+    customerId: event.conversationId,
+    phoneNumber: formatPhone(event.from.digits, deps.settings.phoneFormat),
+    context: contextOf(event, at, deps.accounts),
+    ...(text === undefined ? {} : { startMessage: { text } }),
+    requestId: event.inboundEventId,
+    skipDeflectionBot: deps.settings.skipDeflectionBot,
+  });
   await linkConversation(deps, {
-    threadId: at.thread.threadId,
-    n: at.conversation.n,
+    threadId: target.threadId,
+    n: target.n,
     dynamicsConversationId: created.conversationId,
     startMessageId: event.messageId,
   });
@@ -105,8 +101,8 @@ async function relayCustomerMessage(event: MessageReceivedEvent, deps: RelayDeps
     dynamicsConversationId: created.conversationId,
     isNew: created.isNew,
   });
-  // Dynamics uses a start message only when it creates the conversation (§3.1): an existing one has not seen it.
-  if (!created.isNew && text !== undefined) {
+  // Dynamics uses a start message only when it creates the conversation (§3.1): one it had before has not seen it.
+  if (created.postStart && text !== undefined) {
     await postMessage(deps, created.conversationId, { id: event.messageId, text }, event, { required: true });
   }
 }
