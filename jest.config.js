@@ -8,4 +8,6 @@ module.exports = {
   // Jest's default on 2 cores is one worker; the integration suites spend much of their time waiting (sandbox
   // delays, outages, duplicate windows), so a second worker shortens the run without starving the first.
   maxWorkers: 2,
+  // Every file's logs are audited for secrets and full numbers (tests/setup/logAudit.ts).
+  setupFilesAfterEnv: ['<rootDir>/tests/setup/logAudit.ts'],
 };

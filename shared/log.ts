@@ -86,9 +86,14 @@ export function capLogFields(props: Record<string, unknown> | undefined): Record
 
 export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
 
+/** One console log line: `<level> <message> <capped fields as JSON>`. */
+export function formatLogLine(level: string, message: string, props?: Record<string, unknown>): string {
+  return `${level} ${message}${props && Object.keys(props).length ? ' ' + JSON.stringify(capLogFields(props)) : ''}`;
+}
+
 export function consoleLogger(prefix = ''): Logger {
   const line = (level: string, message: string, props?: Record<string, unknown>) =>
-    `${prefix}${level} ${message}${props && Object.keys(props).length ? ' ' + JSON.stringify(capLogFields(props)) : ''}`;
+    `${prefix}${formatLogLine(level, message, props)}`;
   return {
     info: (m, p) => console.log(line('info', m, p)),
     warn: (m, p) => console.warn(line('warn', m, p)),

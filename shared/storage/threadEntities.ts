@@ -30,7 +30,8 @@ export function headRow(thread: ThreadRecord): Row {
       nextMessage: thread.nextMessage,
       currentConversation: thread.conversation?.n,
       currentState: thread.conversation?.state,
-      conversation: thread.conversation ? JSON.stringify(thread.conversation) : undefined,
+      // Its notes can take it past one property: then it is split (`propertyParts.ts`).
+      ...splitColumn('conversation', thread.conversation ? JSON.stringify(thread.conversation) : undefined),
     }),
   };
 }
@@ -45,7 +46,9 @@ export function threadFromRow(row: StoredRow): ThreadRecord {
     updatedAt: str(row.updatedAt)!,
     nextMessage: num(row.nextMessage) ?? 1,
     conversation:
-      typeof row.conversation === 'string' ? (JSON.parse(row.conversation) as ConversationRecord) : undefined,
+      typeof row.conversation === 'string'
+        ? (JSON.parse(joinColumn(row, 'conversation')!) as ConversationRecord)
+        : undefined,
   };
 }
 
@@ -59,7 +62,9 @@ export function conversationRowOf(
     rowKey: conversationRow(c.n),
     ...compact({
       ...c,
-      notes: c.notes?.length ? JSON.stringify(c.notes) : undefined,
+      // Notes carry names from Dynamics (256 characters each, more once JSON escapes them): past one property
+      // the list is split (`propertyParts.ts`).
+      ...splitColumn('notes', c.notes?.length ? JSON.stringify(c.notes) : undefined),
       account: thread.account,
       supportNumber: thread.supportNumber,
       customerNumber: thread.customerNumber,
@@ -77,7 +82,10 @@ export function conversationFromRow(row: StoredRow): ConversationRecord {
     agentId: str(row.agentId),
     agentName: str(row.agentName),
     dynamicsConversationId: str(row.dynamicsConversationId),
-    notes: typeof row.notes === 'string' ? (JSON.parse(row.notes) as ConversationRecord['notes']) : undefined,
+    notes:
+      typeof row.notes === 'string'
+        ? (JSON.parse(joinColumn(row, 'notes')!) as ConversationRecord['notes'])
+        : undefined,
     createdAt: str(row.createdAt)!,
     updatedAt: str(row.updatedAt)!,
     closedAt: str(row.closedAt),

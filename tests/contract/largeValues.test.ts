@@ -1,8 +1,8 @@
 import type { ChannelEvent } from '../../shared/domain/channelEvents';
 import type { DeliveryReported } from '../../shared/domain/inboundEvent';
-import type { MessageRecord } from '../../shared/domain/thread';
+import { CONVERSATION_NOTES_MAX, type MessageRecord } from '../../shared/domain/thread';
 import { eachAdapter } from './adapters';
-import { threadRecord, uniqueId } from './records';
+import { conversationRecord, threadRecord, uniqueId } from './records';
 
 /**
  * What a callback can hand us fits the stores (docs/architecture.md §Storage): ids of any length are keys of
@@ -72,6 +72,23 @@ eachAdapter((adapter) => {
       const shorter = { ...message, timeline: message.timeline!.slice(0, 1), status: 'delivered' as const };
       expect(await stores().threads.updateMessage(threadId, shorter, read.version!)).toBe('committed');
       expect((await stores().threads.readMessage(threadId, 1, 1)).message).toEqual(shorter);
+    });
+
+    it('keeps a conversation whose notes from Dynamics are longer than one property, and gives them back whole', async () => {
+      const threadId = uniqueId('N').replace(/[^A-Za-z0-9_-]/g, '');
+      // The longest names a webhook may carry (256), of characters JSON escapes six-fold, in the most notes kept.
+      const name = '\u0001'.repeat(256);
+      const notes = Array.from({ length: CONVERSATION_NOTES_MAX }, (_, i) => ({
+        at: '2026-01-01T10:00:00.000Z',
+        event: `dynamics:${name}`.slice(0, 256),
+        agentId: `${i}`.padEnd(256, 'a'),
+        agentName: name,
+      }));
+      const conversation = conversationRecord(1, { agentName: name, notes });
+      expect(JSON.stringify(notes).length).toBeGreaterThan(4 * 32_768);
+      const thread = threadRecord(threadId, { conversation, nextMessage: 1 });
+      expect(await stores().threads.commit(threadId, undefined, { thread })).toBe('committed');
+      expect((await stores().threads.read(threadId)).thread?.conversation).toEqual(conversation);
     });
 
     it('keeps in the outbox an event whose JSON is longer than one property', async () => {

@@ -1,5 +1,5 @@
-import { silentLogger } from '../../shared/log';
 import { routeEvent } from '../../shared/services/route';
+import { auditedLogger } from '../support/capturingLogger';
 import { inboundEvent, testConfig, testRules } from '../support/routeHarness';
 import { messagesOf } from '../support/threadMessages';
 import { eachAdapter } from './adapters';
@@ -15,7 +15,7 @@ eachAdapter((adapter) => {
     rules: testRules,
     accounts: testConfig().accounts,
     now: () => new Date(),
-    logger: silentLogger,
+    logger: auditedLogger,
   });
 
   describe('a text with line or paragraph separators', () => {

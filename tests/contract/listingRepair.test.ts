@@ -1,10 +1,10 @@
 import type { ConversationState } from '../../shared/domain/conversationState';
 import { routingRulesSchema } from '../../shared/domain/routingRules';
-import { silentLogger } from '../../shared/log';
 import type { IndexEntry } from '../../shared/ports/conversationIndex';
 import type { ListQuery } from '../../shared/services/conversationRequests';
 import { changeConversation, type ConversationDeps, listConversations } from '../../shared/services/conversations';
 import { type RouteDeps, routeEvent } from '../../shared/services/route';
+import { auditedLogger } from '../support/capturingLogger';
 import { testClock, threadOf } from '../support/conversationHarness';
 import { inboundEvent, testConfig } from '../support/routeHarness';
 import { eachAdapter } from './adapters';
@@ -21,9 +21,9 @@ eachAdapter((adapter) => {
     rules: routingRulesSchema.parse({ defaultQueue: queue }),
     accounts,
     now,
-    logger: silentLogger,
+    logger: auditedLogger,
   });
-  const conversationDeps = (now = () => new Date()): ConversationDeps => ({ ...stores(), now, logger: silentLogger });
+  const conversationDeps = (now = () => new Date()): ConversationDeps => ({ ...stores(), now, logger: auditedLogger });
 
   async function start(queue: string, now: () => Date) {
     const customer = `1555555${String(++customerSeq).padStart(4, '0')}`;

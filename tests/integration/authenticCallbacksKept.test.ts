@@ -201,6 +201,30 @@ describe("Table Storage's answer", () => {
     });
   });
 
+  it.each([
+    ['a filter', () => h.stores.threads.read('thread-\uD800')],
+    ['a point read', () => h.stores.threads.getConversation('thread-\uD800', 1)],
+    ['a listing', () => h.stores.index.scan('open', { queue: 'billing\uDC00' })[Symbol.asyncIterator]().next()],
+  ])(
+    'a request the client cannot build (a lone surrogate in %s) is refused for good before anything is sent',
+    async (_what, call) => {
+      // The services never hand a store such a value (keys.ts encodes ids, continuationToken.ts checks tokens);
+      // should one get through, the SDK's URIError must not pass for an outage and be retried ten times.
+      h.counter.reset();
+      const failure = await call().catch((error: unknown) => error);
+      expect(h.counter.count()).toBe(0);
+      expect(isDeadLetterError(failure)).toBe(true);
+      expect(isAppError(failure)).toBe(false);
+      expect(failure).toMatchObject({
+        reason: 'storage_rejected',
+        statusCode: undefined,
+        description: expect.stringMatching(
+          /^Could not read .+: the request failed in the client, not in Table Storage \(URIError: URI malformed\)/,
+        ),
+      });
+    },
+  );
+
   it('a store that cannot be reached is storage_unavailable (retry later)', async () => {
     const tables = createTableClients(
       { kind: 'connectionString', connectionString: h.azurite.connectionString.replace(`:${h.azurite.port}/`, ':1/') },

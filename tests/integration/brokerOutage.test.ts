@@ -8,9 +8,12 @@ jest.mock('@azure/functions-core', () => require('../../local/functionsCore'), {
  * - an agent's reply: the webhook answers 503 (nothing queued), and Dynamics' own retry, once the queue is back,
  *   is queued and sent once.
  */
+import { listDeadLetters } from '../../local/deadLetters';
+import { channelDeadLetterSources } from '../../local/deadLetterSources';
 import { SANDBOX_ACCOUNT } from '../../local/localSettings';
-import { silentLogger } from '../../shared/log';
+import { auditedLogger } from '../support/capturingLogger';
 import { type ChannelHarness, eventually, startChannelHarness } from '../support/channelHarness';
+import { recordFigures } from '../support/figures';
 
 let h: ChannelHarness;
 
@@ -40,10 +43,11 @@ describe('channel events of an API change while the topic is down', () => {
     );
 
     await h.channel.broker!.stop();
+    const outages = 1;
     let closed;
     try {
       closed = await h.api('POST', `/api/conversations/${ours.id}/close`, { reason: 'resolved' });
-      expect(await h.channel.app.republishChannelEvents(silentLogger).catch((e: Error) => e.message)).toMatch(
+      expect(await h.channel.app.republishChannelEvents(auditedLogger).catch((e: Error) => e.message)).toMatch(
         /cannot take/,
       );
     } finally {
@@ -53,14 +57,23 @@ describe('channel events of an API change while the topic is down', () => {
     expect(h.logs.some((l) => l.includes('channel events kept in the outbox'))).toBe(true);
     expect(inDynamics()[0].customerActivities.map((a) => a.kind)).not.toContain('endOfConversation');
 
-    expect(await h.channel.app.republishChannelEvents(silentLogger)).toBeGreaterThan(0);
+    expect(await h.channel.app.republishChannelEvents(auditedLogger)).toBeGreaterThan(0);
     const [ended] = await eventually(
       async () => inDynamics(),
       (found) => found[0].customerActivities.some((a) => a.kind === 'endOfConversation'),
       10_000,
     );
+    const ends = ended.customerActivities.filter((a) => a.kind === 'endOfConversation').length;
+    // The close is the change whose events waited in the outbox: lost if Dynamics never ended the conversation,
+    // doubled if it ended it more than once. '5xx': the channel's API answers here, none of which may be one.
+    recordFigures('brokerOutage', {
+      'fault: broker stopped': outages,
+      lost: ends === 0 ? 1 : 0,
+      doubled: Math.max(0, ends - 1),
+      '5xx': [listed, closed].filter((r) => r !== undefined && r.status >= 500).length,
+    });
     expect(ended.customerActivities.filter((a) => a.kind === 'endOfConversation')).toHaveLength(1);
-    expect(await h.channel.app.republishChannelEvents(silentLogger)).toBe(0);
+    expect(await h.channel.app.republishChannelEvents(auditedLogger)).toBe(0);
   }, 60_000);
 });
 
@@ -78,6 +91,7 @@ describe('an agent reply while the activities queue is down', () => {
     await dynamics.webhookIdle();
 
     await h.channel.broker!.stop();
+    const outages = 1;
     const attemptsBefore = dynamics.webhookAttempts().length;
     try {
       dynamics.reply(conversation.conversationId, 'Here, _sorry_ for the wait');
@@ -99,6 +113,24 @@ describe('an agent reply while the activities queue is down', () => {
       (sent) => sent.length > 0,
       10_000,
     );
+    // The reply was taken (the last attempt answered 200): lost if no SMS went out, sent twice if more than one.
+    // The webhook's 503 while the queue was down is its designed answer, so no '5xx' figure here.
+    recordFigures('brokerOutage', {
+      'fault: broker stopped': outages,
+      'SMS sent': toCustomer.length,
+      lost: toCustomer.length === 0 ? 1 : 0,
+      'sent twice': Math.max(0, toCustomer.length - 1),
+    });
     expect(toCustomer.map((m) => m.message)).toEqual(['Here, sorry for the wait']);
   }, 60_000);
+});
+
+describe('after both outages', () => {
+  it('dead-letters nothing', async () => {
+    const found = [];
+    for (const source of channelDeadLetterSources(h.channel.env))
+      found.push({ source, dead: await listDeadLetters(h.channel.serviceBusClient, source) });
+    recordFigures('brokerOutage', { 'dead-lettered': found.reduce((n, f) => n + f.dead.length, 0) });
+    for (const { source, dead } of found) expect({ source, dead }).toEqual({ source, dead: [] });
+  });
 });

@@ -26,6 +26,7 @@ import { createConversationReader } from '../../shared/storage/conversationRows'
 import { createTableClient, tableNames } from '../../shared/storage/tableClients';
 import { messageReceivedEventId } from '../../shared/telesign/eventIds';
 import { type ChannelHarness, startChannelHarness } from '../support/channelHarness';
+import { recordFigures } from '../support/figures';
 import { messagesOf } from '../support/threadMessages';
 
 const THREADS = 200;
@@ -276,6 +277,15 @@ describe('2,000 SMS over 200 threads, 10 % of them repeated inside and after the
       ...timings,
     };
     console.log(`load with duplicates: ${JSON.stringify(figures)}`);
+    recordFigures('loadWithDuplicates', {
+      'SMS sent': unique,
+      'duplicates inside the window': early.length,
+      'duplicates after the window': late.length,
+      stored: storedCount,
+      lost,
+      doubled,
+      'threads out of order': outOfOrder,
+    });
 
     stored.forEach((s, i) => {
       const expected = callbacks[i].map((c) => textOf(c.thread, c.m));
@@ -353,7 +363,12 @@ describe('2,000 SMS over 200 threads, 10 % of them repeated inside and after the
   });
 
   it('dead-letters nothing', async () => {
-    for (const source of channelDeadLetterSources(h.channel.env))
-      expect({ source, dead: await listDeadLetters(h.channel.serviceBusClient, source) }).toEqual({ source, dead: [] });
+    let dead = 0;
+    for (const source of channelDeadLetterSources(h.channel.env)) {
+      const letters = await listDeadLetters(h.channel.serviceBusClient, source);
+      dead += letters.length;
+      expect({ source, dead: letters }).toEqual({ source, dead: [] });
+    }
+    recordFigures('loadWithDuplicates', { 'dead-lettered': dead });
   });
 });

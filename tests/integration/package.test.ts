@@ -108,7 +108,7 @@ describe('npm run package', () => {
     ({ declaredCount, entries } = readCentralDirectory(zip));
     names = entries.map((e) => e.name);
     console.log(
-      `deployment package ${path.relative(root, zipPath)}: ${entries.length} files, ${formatSize(zip.length)} (${zip.length} bytes)`,
+      `deployment package ${path.relative(root, zipPath)}: ${entries.length} files, ${formatSize(zip.length)} (${zip.length.toLocaleString('en-US')} bytes)`,
     );
   }, 300_000);
 

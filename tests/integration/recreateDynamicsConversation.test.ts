@@ -9,7 +9,6 @@ import { dynamicsCredentialFactory } from '../../shared/dynamics/credential';
 import { isDynamicsError } from '../../shared/dynamics/dynamicsError';
 import { createMessagingClient, type MessagingClient } from '../../shared/dynamics/messagingClient';
 import { createTokenProvider } from '../../shared/dynamics/tokenProvider';
-import { silentLogger } from '../../shared/log';
 import { createMemoryStores, type MemoryStores } from '../../shared/memory/memoryStores';
 import { changeConversation } from '../../shared/services/conversations';
 import { startNextConversation } from '../../shared/services/nextConversation';
@@ -19,6 +18,7 @@ import {
   recreateDynamicsConversation,
 } from '../../shared/services/recreateDynamicsConversation';
 import { conversationRecord, threadRecord, uniqueId } from '../contract/records';
+import { auditedLogger } from '../support/capturingLogger';
 
 const SUPPORT = '14252306549';
 const CUSTOMER = '15555550100';
@@ -105,10 +105,10 @@ function depsFor(stores: MemoryStores): RecreateDeps & { started: string[] } {
     links: stores.dynamicsLinks,
     messaging,
     now,
-    logger: silentLogger,
+    logger: auditedLogger,
     sleep: async () => undefined,
     async closeConversation(conversationId, reason) {
-      await changeConversation(conversationId, { kind: 'close', reason }, { ...stores, now, logger: silentLogger });
+      await changeConversation(conversationId, { kind: 'close', reason }, { ...stores, now, logger: auditedLogger });
     },
     async startNext(input) {
       const { result, events } = await startNextConversation(input, {
@@ -116,7 +116,7 @@ function depsFor(stores: MemoryStores): RecreateDeps & { started: string[] } {
         rules,
         accounts,
         now,
-        logger: silentLogger,
+        logger: auditedLogger,
       });
       started.push(...events.map((e) => e.type));
       return result;

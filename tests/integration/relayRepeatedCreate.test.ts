@@ -15,12 +15,12 @@ import { createMessagingClient, type MessagingClient } from '../../shared/dynami
 import { createTokenProvider } from '../../shared/dynamics/tokenProvider';
 import { createDynamicsBridge, type DynamicsBridge } from '../../shared/dynamicsBridge';
 import { AppError } from '../../shared/errors';
-import { silentLogger } from '../../shared/log';
 import { createMemoryStores } from '../../shared/memory/memoryStores';
 import type { DynamicsLinkStore } from '../../shared/ports/dynamicsLinks';
 import type { Stores } from '../../shared/ports/stores';
 import { changeConversation } from '../../shared/services/conversations';
 import { routeEvent } from '../../shared/services/route';
+import { auditedLogger } from '../support/capturingLogger';
 import { dynamicsSandboxEnv } from '../support/dynamicsSandboxEnv';
 import { inboundEvent, testConfig, testRules } from '../support/routeHarness';
 import { account1 } from '../support/telesignFixtures';
@@ -114,7 +114,7 @@ const routeDeps = () => ({
   rules: testRules,
   accounts: testConfig().accounts,
   now: () => new Date(),
-  logger: silentLogger,
+  logger: auditedLogger,
 });
 
 async function receive(customer: string, text: string): Promise<ChannelEvent[]> {
@@ -122,7 +122,7 @@ async function receive(customer: string, text: string): Promise<ChannelEvent[]> 
 }
 
 async function relayAll(bridge: DynamicsBridge, events: ChannelEvent[]): Promise<void> {
-  for (const event of events) await bridge.relay(event, silentLogger);
+  for (const event of events) await bridge.relay(event, auditedLogger);
 }
 
 async function linkedId(customer: string, n = 1): Promise<string> {

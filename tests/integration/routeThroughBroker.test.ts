@@ -4,9 +4,9 @@ import { EmbeddedBroker } from '../../local/broker';
 import { type SessionConsumer, startSessionConsumer } from '../../local/sessionConsumer';
 import { parseQueueBody } from '../../shared/domain/queueBody';
 import { threadIdOf } from '../../shared/domain/threadId';
-import { silentLogger } from '../../shared/log';
 import { createServiceBusPublisher } from '../../shared/queue/eventPublisher';
 import { routeEvent } from '../../shared/services/route';
+import { auditedLogger } from '../support/capturingLogger';
 import { eventually } from '../support/eventually';
 import { inboundEvent, type RouteHarness, startRouteHarness } from '../support/routeHarness';
 import { account1 } from '../support/telesignFixtures';
@@ -23,7 +23,7 @@ beforeAll(async () => {
   consumer = startSessionConsumer({
     client,
     queueName: 'sms-inbound',
-    logger: silentLogger,
+    logger: auditedLogger,
     sessionIdleMs: 200,
     handler: async (body) => {
       await routeEvent(parseQueueBody(body), h.deps);

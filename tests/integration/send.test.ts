@@ -14,6 +14,7 @@ import { createThreadStore } from '../../shared/storage/threadStore';
 import { parseCallback } from '../../shared/telesign/callbackParser';
 import { type ChannelHarness, eventually, startChannelHarness } from '../support/channelHarness';
 import { startFakeKeyVault, staticTokenCredential } from '../support/fakeKeyVault';
+import { recordFigures } from '../support/figures';
 import { inboundSmsBody } from '../support/telesignFixtures';
 import { messagesOf } from '../support/threadMessages';
 
@@ -221,24 +222,48 @@ describe('POST /api/messages', () => {
       });
     });
 
+    // Each fault case records what it injected and found for the reliability figures: the SMS Telesign took for
+    // the customer, and whether the message was still `queued` once answered.
+    const queued = async (messageId: string) => ((await storedMessage(messageId)).status === 'queued' ? 1 : 0);
+
     it('fails (5xx), answers 502', async () => {
+      const customer = newCustomer();
       sandbox().injectFaults([{ status: 500 }]);
-      const response = await h.api('POST', '/api/messages', { to: newCustomer(), text: 'hi' });
+      const response = await h.api('POST', '/api/messages', { to: customer, text: 'hi' });
       expect(response).toMatchObject({ status: 502, body: { error: { code: 'telesign_failed' } } });
+      recordFigures('send', {
+        'fault: Telesign 500': 1,
+        'SMS sent': sentTo(customer).length,
+        'left queued': await queued(response.body.error.details.messageId),
+      });
     });
 
     it('rate limits once, the send is retried and succeeds', async () => {
       const customer = newCustomer();
       sandbox().injectFaults([{ status: 429, retryAfterSeconds: 1 }]);
-      expect((await h.api('POST', '/api/messages', { to: customer, text: 'hi' })).status).toBe(202);
+      const response = await h.api('POST', '/api/messages', { to: customer, text: 'hi' });
+      expect(response.status).toBe(202);
+      recordFigures('send', {
+        'fault: Telesign 429': 1,
+        'SMS sent': sentTo(customer).length,
+        lost: sentTo(customer).length === 0 ? 1 : 0,
+        'sent twice': Math.max(0, sentTo(customer).length - 1),
+        'left queued': await queued(response.body.messageId),
+      });
       expect(sentTo(customer)).toHaveLength(1);
     });
 
     it('keeps rate limiting, answers 503 and the message is failed, not queued', async () => {
       const customer = newCustomer();
-      sandbox().injectFaults([{ status: 429 }, { status: 429 }, { status: 429 }]);
+      const faults = [{ status: 429 as const }, { status: 429 as const }, { status: 429 as const }];
+      sandbox().injectFaults(faults);
       const response = await h.api('POST', '/api/messages', { to: customer, text: 'hi' });
       expect(response).toMatchObject({ status: 503, body: { error: { code: 'telesign_unavailable' } } });
+      recordFigures('send', {
+        'fault: Telesign 429': faults.length,
+        'SMS sent': sentTo(customer).length,
+        'left queued': await queued(response.body.error.details.messageId),
+      });
       expect(await storedMessage(response.body.error.details.messageId)).toMatchObject({ status: 'failed' });
       expect(sentTo(customer)).toHaveLength(0);
     });
@@ -251,6 +276,12 @@ describe('POST /api/messages', () => {
       expect(response.status).toBe(202);
       expect(response.body).toMatchObject({ status: 'unknown', note: expect.stringContaining('not resent') });
       const again = await h.api('POST', '/api/messages', { to: customer, text: 'hi' }, headers);
+      recordFigures('send', {
+        'fault: Telesign hang': 1,
+        'SMS sent': sentTo(customer).length,
+        'sent twice': Math.max(0, sentTo(customer).length - 1),
+        'left queued': await queued(response.body.messageId),
+      });
       expect(again.body).toMatchObject({ messageId: response.body.messageId, status: 'unknown' });
       expect(sentTo(customer)).toHaveLength(0);
       expect(await storedMessage(response.body.messageId)).toMatchObject({ status: 'unknown' });
@@ -287,6 +318,11 @@ describe('POST /api/messages', () => {
         sandbox().setApiKey(SANDBOX_ACCOUNT.customerId, Buffer.from('yet another key').toString('base64'));
         const response = await h.api('POST', '/api/messages', { to: customer, text: 'hi' });
         expect(response).toMatchObject({ status: 503, body: { error: { code: 'secrets_unavailable' } } });
+        recordFigures('send', {
+          'fault: Key Vault down': 1,
+          'SMS sent': sentTo(customer).length,
+          'left queued': (await storedMessage(response.body.error.details.messageId)).status === 'queued' ? 1 : 0,
+        });
         expect(sentTo(customer)).toHaveLength(0);
         expect(await storedMessage(response.body.error.details.messageId)).toMatchObject({
           status: 'failed',

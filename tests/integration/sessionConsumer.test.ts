@@ -12,9 +12,9 @@ import { listDeadLetters, replayDeadLetters } from '../../local/deadLetters';
 import { SANDBOX_ACCOUNT } from '../../local/localSettings';
 import { startSessionConsumer } from '../../local/sessionConsumer';
 import { threadIdOf } from '../../shared/domain/threadId';
-import { silentLogger } from '../../shared/log';
 import { createConversationReader } from '../../shared/storage/conversationRows';
 import { createTableClient } from '../../shared/storage/tableClients';
+import { auditedLogger } from '../support/capturingLogger';
 import { eventually, startChannelHarness } from '../support/channelHarness';
 import { messagesOf } from '../support/threadMessages';
 
@@ -26,7 +26,7 @@ describe('the session consumer', () => {
     const consumer = startSessionConsumer({
       client,
       queueName: 'q',
-      logger: silentLogger,
+      logger: auditedLogger,
       maxConcurrentSessions: 2,
       handler: async (body) => {
         const { session, n } = body as { session: string; n: number };

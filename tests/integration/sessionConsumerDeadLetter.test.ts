@@ -4,7 +4,7 @@ import { EmbeddedBroker } from '../../local/broker';
 import { listDeadLetters } from '../../local/deadLetters';
 import { startSessionConsumer } from '../../local/sessionConsumer';
 import { DeadLetterError } from '../../shared/errors';
-import { silentLogger } from '../../shared/log';
+import { auditedLogger } from '../support/capturingLogger';
 import { eventually } from '../support/eventually';
 
 describe('the session consumer and a DeadLetterError', () => {
@@ -16,7 +16,7 @@ describe('the session consumer and a DeadLetterError', () => {
     const consumer = startSessionConsumer({
       client,
       queueName: 'q',
-      logger: silentLogger,
+      logger: auditedLogger,
       handler: async (body) => {
         const { n } = body as { n: number };
         attempts.set(n, (attempts.get(n) ?? 0) + 1);

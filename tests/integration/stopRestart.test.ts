@@ -9,11 +9,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+import { listDeadLetters } from '../../local/deadLetters';
+import { channelDeadLetterSources } from '../../local/deadLetterSources';
 import { SANDBOX_ACCOUNT } from '../../local/localSettings';
 import { threadIdOf } from '../../shared/domain/threadId';
 import { createConversationReader } from '../../shared/storage/conversationRows';
 import { createTableClient } from '../../shared/storage/tableClients';
 import { type ChannelHarness, eventually, startChannelHarness } from '../support/channelHarness';
+import { recordFigures } from '../support/figures';
 import { messagesOf } from '../support/threadMessages';
 
 let dir: string;
@@ -28,15 +31,17 @@ const start = (drainMs: number) =>
     drainMs,
   });
 
-/** A burst over `threads` customers, all at once; the texts each callback answered 200 for. */
+/** A burst over `threads` customers, all at once; the texts each callback answered 200 for, and how many were sent. */
 async function burst(h: ChannelHarness, threads: number, perThread: number, tag: string) {
   const accepted = new Map<string, string[]>();
+  let sent = 0;
   await Promise.all(
     Array.from({ length: threads }, async (_, t) => {
       const customer = `1555556${String(t).padStart(4, '0')}`;
       accepted.set(customer, []);
       for (let i = 0; i < perThread; i++) {
         const text = `${tag} ${t} ${i}`;
+        sent += 1;
         const { callbackStatus } = await h.channel.sandbox!.simulateInbound({
           from: customer,
           to: SANDBOX_ACCOUNT.supportNumber,
@@ -46,7 +51,7 @@ async function burst(h: ChannelHarness, threads: number, perThread: number, tag:
       }
     }),
   );
-  return accepted;
+  return { accepted, sent };
 }
 
 async function storedTexts(h: ChannelHarness, customer: string): Promise<string[]> {
@@ -65,21 +70,42 @@ describe('stopping in the middle of a burst', () => {
     '%s',
     async (_name, drainMs) => {
       let h = await start(drainMs);
-      const accepted = await burst(h, 20, 10, `d${drainMs}`);
+      const { accepted, sent } = await burst(h, 20, 10, `d${drainMs}`);
       const report = await h.channel.stop();
+      const stops = 1;
       if (drainMs > 0) expect(report).toEqual({ pending: 0 });
       else expect(report.pending === 0 || report.keptIn === path.join(dir, 'broker.json')).toBe(true);
 
       h = await start(10_000);
       try {
+        const storedBy = new Map<string, string[]>();
         for (const [customer, texts] of accepted) {
           const stored = await eventually(
             () => storedTexts(h, customer),
             (found) => found.length >= texts.length,
             20_000,
           );
-          expect(stored).toEqual(texts);
+          storedBy.set(customer, stored);
         }
+        // After the restart: the dead letters of both runs (the broker keeps them in --data).
+        const deadLetters = [];
+        for (const source of channelDeadLetterSources(h.channel.env))
+          deadLetters.push({ source, dead: await listDeadLetters(h.channel.serviceBusClient, source) });
+        // 'lost' and 'doubled' are of the callbacks answered 200, which the channel must store once each.
+        const acceptedTexts = [...accepted.values()].flat();
+        const storedAll = [...storedBy.values()].flat();
+        recordFigures('stopRestart', {
+          'fault: stop/restart mid-burst': stops,
+          'SMS sent': sent,
+          'callbacks answered 200': acceptedTexts.length,
+          stored: storedAll.length,
+          lost: acceptedTexts.filter((t) => !storedAll.includes(t)).length,
+          doubled: storedAll.length - new Set(storedAll).size,
+          'dead-lettered': deadLetters.reduce((n, d) => n + d.dead.length, 0),
+        });
+
+        for (const [customer, texts] of accepted) expect(storedBy.get(customer)).toEqual(texts);
+        for (const { source, dead } of deadLetters) expect({ source, dead }).toEqual({ source, dead: [] });
       } finally {
         await h.stop();
       }

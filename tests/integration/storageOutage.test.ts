@@ -14,6 +14,7 @@ import { threadIdOf } from '../../shared/domain/threadId';
 import { createConversationReader } from '../../shared/storage/conversationRows';
 import { createTableClient, developmentStorageConnectionString, tableNames } from '../../shared/storage/tableClients';
 import { type ChannelHarness, eventually, startChannelHarness } from '../support/channelHarness';
+import { recordFigures } from '../support/figures';
 import { startTcpProxy, type TcpProxy } from '../support/tcpProxy';
 import { messagesOf } from '../support/threadMessages';
 
@@ -47,11 +48,20 @@ describe('a Table Storage outage mid-stream', () => {
   it('loses nothing, keeps each thread in order, and dead-letters nothing', async () => {
     const customers = ['15555550181', '15555550182', '15555550183'];
     const texts = Array.from({ length: 12 }, (_, i) => `part ${i + 1}`);
-    const send = (from: string, text: string) =>
-      h.channel.sandbox!.simulateInbound({ from, to: SANDBOX_ACCOUNT.supportNumber, text });
+    // What this run injected and found, for the reliability figures; '5xx' counts callbacks answered 5xx.
+    let smsSent = 0;
+    let fivexx = 0;
+    let outages = 0;
+    const send = async (from: string, text: string) => {
+      smsSent += 1;
+      const result = await h.channel.sandbox!.simulateInbound({ from, to: SANDBOX_ACCOUNT.supportNumber, text });
+      if (result.callbackStatus >= 500) fivexx += 1;
+      return result;
+    };
 
     for (const customer of customers) for (const text of texts.slice(0, 4)) await send(customer, text);
     await proxy.cut();
+    outages += 1;
     try {
       for (const customer of customers)
         for (const text of texts.slice(4, 8)) expect((await send(customer, text)).callbackStatus).toBe(200);
@@ -61,6 +71,7 @@ describe('a Table Storage outage mid-stream', () => {
     }
     for (const customer of customers) for (const text of texts.slice(8)) await send(customer, text);
 
+    const storedTexts: string[][] = [];
     for (const customer of customers) {
       const threadId = threadIdOf(SANDBOX_ACCOUNT.customerId, SANDBOX_ACCOUNT.supportNumber, customer);
       const reader = createConversationReader(
@@ -71,10 +82,23 @@ describe('a Table Storage outage mid-stream', () => {
         (messages) => messages.filter((m) => m.direction === 'inbound').length >= texts.length,
         40_000,
       );
-      expect(stored.filter((m) => m.direction === 'inbound').map((m) => m.text)).toEqual(texts);
+      storedTexts.push(stored.filter((m) => m.direction === 'inbound').map((m) => m.text));
     }
+    const deadLetters = [];
     for (const source of channelDeadLetterSources(h.channel.env))
-      expect({ source, dead: await listDeadLetters(h.channel.serviceBusClient, source) }).toEqual({ source, dead: [] });
+      deadLetters.push({ source, dead: await listDeadLetters(h.channel.serviceBusClient, source) });
+    recordFigures('storageOutage', {
+      'fault: Table Storage stopped': outages,
+      'SMS sent': smsSent,
+      stored: storedTexts.reduce((n, t) => n + t.length, 0),
+      lost: storedTexts.reduce((n, t) => n + texts.filter((text) => !t.includes(text)).length, 0),
+      doubled: storedTexts.reduce((n, t) => n + t.length - new Set(t).size, 0),
+      'dead-lettered': deadLetters.reduce((n, d) => n + d.dead.length, 0),
+      '5xx': fivexx,
+    });
+
+    for (const found of storedTexts) expect(found).toEqual(texts);
+    for (const { source, dead } of deadLetters) expect({ source, dead }).toEqual({ source, dead: [] });
     expect(h.logs.some((l) => l.includes('retrying inside this delivery') && l.includes('storage_unavailable'))).toBe(
       true,
     );

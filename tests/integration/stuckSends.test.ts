@@ -4,7 +4,6 @@ import { type ChannelEvent, channelEventSchema } from '../../shared/domain/chann
 import { STUCK_SEND_AFTER_MS, STUCK_SEND_REASON } from '../../shared/domain/stuckSend';
 import { messageIdOf } from '../../shared/domain/thread';
 import { threadIdOf } from '../../shared/domain/threadId';
-import { silentLogger } from '../../shared/log';
 import type { MessagePointer } from '../../shared/ports/referenceStore';
 import type { SendsInFlight } from '../../shared/ports/sendsInFlight';
 import type { React } from '../../shared/services/reactions';
@@ -13,6 +12,8 @@ import { parseSendRequest, type SendCommand } from '../../shared/services/sendRe
 import { settleStuckSends, type StuckSendsDeps } from '../../shared/services/stuckSends';
 import { createSendsInFlight } from '../../shared/storage/sendsInFlight';
 import type { SendSmsRequest, TelesignClient } from '../../shared/telesign/client';
+import { auditedLogger } from '../support/capturingLogger';
+import { figures, recordFigures } from '../support/figures';
 import { type RouteHarness, startRouteHarness, testConfig, uniqueRef } from '../support/routeHarness';
 import { account1 } from '../support/telesignFixtures';
 
@@ -38,6 +39,13 @@ beforeAll(async () => {
   inFlight = createSendsInFlight(h.tables.sendsInFlight);
 });
 afterAll(() => h.stop());
+/**
+ * What this file injected and found, for the reliability figures: the crashes (and the one dropped connection),
+ * the messages Telesign was asked to send more than once where a restarted process could have, and the messages
+ * a test found still `queued` once it was done with them.
+ */
+const seen = figures('fault: crash mid-send', 'fault: Telesign dropped connection', 'sent twice', 'left queued');
+afterAll(() => recordFigures('stuckSends', seen));
 beforeEach(() => {
   clock = Date.parse('2026-03-01T10:00:00.000Z') + ++customerSeq * 3_600_000;
 });
@@ -96,9 +104,21 @@ async function entriesFor(p: MessagePointer) {
 async function crashMidSend(cmd: SendCommand, p: MessagePointer) {
   const dying = neverAnswers();
   void sendMessage(cmd, service(dying.client));
+  seen['fault: crash mid-send'] += 1;
   for (let i = 0; i < 200 && dying.sent.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
   expect(dying.sent).toHaveLength(1);
   expect(await stored(p)).toMatchObject({ status: 'queued' });
+  return dying;
+}
+
+/** Counts the message if a test is done with it and it is still `queued`. */
+async function countLeftQueued(p: MessagePointer) {
+  if ((await stored(p))?.status === 'queued') seen['left queued'] += 1;
+}
+
+/** Counts the message if Telesign was asked to send it more than once, by the dying process and the restarted. */
+function countSentTwice(...sent: SendSmsRequest[][]) {
+  if (sent.flat().length > 1) seen['sent twice'] += 1;
 }
 
 function capturing() {
@@ -112,7 +132,7 @@ const sweepDeps = (react: React): StuckSendsDeps => ({
   inFlight,
   react,
   now,
-  logger: silentLogger,
+  logger: auditedLogger,
 });
 
 const expectValid = (events: ChannelEvent[]) => {
@@ -123,7 +143,7 @@ describe('a retry with the same Idempotency-Key after a crash mid-send', () => {
   it('answers 409 within the bound, then the recorded unknown outcome past it, and never sends twice', async () => {
     const customer = newCustomer();
     const p = pointerOf(customer);
-    await crashMidSend(keyed(customer, `k-${customer}`), p);
+    const dying = await crashMidSend(keyed(customer, `k-${customer}`), p);
     expect(await entriesFor(p)).toHaveLength(1);
 
     // The restart: a new process over the same tables, whose Telesign would answer at once.
@@ -166,18 +186,20 @@ describe('a retry with the same Idempotency-Key after a crash mid-send', () => {
     // Every later retry answers the same, with the same events, and still sends nothing.
     clock += 60_000;
     const again = await sendMessage(keyed(customer, `k-${customer}`), service(restarted.client));
+    countSentTwice(dying.sent, restarted.sent);
     expect(again).toEqual(late);
     expect(restarted.sent).toHaveLength(0);
     // Nothing stuck is left for the sweep.
     const sweep = capturing();
     await settleStuckSends(sweepDeps(sweep.react));
     expect(sweep.handed.flat().filter((e) => e.threadId === p.threadId)).toEqual([]);
+    await countLeftQueued(p);
   });
 
   it('a retry that waits across the bound gets the unknown outcome rather than 409', async () => {
     const customer = newCustomer();
     const p = pointerOf(customer);
-    await crashMidSend(keyed(customer, `k-${customer}`), p);
+    const dying = await crashMidSend(keyed(customer, `k-${customer}`), p);
     clock += STUCK_SEND_AFTER_MS - 150;
     const restarted = accepts();
     // The wait's pauses move the clock as they would pass.
@@ -187,6 +209,8 @@ describe('a retry with the same Idempotency-Key after a crash mid-send', () => {
       sleep: async (ms) => void (clock += ms),
     };
     const answer = await sendMessage(keyed(customer, `k-${customer}`), waiting);
+    countSentTwice(dying.sent, restarted.sent);
+    await countLeftQueued(p);
     expect(answer.result).toMatchObject({ ok: true, value: { status: 'unknown' } });
     expect(restarted.sent).toHaveLength(0);
   });
@@ -227,6 +251,7 @@ describe('the sweep', () => {
     await settleStuckSends(sweepDeps(sweep.react));
     expect(mine()).toHaveLength(handedBefore);
     expect((await stored(p))!.timeline!.map((t) => t.status)).toEqual(['queued', 'unknown']);
+    await countLeftQueued(p);
   });
 
   it("emits a reply's message.sent without a conversation.started", async () => {
@@ -238,6 +263,7 @@ describe('the sweep', () => {
     const sweep = capturing();
     await settleStuckSends(sweepDeps(sweep.react));
     const mine = sweep.handed.flat().filter((e) => e.threadId === reply.threadId);
+    await countLeftQueued(reply);
     expect(mine.map((e) => e.type)).toEqual(['message.sent']);
     expect(mine[0]).toMatchObject({ messageId: messageIdOf(reply), status: 'unknown' });
   });
@@ -266,6 +292,7 @@ describe('the sweep', () => {
     // The events of the settle, not of this later run: built from the record.
     expect(handed[1]).toMatchObject({ status: 'unknown', at: new Date(clock - 60_000).toISOString() });
     expect(await entriesFor(p)).toEqual([]);
+    await countLeftQueued(p);
   });
 
   it('drops, without events, entries of sends with an outcome and entries that point at nothing', async () => {
@@ -295,6 +322,8 @@ describe('the sweep', () => {
     });
     await sendMessage(firstText(customer), service(accepts().client));
     await sendMessage(command({ conversationId: `${threadOf(customer)}.1`, text: 'two' }), service(refusing.client));
+    seen['fault: Telesign dropped connection'] += refusing.sent.length;
+    await countLeftQueued(pointerOf(customer, 2));
     expect(await stored(pointerOf(customer, 2))).toMatchObject({ status: 'unknown' });
     expect(await entriesFor(pointerOf(customer, 1))).toEqual([]);
     expect(await entriesFor(pointerOf(customer, 2))).toEqual([]);
@@ -320,7 +349,8 @@ describe('App.settleStuckSends', () => {
     // The crashed process ran a quarter of an hour ago.
     clock = Date.now() - 15 * 60_000;
     await crashMidSend(firstText(customer), p);
-    await app.settleStuckSends(silentLogger);
+    await app.settleStuckSends(auditedLogger);
+    await countLeftQueued(p);
     expect(await stored(p)).toMatchObject({ status: 'unknown', failureReason: STUCK_SEND_REASON });
     const mine = published.filter((e) => e.threadId === p.threadId);
     expect(mine.map((e) => [e.type, 'status' in e ? e.status : undefined])).toEqual([

@@ -14,6 +14,7 @@ import {
   createKeyVaultSecretClient,
   createKeyVaultSecretSource,
 } from '../../shared/secrets';
+import { auditedLogHandler } from '../support/capturingLogger';
 import { startFakeKeyVault, staticTokenCredential } from '../support/fakeKeyVault';
 import {
   account1,
@@ -69,8 +70,7 @@ function context() {
   return new InvocationContext({
     invocationId: 'test',
     functionName: 'telesignCallback',
-    logHandler: (_level, ...args) =>
-      logLines.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')),
+    logHandler: auditedLogHandler((line) => logLines.push(line)),
   });
 }
 

@@ -5,8 +5,11 @@ jest.mock('@azure/functions-core', () => require('../../local/functionsCore'), {
  * with the same Idempotency-Key, as a Dynamics plugin would: never two SMS, never a message left `queued`, the
  * same answer for the same key, and a send that certainly did not go out is sent by the retry.
  */
+import { listDeadLetters } from '../../local/deadLetters';
+import { channelDeadLetterSources } from '../../local/deadLetterSources';
 import type { Fault } from '../../local/telesignSandbox/types';
 import { type ChannelHarness, startChannelHarness } from '../support/channelHarness';
+import { type Figures, recordFigures } from '../support/figures';
 
 let h: ChannelHarness;
 
@@ -20,6 +23,19 @@ afterAll(async () => {
 
 const send = (to: string, text: string, key: string) =>
   h.api('POST', '/api/messages', { to, text }, { 'idempotency-key': key });
+
+/** A fault's kind as the reliability figures name it. */
+const faultFigure = (fault: Fault) =>
+  'hang' in fault
+    ? 'fault: Telesign hang'
+    : 'dropConnection' in fault
+      ? 'fault: Telesign dropped connection'
+      : `fault: Telesign ${fault.status}`;
+
+/** The answers the channel gives by design when Telesign fails (README, the error codes); any other 5xx is not. */
+const designed = (answer: { status: number; body: any }) =>
+  (answer.status === 502 && answer.body?.error?.code === 'telesign_failed') ||
+  (answer.status === 503 && answer.body?.error?.code === 'telesign_unavailable');
 
 describe('Telesign failing while the caller retries with the same key', () => {
   it.each<[string, 'sent once' | 'not resent', Fault[]]>([
@@ -39,12 +55,19 @@ describe('Telesign failing while the caller retries with the same key', () => {
       const text = `fault test: ${name}`;
       const key = `key-${name.replace(/\W+/g, '-')}`;
       h.channel.sandbox!.injectFaults(faults);
+      const figures: Figures = {};
+      for (const fault of faults) figures[faultFigure(fault)] = (figures[faultFigure(fault)] ?? 0) + 1;
 
       // The caller retries until it is told the message went (at most five tries), or three times.
       const answers = [await send(customer, text, key)];
       while (answers.length < (expected === 'sent once' ? 5 : 3) && answers[answers.length - 1].body?.status !== 'sent')
         answers.push(await send(customer, text, key));
       const smsOut = h.channel.sandbox!.sent().filter((m) => m.message === text);
+      figures['SMS sent'] = smsOut.length;
+      figures['sent twice'] = Math.max(0, smsOut.length - 1);
+      // Telesign certainly did not send, so the caller's retry must have: lost if it did not.
+      if (expected === 'sent once') figures.lost = smsOut.length === 0 ? 1 : 0;
+      figures['5xx'] = answers.filter((a) => a.status >= 500 && !designed(a)).length;
 
       for (const answer of answers) expect(answer.status).not.toBe(500);
       if (expected === 'sent once') {
@@ -61,8 +84,18 @@ describe('Telesign failing while the caller retries with the same key', () => {
         .find(Boolean);
       const messages = await h.api('GET', `/api/conversations/${conversationId}/messages`);
       const ours = messages.body.items.filter((m: { text: string }) => m.text === text);
+      figures['left queued'] = ours.filter((m: { status: string }) => m.status === 'queued').length;
+      recordFigures('telesignFaults', figures);
       expect(ours.map((m: { status: string }) => m.status)).not.toContain('queued');
     },
     60_000,
   );
+
+  it('dead-letters nothing after the faults', async () => {
+    const found = [];
+    for (const source of channelDeadLetterSources(h.channel.env))
+      found.push({ source, dead: await listDeadLetters(h.channel.serviceBusClient, source) });
+    recordFigures('telesignFaults', { 'dead-lettered': found.reduce((n, f) => n + f.dead.length, 0) });
+    for (const { source, dead } of found) expect({ source, dead }).toEqual({ source, dead: [] });
+  });
 });

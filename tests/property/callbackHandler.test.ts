@@ -13,6 +13,8 @@ import { inboundEventSchema } from '../../shared/domain/inboundEvent';
 import { parseQueueBody } from '../../shared/domain/queueBody';
 import { CALLBACK_MAX_BYTES } from '../../shared/services/ingest';
 import { parseCallback } from '../../shared/telesign/callbackParser';
+import { auditedLogHandler } from '../support/capturingLogger';
+import { figures, recordFigures, runs, seedOf } from '../support/figures';
 import { accountsSetting, localSecrets } from '../support/telesignFixtures';
 import {
   ACCOUNTS,
@@ -25,7 +27,6 @@ import {
   headerPlan,
   headersOf,
 } from './callbackArbitraries';
-import { figures, recordFigures, runs, seedOf } from './fuzzFigures';
 
 /**
  * The callback endpoint as the Functions host runs it (the function behind its `guarded` wrapper, on the real app
@@ -64,7 +65,11 @@ afterAll(async () => {
 
 const handler = guarded(telesignCallback);
 const context = () =>
-  new InvocationContext({ invocationId: 'property', functionName: 'telesignCallback', logHandler: () => undefined });
+  new InvocationContext({
+    invocationId: 'property',
+    functionName: 'telesignCallback',
+    logHandler: auditedLogHandler(),
+  });
 
 const RUNS = runs(300);
 const SEED = seedOf(0x7e1e5_101);

@@ -9,9 +9,9 @@ import { routeEvent, type RouteResult } from '../../shared/services/route';
 import { encodeKey } from '../../shared/storage/keys';
 import { parseCallback } from '../../shared/telesign/callbackParser';
 import { deliveryReportSessionId } from '../../shared/telesign/eventIds';
+import { figures, recordFigures, runs, seedOf } from '../support/figures';
 import { type RouteHarness, seedOutbound, startRouteHarness, testConfig } from '../support/routeHarness';
 import { callbackJsonText, fitsTheCap, nearDeliveryReportText, nearInboundSmsText } from './callbackArbitraries';
-import { figures, recordFigures, runs, seedOf } from './fuzzFigures';
 
 /**
  * An authentic callback is kept, whatever it holds (docs/architecture.md §Storage; issue 12 item 1): for any JSON

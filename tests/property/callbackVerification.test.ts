@@ -4,9 +4,9 @@ import { loadConfig } from '../../shared/config';
 import { createCachedSecretProvider, type SecretSource } from '../../shared/secrets';
 import { CALLBACK_MAX_BYTES } from '../../shared/services/ingest';
 import { createCallbackVerifier, type VerifyOutcome } from '../../shared/telesign/callbackVerifier';
+import { figures, recordFigures, runs, seedOf } from '../support/figures';
 import { accountsSetting, callbackHeaders, localSecrets, signBody } from '../support/telesignFixtures';
 import { ACCOUNTS, anyBody, anyText, authenticFor, headerPlan, headersOf } from './callbackArbitraries';
-import { figures, recordFigures, runs, seedOf } from './fuzzFigures';
 
 /**
  * docs/telesign-protocol.md §Callback signature, as properties of the verifier: for any body and any header

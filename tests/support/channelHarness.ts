@@ -1,6 +1,7 @@
 import { type Channel, type ChannelOptions, startChannel } from '../../local/channel';
 import { localDefaults } from '../../local/localSettings';
 import { capturingLogger } from './capturingLogger';
+import { registerSecret } from './logAudit';
 
 /**
  * The embedded channel in this process on free ports, as `npm start` runs it. Test files that use it must
@@ -34,6 +35,10 @@ export async function startChannelHarness(overrides: Partial<ChannelOptions> = {
     ...overrides,
     env: { ...localDefaults, ...overrides.env },
   });
+  // What this channel made up is as secret as the fixtures' keys (tests/support/logAudit.ts).
+  registerSecret(channel.functionKey);
+  const clientSecret = channel.dynamicsSandbox?.clientSecret();
+  if (clientSecret) registerSecret(clientSecret);
   return {
     channel,
     logs,

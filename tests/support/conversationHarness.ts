@@ -1,11 +1,11 @@
 import { type App, buildApp, resetApp, useApp } from '../../shared/app';
 import { routingRulesSchema } from '../../shared/domain/routingRules';
 import { threadIdOf } from '../../shared/domain/threadId';
-import { silentLogger } from '../../shared/log';
 import type { ConversationIndex } from '../../shared/ports/conversationIndex';
 import type { ConversationDeps } from '../../shared/services/conversations';
 import type { RouteDeps } from '../../shared/services/route';
 import { odataString } from '../../shared/storage/keys';
+import { auditedLogger } from './capturingLogger';
 import { type RouteHarness, startRouteHarness, testConfig } from './routeHarness';
 import { account1 } from './telesignFixtures';
 
@@ -44,7 +44,7 @@ export async function startConversationHarness(): Promise<ConversationHarness> {
     index,
     conversations: h.stores.conversations,
     now: () => new Date(),
-    logger: silentLogger,
+    logger: auditedLogger,
   };
   return {
     ...h,

@@ -1,9 +1,9 @@
 import { appendFileSync } from 'node:fs';
 
 /**
- * What a property suite tried and found, for the reliability note's figures (issue 12: fuzz inputs tried, 5xx,
- * forgeries accepted). Each suite asserts on its own figures in its last test; with FUZZ_FIGURES_FILE set, it
- * also appends them there as one JSON line, so a CI run can report them. Nothing is printed.
+ * What a reliability suite tried and found, for the reliability figures (issue 12: SMS sent, duplicates, faults by
+ * kind, fuzz inputs tried, 5xx, forgeries accepted, log leaks). Each suite asserts on its own figures; with
+ * TEST_FIGURES_FILE set, it also appends them there as one JSON line, which `npm run test:faults` sums and prints.
  */
 export type Figures = Record<string, number>;
 
@@ -12,7 +12,7 @@ export function figures<K extends string>(...names: K[]): Record<K, number> {
 }
 
 export function recordFigures(suite: string, values: Figures): void {
-  const file = process.env.FUZZ_FIGURES_FILE;
+  const file = process.env.TEST_FIGURES_FILE;
   if (file) appendFileSync(file, `${JSON.stringify({ suite, ...values })}\n`);
 }
 

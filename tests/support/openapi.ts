@@ -6,6 +6,8 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
 
+import { auditedLogHandler } from './capturingLogger';
+
 /**
  * docs/openapi.yaml as the tests hold the code to it: every response a test receives through a handler is
  * validated against the schema the document gives for its route and status.
@@ -102,7 +104,7 @@ export async function call(
   });
   const response = await handler(
     request,
-    new InvocationContext({ invocationId: 'test', functionName: 'test', logHandler: () => undefined }),
+    new InvocationContext({ invocationId: 'test', functionName: 'test', logHandler: auditedLogHandler() }),
   );
   const result = {
     status: response.status ?? 200,

@@ -6,12 +6,12 @@ import type { DeliveryReported, MessageReceived } from '../../shared/domain/inbo
 import { routingRulesSchema } from '../../shared/domain/routingRules';
 import type { MessageRecord } from '../../shared/domain/thread';
 import { threadIdOf } from '../../shared/domain/threadId';
-import { silentLogger } from '../../shared/log';
 import type { Stores } from '../../shared/ports/stores';
 import { type RouteDeps, routeEvent } from '../../shared/services/route';
 import { createTableClients, ensureTables, type TableClients } from '../../shared/storage/tableClients';
 import { createTableStores } from '../../shared/storage/tableStores';
 import { parseCallback } from '../../shared/telesign/callbackParser';
+import { auditedLogger } from './capturingLogger';
 import { account1, accountsSetting, deliveryReportBody, inboundSmsBody, localSecrets } from './telesignFixtures';
 import { messagesOf } from './threadMessages';
 
@@ -72,7 +72,7 @@ export async function startRouteHarness(): Promise<RouteHarness> {
     rules: testRules,
     accounts: testConfig().accounts,
     now: () => new Date(),
-    logger: silentLogger,
+    logger: auditedLogger,
   };
   return {
     azurite,

@@ -1,12 +1,12 @@
 import type { TelesignAccount } from '../../shared/config';
 import type { ChannelEvent, MessageReceivedEvent } from '../../shared/domain/channelEvents';
 import type { ErrorCode } from '../../shared/errors';
-import { silentLogger } from '../../shared/log';
 import { failure, type Outcome, success } from '../../shared/outcome';
 import { autoReplies } from '../../shared/services/autoReplies';
 import type { SendOptions } from '../../shared/services/send';
 import type { SendCommand } from '../../shared/services/sendRequest';
 import type { SendResult } from '../../shared/services/sendResult';
+import { auditedLogger } from '../support/capturingLogger';
 
 const SUPPORT = '14252306549';
 const account = {
@@ -64,7 +64,7 @@ function sender(answer: (command: SendCommand) => Outcome<SendResult> = () => su
   return { calls, send };
 }
 
-const react = (events: ChannelEvent[], send: ReturnType<typeof sender>['send'], logger = silentLogger) =>
+const react = (events: ChannelEvent[], send: ReturnType<typeof sender>['send'], logger = auditedLogger) =>
   autoReplies({ accounts: [account], send }).react(events, { logger });
 
 describe('automatic replies, as the first reaction', () => {
@@ -112,7 +112,7 @@ describe('automatic replies, as the first reaction', () => {
 
   it('log any other failure and go on with the next reply', async () => {
     const warnings: Array<Record<string, unknown> | undefined> = [];
-    const logger = { ...silentLogger, warn: (_m: string, p?: Record<string, unknown>) => void warnings.push(p) };
+    const logger = { ...auditedLogger, warn: (_m: string, p?: Record<string, unknown>) => void warnings.push(p) };
     const s = sender((c) =>
       c.text === 'Hello!' ? failure('conversation_closed' as ErrorCode, 'closed') : success({} as SendResult),
     );

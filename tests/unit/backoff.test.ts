@@ -1,8 +1,7 @@
 import { AppError } from '../../shared/errors';
-import { silentLogger } from '../../shared/log';
 import { withBackoff } from '../../shared/services/backoff';
 import { routeWithRetry } from '../../shared/services/routeRetry';
-import { capturingLogger } from '../support/capturingLogger';
+import { auditedLogger, capturingLogger } from '../support/capturingLogger';
 
 const failing = (times: number, error: unknown) => {
   let calls = 0;
@@ -82,12 +81,12 @@ describe('routeWithRetry', () => {
     const unavailable = new AppError('storage_unavailable', 'Table Storage could not be reached; retry later.');
     expect(await routeWithRetry(failing(2, unavailable), capturingLogger(lines), fast)).toBe(3);
     const aggregate = new AggregateError([new Error('x'), new AppError('queue_unavailable', 'topic down')]);
-    expect(await routeWithRetry(failing(1, aggregate), silentLogger, fast)).toBe(2);
+    expect(await routeWithRetry(failing(1, aggregate), auditedLogger, fast)).toBe(2);
     expect(lines.filter((l) => l.includes('retrying inside this delivery'))).toHaveLength(2);
   });
 
   it('throws a failure that does not pass at once', async () => {
     const refused = new AppError('invalid_request', 'no');
-    await expect(routeWithRetry(failing(1, refused), silentLogger, fast)).rejects.toBe(refused);
+    await expect(routeWithRetry(failing(1, refused), auditedLogger, fast)).rejects.toBe(refused);
   });
 });

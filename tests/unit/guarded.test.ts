@@ -2,12 +2,12 @@ import { HttpRequest, InvocationContext } from '@azure/functions';
 
 import { guarded } from '../../functions/support/guarded';
 import { ConfigError } from '../../shared/config';
+import { auditedLogHandler } from '../support/capturingLogger';
 
 function context(lines: string[]) {
   return new InvocationContext({
     functionName: 'sendSms',
-    logHandler: (_level, ...args) =>
-      lines.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')),
+    logHandler: auditedLogHandler((line) => lines.push(line)),
   });
 }
 const request = new HttpRequest({ method: 'POST', url: 'http://localhost/api/messages' });

@@ -1,8 +1,8 @@
 import { routingRulesSchema } from '../../shared/domain/routingRules';
-import { silentLogger } from '../../shared/log';
 import { createMemoryStores } from '../../shared/memory/memoryStores';
 import { startNextConversation } from '../../shared/services/nextConversation';
 import { conversationRecord, threadRecord, uniqueId } from '../contract/records';
+import { auditedLogger } from '../support/capturingLogger';
 
 const rules = routingRulesSchema.parse({
   defaultQueue: 'general',
@@ -28,7 +28,7 @@ async function threadWith(state: 'closed' | 'open') {
   });
   const thread = threadRecord(threadId, { conversation: latest, nextMessage: 3 });
   expect(await stores.threads.commit(threadId, undefined, { thread, conversations: [latest] })).toBe('committed');
-  const deps = { ...stores, rules, accounts, now, logger: silentLogger };
+  const deps = { ...stores, rules, accounts, now, logger: auditedLogger };
   return { stores, threadId, deps };
 }
 

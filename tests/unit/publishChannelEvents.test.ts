@@ -1,10 +1,10 @@
 import type { ChannelEvent } from '../../shared/domain/channelEvents';
 import { AppError } from '../../shared/errors';
-import { silentLogger } from '../../shared/log';
 import { createMemoryStores } from '../../shared/memory/memoryStores';
 import { publishChannelEvents, republishChannelEvents } from '../../shared/services/publishChannelEvents';
 import { runReactions } from '../../shared/services/reactions';
 import { routeEvent } from '../../shared/services/route';
+import { auditedLogger } from '../support/capturingLogger';
 import { inboundEvent, testConfig, testRules } from '../support/routeHarness';
 
 /** The router on fresh memory stores. */
@@ -13,7 +13,7 @@ const routeDeps = () => ({
   rules: testRules,
   accounts: testConfig().accounts,
   now: () => new Date(),
-  logger: silentLogger,
+  logger: auditedLogger,
 });
 
 describe('publishing the channel events', () => {
@@ -34,7 +34,7 @@ describe('publishing the channel events', () => {
     // As shared/app.ts wires it: the change, then its reactions; a throw hands the event back to Service Bus.
     const route = async (event: ReturnType<typeof inboundEvent>) => {
       const { events } = await routeEvent(event, deps);
-      await react(events, { logger: silentLogger });
+      await react(events, { logger: auditedLogger });
       return events;
     };
     const event = inboundEvent({ from: '15555550999', text: 'hello' });
@@ -56,14 +56,14 @@ describe('publishing the channel events', () => {
     it('keeps the events the topic refused, and the change succeeds', async () => {
       const outbox = createMemoryStores().outbox;
       const produced = await events();
-      await publishChannelEvents(down, outbox).react(produced, { logger: silentLogger });
+      await publishChannelEvents(down, outbox).react(produced, { logger: auditedLogger });
       expect((await outbox.pending(10)).map((e) => e.id).sort()).toEqual(produced.map((e) => e.id).sort());
     });
 
     it('throws the topic failure when the outbox cannot keep them either', async () => {
       const outbox = { keep: async () => Promise.reject(new AppError('storage_unavailable', 'storage down')) };
       await expect(
-        publishChannelEvents(down, outbox).react(await events(), { logger: silentLogger }),
+        publishChannelEvents(down, outbox).react(await events(), { logger: auditedLogger }),
       ).rejects.toMatchObject({
         code: 'queue_unavailable',
       });
@@ -73,7 +73,7 @@ describe('publishing the channel events', () => {
       const outbox = createMemoryStores().outbox;
       const broken = { publish: async () => Promise.reject(new Error('a bug')) };
       await expect(
-        publishChannelEvents(broken, outbox).react(await events(), { logger: silentLogger }),
+        publishChannelEvents(broken, outbox).react(await events(), { logger: auditedLogger }),
       ).rejects.toThrow('a bug');
       expect(await outbox.pending(10)).toEqual([]);
     });

@@ -1,9 +1,9 @@
 import type { ChannelEvent } from '../../shared/domain/channelEvents';
-import { silentLogger } from '../../shared/log';
 import { type Reaction, runReactions } from '../../shared/services/reactions';
+import { auditedLogger } from '../support/capturingLogger';
 
 const event = { type: 'conversation.started', id: 'ce-1' } as ChannelEvent;
-const context = { logger: silentLogger };
+const context = { logger: auditedLogger };
 
 function recording(name: string, calls: string[], fail?: Error): Reaction {
   return {

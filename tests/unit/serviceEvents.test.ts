@@ -2,7 +2,6 @@ import { channelEventIds } from '../../shared/domain/channelEventIds';
 import { type ChannelEvent, channelEventSchema } from '../../shared/domain/channelEvents';
 import { applyInboundMessage } from '../../shared/domain/inboundMessage';
 import { threadIdOf } from '../../shared/domain/threadId';
-import { silentLogger } from '../../shared/log';
 import { createMemoryStores, type MemoryStores } from '../../shared/memory/memoryStores';
 import { autoCloseIdle } from '../../shared/services/autoClose';
 import { changeConversation, type ConversationDeps } from '../../shared/services/conversations';
@@ -11,6 +10,7 @@ import { type SendDeps, sendMessage } from '../../shared/services/send';
 import { parseSendRequest, type SendCommand } from '../../shared/services/sendRequest';
 import type { TelesignClient } from '../../shared/telesign/client';
 import { TelesignError } from '../../shared/telesign/telesignError';
+import { auditedLogger } from '../support/capturingLogger';
 import { inboundEvent, reportEvent, testConfig, testRules, uniqueRef } from '../support/routeHarness';
 import { account1 } from '../support/telesignFixtures';
 
@@ -35,9 +35,9 @@ const routeDeps = (): RouteDeps => ({
   rules: testRules,
   accounts: testConfig().accounts,
   now,
-  logger: silentLogger,
+  logger: auditedLogger,
 });
-const conversationDeps = (): ConversationDeps => ({ ...stores, now, logger: silentLogger });
+const conversationDeps = (): ConversationDeps => ({ ...stores, now, logger: auditedLogger });
 
 function telesign(answer: () => Promise<{ referenceId: string }>): TelesignClient {
   return {
