@@ -21,9 +21,14 @@ export function postOnce(
       return resolve(0);
     }
     const transport = target.protocol === 'https:' ? https : http;
+    // Callers share one signal over many concurrent posts (a sandbox's lifecycle, a load test's stop). node:http
+    // adds an abort listener to the signal it is given for as long as the request is open, so twenty posts in
+    // flight were twenty listeners on that one signal (Node's "possible EventTarget memory leak" warning past
+    // ten). A per-call signal that follows the caller's takes the listener instead; AbortSignal.any holds no
+    // listener on its source.
     const req = transport.request(
       target,
-      { method: 'POST', headers, agent: false, signal, timeout: CALLBACK_TIMEOUT_MS },
+      { method: 'POST', headers, agent: false, signal: AbortSignal.any([signal]), timeout: CALLBACK_TIMEOUT_MS },
       (res) => {
         res.resume(); // the answer's body is of no interest, but must be drained for the socket to close
         res.on('end', () => resolve(res.statusCode ?? 0));

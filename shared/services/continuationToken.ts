@@ -10,8 +10,8 @@ import { conversationStates } from '../domain/conversationState';
 
 /**
  * Text we give out is well-formed. JSON can spell a lone surrogate (`"\ud800"`), which no id, queue or cursor of
- * ours holds: such a token was made up, and passed on it would fail to encode into the storage request's URL,
- * which would be taken for an outage.
+ * ours holds: such a token was made up, and passed on it would fail to encode into the storage request's URL, a
+ * 500 (storage_rejected) for what is the caller's mistake.
  */
 const issuedText = z.string().refine((s) => !/\p{Cs}/u.test(s));
 

@@ -1,4 +1,5 @@
 import { AppError, DeadLetterError } from '../errors';
+import { clientRefusalOf } from './clientFailures';
 
 /** Azurite's single-entity errors carry `statusCode` but no `code`, so decisions branch on the status. */
 export function statusOf(error: unknown): number | undefined {
@@ -42,12 +43,8 @@ const permanentCodes: ReadonlySet<string> = new Set([
   'JsonFormatNotSupported',
 ]);
 
-/**
- * A refusal no retry can fix: 400 (a key or a value too large, a value of the wrong type…), 413 (a body too
- * large) or 414 (a URL too long). Timeouts, 408, 429, 5xx, 403 and network errors pass (or need an operator) and
- * stay `storage_unavailable`; 409/412/404 are decided by the caller.
- */
-export function isPermanentStorageError(error: unknown): boolean {
+/** Table Storage's own refusal: 400 (a key or a value too large, a value of the wrong type…), 413, 414. */
+function isRefusedByService(error: unknown): boolean {
   const status = statusOf(error);
   if (status === 400 || status === 413 || status === 414) return true;
   const code = storageCodeOf(error);
@@ -55,9 +52,19 @@ export function isPermanentStorageError(error: unknown): boolean {
 }
 
 /**
- * Table Storage refused a request for good. A DeadLetterError: the router's event is dead-lettered at once with
- * this reason and what the service said (local/sessionConsumer.ts), not retried as an outage; an HTTP caller
- * gets a 500 (our fault, not the client's).
+ * A failure no retry can fix: Table Storage's refusal, or a request the client could not make (a URIError, a
+ * TypeError, an entity it cannot serialize: clientFailures.ts). Timeouts, 408, 429, 5xx, 403, network errors and
+ * signing in pass (or need an operator) and stay `storage_unavailable`; 409/412/404 are decided by the caller.
+ */
+export function isPermanentStorageError(error: unknown): boolean {
+  return isRefusedByService(error) || clientRefusalOf(error) !== undefined;
+}
+
+/**
+ * Table Storage refused a request for good, or the client could not make it. A DeadLetterError: the router's
+ * event is dead-lettered at once with this reason and what the service (or the client) said
+ * (local/sessionConsumer.ts), not retried as an outage; an HTTP caller gets a 500 (our fault, not the client's).
+ * A client-side failure has neither status nor storage code.
  */
 export class StorageRejectedError extends DeadLetterError {
   constructor(
@@ -95,10 +102,22 @@ export function storageUnavailable(error: unknown): AppError {
 
 /**
  * Every adapter's catch-all for a storage failure: a permanent refusal is a StorageRejectedError naming the
- * status, the code and what was being done; anything else is `storage_unavailable` (retry later).
+ * status, the code and what was being done, or the client's error; anything else is `storage_unavailable` (retry
+ * later).
  */
 export function storageError(error: unknown, what = 'carry out the request'): AppError | StorageRejectedError {
-  if (!isPermanentStorageError(error)) return storageUnavailable(error);
+  if (error instanceof StorageRejectedError) return error;
+  if (!isRefusedByService(error)) {
+    const refusal = clientRefusalOf(error);
+    if (refusal === undefined) return storageUnavailable(error);
+    return new StorageRejectedError(
+      undefined,
+      undefined,
+      `Could not ${what}: the request failed in the client, not in Table Storage (${refusal}). The same request ` +
+        'would fail the same way, so it is not retried.',
+      { cause: error },
+    );
+  }
   const status = statusOf(error);
   const code = storageCodeOf(error);
   const said = serviceMessage(error);

@@ -3,7 +3,7 @@ import { decodeListToken, decodeMessagesToken, encodeToken } from '../../shared/
 /**
  * A token holding a lone surrogate (JSON spells one as `"\ud800"`) cannot be one we gave out: everything we put
  * in a token is well-formed text. Taken as a position it would reach storage and fail to encode into the
- * request's URL there, which reads as an outage (503) instead of the caller's mistake (400).
+ * request's URL there, which reads as our failure (500 storage_rejected) instead of the caller's mistake (400).
  */
 const tokenOf = (json: string) => Buffer.from(json, 'utf8').toString('base64url');
 
