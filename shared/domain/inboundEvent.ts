@@ -87,6 +87,11 @@ export const deliveryReportedSchema = z.object({
   updatedOnRaw: boundedText(FIELD_MAX).optional(),
   /** A delivery report carries no phone number; present only if a future format adds one. */
   recipient: digits.optional(),
+  /**
+   * The `external_id` the send gave Telesign (our message id), when the report echoes it: then the report needs
+   * no reference lookup. Unconfirmed (docs/telesign-protocol.md §Unconfirmed), so never relied on alone.
+   */
+  externalId: z.string().min(1).max(FIELD_MAX).optional(),
   messagePartsCount: telesignInteger.nonnegative().optional(),
   errors: z
     .array(z.object({ code: telesignErrorCode.optional(), description: boundedText(FIELD_MAX).optional() }))

@@ -109,3 +109,9 @@ export function parseConversationId(id: string): { threadId: string; n: number }
   const match = /^([A-Za-z0-9_-]{1,64})\.([1-9]\d{0,8})$/.exec(id);
   return match ? { threadId: match[1], n: Number(match[2]) } : undefined;
 }
+
+/** The inverse of `messageIdOf`; undefined for anything that is not one of our message ids. */
+export function parseMessageId(id: string): { threadId: string; conversation: number; m: number } | undefined {
+  const match = /^([A-Za-z0-9_-]{1,64})\.([1-9]\d{0,8})\.([1-9]\d{0,8})$/.exec(id);
+  return match ? { threadId: match[1], conversation: Number(match[2]), m: Number(match[3]) } : undefined;
+}

@@ -5,7 +5,8 @@ import { copy } from './threadPartitions';
 
 /** The reference store in memory: per normalised reference id, its pointer and the reports pending on it. */
 export function createMemoryReferenceStore(): ReferenceStore {
-  const references = new Map<string, { pointer?: MessagePointer; pending: Map<string, string> }>();
+  /** `awaited`: a parked report marked the reference, as the Table adapter's `message` row does. */
+  const references = new Map<string, { pointer?: MessagePointer; awaited?: boolean; pending: Map<string, string> }>();
   const referenceOf = (referenceId: string) => {
     const key = normalizeReferenceId(referenceId);
     let reference = references.get(key);
@@ -18,11 +19,18 @@ export function createMemoryReferenceStore(): ReferenceStore {
       return copy(referenceOf(referenceId).pointer);
     },
     async put(referenceId, pointer) {
-      referenceOf(referenceId).pointer = copy(pointer);
+      const reference = referenceOf(referenceId);
+      const reportsWaiting = reference.pointer !== undefined || reference.awaited === true;
+      reference.pointer = copy(pointer);
+      return { reportsWaiting };
     },
     // Kept as JSON and read back through the schema, as the Table adapter does.
     async addPending(report) {
-      referenceOf(report.referenceId).pending.set(report.eventId, JSON.stringify(report));
+      const reference = referenceOf(report.referenceId);
+      reference.pending.set(report.eventId, JSON.stringify(report));
+      if (reference.pointer) return copy(reference.pointer);
+      reference.awaited = true;
+      return undefined;
     },
     async listPending(referenceId) {
       const pending = [...referenceOf(referenceId).pending.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

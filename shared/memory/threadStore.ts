@@ -6,6 +6,40 @@ import { copy, markerKey, messageKey, missing, type ThreadPartitions } from './t
  * conflicts as one batch does on Table Storage; nothing awaits in between, so no other change interleaves.
  */
 export function createMemoryThreadStore(threads: ThreadPartitions): ThreadStore {
+  const commitWithVersions: ThreadStore['commitWithVersions'] = async (threadId, version, change) => {
+    const partition = threads.of(threadId);
+    if (version === undefined) {
+      if (partition.head) return { result: 'conflict' };
+    } else if (!partition.head) {
+      throw missing(`Thread ${threadId}`);
+    } else if (partition.head.version !== version) {
+      return { result: 'conflict' };
+    }
+    const messages = change.newMessages ?? [];
+    const markers = change.markers ?? [];
+    if (messages.some((m) => partition.messages.has(messageKey(m.conversation, m.m)))) return { result: 'conflict' };
+    if (markers.some((marker) => partition.markers.has(markerKey(marker.key)))) return { result: 'conflict' };
+
+    const { account, supportNumber, customerNumber } = change.thread;
+    partition.head = { thread: copy(change.thread), version: threads.nextVersion() };
+    for (const conversation of change.conversations ?? []) {
+      partition.conversations.set(conversation.n, {
+        threadId,
+        account,
+        supportNumber,
+        customerNumber,
+        conversation: copy(conversation),
+      });
+    }
+    const messageVersions = messages.map((message) => {
+      const version = threads.nextVersion();
+      partition.messages.set(messageKey(message.conversation, message.m), { message: copy(message), version });
+      return version;
+    });
+    for (const marker of markers) partition.markers.set(markerKey(marker.key), copy(marker.properties ?? {}));
+    return { result: 'committed', messageVersions };
+  };
+
   return {
     async read(threadId, marker) {
       const partition = threads.of(threadId);
@@ -18,40 +52,8 @@ export function createMemoryThreadStore(threads: ThreadPartitions): ThreadStore 
       };
     },
 
-    async commit(threadId, version, change) {
-      const partition = threads.of(threadId);
-      if (version === undefined) {
-        if (partition.head) return 'conflict';
-      } else if (!partition.head) {
-        throw missing(`Thread ${threadId}`);
-      } else if (partition.head.version !== version) {
-        return 'conflict';
-      }
-      const messages = change.newMessages ?? [];
-      const markers = change.markers ?? [];
-      if (messages.some((m) => partition.messages.has(messageKey(m.conversation, m.m)))) return 'conflict';
-      if (markers.some((marker) => partition.markers.has(markerKey(marker.key)))) return 'conflict';
-
-      const { account, supportNumber, customerNumber } = change.thread;
-      partition.head = { thread: copy(change.thread), version: threads.nextVersion() };
-      for (const conversation of change.conversations ?? []) {
-        partition.conversations.set(conversation.n, {
-          threadId,
-          account,
-          supportNumber,
-          customerNumber,
-          conversation: copy(conversation),
-        });
-      }
-      for (const message of messages) {
-        partition.messages.set(messageKey(message.conversation, message.m), {
-          message: copy(message),
-          version: threads.nextVersion(),
-        });
-      }
-      for (const marker of markers) partition.markers.set(markerKey(marker.key), copy(marker.properties ?? {}));
-      return 'committed';
-    },
+    commit: async (threadId, version, change) => (await commitWithVersions(threadId, version, change)).result,
+    commitWithVersions,
 
     async readMessage(threadId, conversation, m, eventId) {
       const partition = threads.of(threadId);

@@ -5,9 +5,11 @@ import type { DeliveryReported } from '../domain/inboundEvent';
  * the send that is still recording its reference; it waits here, pending, until then. Reference ids are matched
  * whatever their case (domain/referenceId.ts).
  *
- * Both sides write first and look second (the report: pending, then pointer; the send: pointer, then pending
- * reports), so at least one of them sees the other. Applying twice is harmless: reports are deduplicated by
- * their event marker in the thread.
+ * Both sides write first and look second, so at least one of them sees the other: a report parks itself, then
+ * marks the reference as awaited (finding the pointer instead if the send recorded it first); the send records the
+ * pointer over that mark, and only a mark it found sends it looking for parked reports. So neither side queries on
+ * the common path (docs/architecture.md §Storage, references). Applying twice is harmless: reports are
+ * deduplicated by their event marker in the thread.
  */
 export interface MessagePointer {
   threadId: string;
@@ -17,9 +19,13 @@ export interface MessagePointer {
 
 export interface ReferenceStore {
   get(referenceId: string): Promise<MessagePointer | undefined>;
-  put(referenceId: string, pointer: MessagePointer): Promise<void>;
-  /** Parks a report under its reference (again: idempotent, by event id). */
-  addPending(report: DeliveryReported): Promise<void>;
+  /** Records the pointer (again replaces it); `reportsWaiting` when a report was parked on it first (or may be). */
+  put(referenceId: string, pointer: MessagePointer): Promise<{ reportsWaiting: boolean }>;
+  /**
+   * Parks a report under its reference (again: idempotent, by event id), then answers the pointer if the send
+   * recorded it meanwhile, else undefined: the send will find the report.
+   */
+  addPending(report: DeliveryReported): Promise<MessagePointer | undefined>;
   /** The reports parked under a reference, in event id order. */
   listPending(referenceId: string): Promise<DeliveryReported[]>;
   /** A report no longer parked is fine. */

@@ -44,8 +44,11 @@ export interface MessageState {
 
 export type CommitResult = 'committed' | 'conflict';
 
+/** A commit's outcome with the version each new message took, so the next update of one needs no read. */
+export type CommitWithVersions = { result: 'committed'; messageVersions: Version[] } | { result: 'conflict' };
+
 export interface ThreadStore {
-  /** The thread and, when asked for, one marker, in one read. */
+  /** The thread and, when asked for, one marker: by their keys, never by scanning the thread's history. */
   read(threadId: string, marker?: MarkerKey): Promise<ThreadState>;
   /**
    * Without a version, creates the thread (a thread that exists meanwhile is a conflict); with one, replaces it
@@ -53,6 +56,8 @@ export interface ThreadStore {
    * exist fails.
    */
   commit(threadId: string, version: Version | undefined, change: ThreadChange): Promise<CommitResult>;
+  /** `commit`, answering also the versions of `newMessages`, in their order. */
+  commitWithVersions(threadId: string, version: Version | undefined, change: ThreadChange): Promise<CommitWithVersions>;
   /** One message and, when an event id is given, whether that event was applied. */
   readMessage(threadId: string, conversation: number, m: number, eventId?: string): Promise<MessageState>;
   /**

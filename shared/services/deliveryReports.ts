@@ -1,8 +1,9 @@
 import type { ChannelEvent } from '../domain/channelEvents';
 import { messageStatusChangedEvent } from '../domain/channelEventsOf';
 import type { DeliveryReported } from '../domain/inboundEvent';
+import { normalizeReferenceId } from '../domain/referenceId';
 import { recordStatus, statusMoveBy } from '../domain/statusChange';
-import { conversationIdOf, type MessageRecord } from '../domain/thread';
+import { conversationIdOf, type MessageRecord, parseMessageId } from '../domain/thread';
 import type { Logger } from '../log';
 import type { MessagePointer, ReferenceStore } from '../ports/referenceStore';
 import type { ThreadStore } from '../ports/threadStore';
@@ -27,10 +28,11 @@ export type ReportResult =
  * send recorded it meanwhile (ports/referenceStore.ts).
  */
 export async function handleReport(event: DeliveryReported, deps: ReportDeps): Promise<WithEvents<ReportResult>> {
+  const echoed = await applyEchoed(event, deps);
+  if (echoed) return echoed;
   let pointer = await deps.references.get(event.referenceId);
   if (!pointer) {
-    await deps.references.addPending(event);
-    pointer = await deps.references.get(event.referenceId);
+    pointer = await deps.references.addPending(event);
     if (!pointer) {
       deps.logger.info('delivery report parked until its reference is recorded', {
         eventId: event.eventId,
@@ -46,6 +48,21 @@ export async function handleReport(event: DeliveryReported, deps: ReportDeps): P
 }
 
 /**
+ * A report that echoes our `external_id` names its message (docs/telesign-protocol.md §Sending an SMS: it is our
+ * message id), so it skips the reference lookup: one read and one batch. Taken only when that message is ours
+ * and already carries the report's reference, i.e. the send recorded it; otherwise (no echo, not our id, a
+ * send still recording its outcome) undefined, and the report goes by its reference as before.
+ */
+async function applyEchoed(event: DeliveryReported, deps: ReportDeps): Promise<WithEvents<ReportResult> | undefined> {
+  const pointer = event.externalId ? parseMessageId(event.externalId) : undefined;
+  if (!pointer) return undefined;
+  const reference = normalizeReferenceId(event.referenceId);
+  return applyReportIf(pointer, event, deps, (message) =>
+    Boolean(message.referenceId && normalizeReferenceId(message.referenceId) === reference),
+  );
+}
+
+/**
  * Applies a report to the message it points to, once: a report applied before changes nothing and says again
  * what it changed the first time, read back from the timeline.
  */
@@ -54,17 +71,38 @@ export async function applyReport(
   event: DeliveryReported,
   deps: Pick<ReportDeps, 'threads' | 'logger'>,
 ): Promise<WithEvents<ReportResult>> {
+  const applied = await applyReportIf(pointer, event, deps);
+  if (!applied) throw new Error(`reference ${event.referenceId} points to a message that does not exist`);
+  return applied;
+}
+
+/** `applyReport`, or undefined (nothing written) when the message is missing or `isItsMessage` says no. */
+async function applyReportIf(
+  pointer: MessagePointer,
+  event: DeliveryReported,
+  deps: Pick<ReportDeps, 'threads' | 'logger'>,
+  isItsMessage: (message: MessageRecord) => boolean = () => true,
+): Promise<WithEvents<ReportResult> | undefined> {
   const conversationId = conversationIdOf(pointer.threadId, pointer.conversation);
   const thread = { threadId: pointer.threadId, account: event.account };
-  const applied = await withOptimisticRetry<WithEvents<ReportResult>>(async () => {
-    const state = await deps.threads.readMessage(pointer.threadId, pointer.conversation, pointer.m, event.eventId);
+  // As the router does: the batch creates the report's marker, so a report applied before cannot commit, and the
+  // marker is read (by its key) only after a conflict. A new report: one point read and one batch.
+  let lookForMarker = false;
+  const applied = await withOptimisticRetry<WithEvents<ReportResult> | undefined>(async () => {
+    const state = await deps.threads.readMessage(
+      pointer.threadId,
+      pointer.conversation,
+      pointer.m,
+      lookForMarker ? event.eventId : undefined,
+    );
+    lookForMarker = true;
+    if (state.message && !isItsMessage(state.message)) return done(undefined);
     if (state.applied) {
       const move = state.message && statusMoveBy(state.message, event.eventId);
       const events: ChannelEvent[] = move ? [messageStatusChangedEvent(thread, state.message!, move)] : [];
       return done({ result: { kind: 'duplicate', eventId: event.eventId }, events });
     }
-    if (!state.message || !state.version)
-      throw new Error(`reference ${event.referenceId} points to a message that does not exist`);
+    if (!state.message || !state.version) return done(undefined);
 
     const recorded = recordStatus(state.message, {
       status: statusFromCode(event.statusCode),
@@ -83,6 +121,7 @@ export async function applyReport(
       : [];
     return done({ result: { kind: 'report', conversationId, status: message.status, changed }, events });
   });
+  if (!applied) return undefined;
   const { result } = applied;
   deps.logger.info('delivery report applied', {
     eventId: event.eventId,

@@ -9,11 +9,11 @@ import { threadIdOf } from '../domain/threadId';
 import type { ErrorCode } from '../errors';
 import { type Logger, maskPhone } from '../log';
 import { failure, type Outcome, success } from '../outcome';
-import type { ConsentStore } from '../ports/consentStore';
+import type { ConsentRecord, ConsentStore } from '../ports/consentStore';
 import type { ConversationIndex } from '../ports/conversationIndex';
 import type { MessagePointer, ReferenceStore } from '../ports/referenceStore';
 import type { SendsInFlight } from '../ports/sendsInFlight';
-import type { MarkerKey, ThreadStore } from '../ports/threadStore';
+import type { MarkerKey, ThreadStore, Version } from '../ports/threadStore';
 import type { SecretProvider } from '../secrets/secretProvider';
 import type { TelesignClient } from '../telesign/client';
 import { withKeyRefreshOn401 } from '../telesign/rotatingKeyClient';
@@ -57,6 +57,8 @@ interface Recorded {
   conversation: ConversationRecord;
   startedConversation: boolean;
   message: MessageRecord;
+  /** The version the `queued` commit gave the message: the outcome's update starts from it, without a read. */
+  version: Version;
   pointer: MessagePointer;
 }
 
@@ -111,7 +113,10 @@ async function resolveAndRecord(command: SendCommand, deps: SendDeps, options: S
   const marker: MarkerKey | undefined = command.idempotencyKey ? { idempotencyKey: command.idempotencyKey } : undefined;
 
   return withOptimisticRetry<Resolution>(async () => {
-    const state = await deps.threads.read(threadId, marker);
+    // A first message names its customer, so consent is read beside the thread; a reply learns the customer from
+    // the thread, and reads consent beside its in-flight entry below (docs/architecture.md §Sending).
+    const consentNow = consentOfTarget(located.value, options, deps);
+    const [state, earlyConsent] = await Promise.all([deps.threads.read(threadId, marker), consentNow]);
     if (state.marker) {
       if (state.marker.fingerprint !== command.fingerprint) {
         return done(refused('idempotency_conflict', 'This Idempotency-Key was already used for a different request.'));
@@ -126,23 +131,33 @@ async function resolveAndRecord(command: SendCommand, deps: SendDeps, options: S
     if (plan.kind === 'refused') return done(plan);
     const { account, thread, conversation, startsNew } = plan;
 
-    if (!options.bypassConsent) {
-      const consent = await deps.consent.get(account.customerId, thread.customerNumber);
-      if (consent?.state === 'opted_out') {
-        return done(
-          refused(
-            'recipient_opted_out',
-            'The customer opted out of messages from this account (they texted STOP); nothing was sent.',
-            {
-              since: consent.at,
-            },
-          ),
-        );
-      }
-    }
-
     const now = deps.now().toISOString();
     const m = startsNew ? 1 : thread.nextMessage;
+    const pointer: MessagePointer = { threadId, conversation: conversation.n, m };
+    const entry = { pointer, queuedAt: now };
+    // Entered before the commit, so that no crash can leave a `queued` message the sweep cannot find; an entry
+    // whose commit conflicted points at nothing stuck, and the sweep drops it.
+    let consent: ConsentRecord | undefined = earlyConsent;
+    let entered = false;
+    if (!options.bypassConsent && !consentNow) {
+      [consent] = await Promise.all([
+        deps.consent.get(account.customerId, thread.customerNumber),
+        deps.inFlight?.add(entry),
+      ]);
+      entered = true;
+    }
+    if (consent?.state === 'opted_out') {
+      // The entry was entered beside the consent read; nothing will be queued under it.
+      if (entered) await leaveInFlight(deps, entry);
+      return done(
+        refused(
+          'recipient_opted_out',
+          'The customer opted out of messages from this account (they texted STOP); nothing was sent.',
+          { since: consent.at },
+        ),
+      );
+    }
+
     const message: MessageRecord = {
       conversation: conversation.n,
       m,
@@ -169,10 +184,8 @@ async function resolveAndRecord(command: SendCommand, deps: SendDeps, options: S
       nextMessage: m + 1,
       updatedAt: now,
     };
-    // Entered before the commit, so that no crash can leave a `queued` message the sweep cannot find; an entry
-    // whose commit conflicted points at nothing stuck, and the sweep drops it.
-    await deps.inFlight?.add({ pointer: { threadId, conversation: conversation.n, m }, queuedAt: now });
-    const outcome = await deps.threads.commit(threadId, state.version, {
+    if (!entered) await deps.inFlight?.add(entry);
+    const outcome = await deps.threads.commitWithVersions(threadId, state.version, {
       thread: updatedThread,
       conversations: [updatedConversation],
       newMessages: [message],
@@ -180,7 +193,7 @@ async function resolveAndRecord(command: SendCommand, deps: SendDeps, options: S
         ? [{ key: marker, properties: { conversation: conversation.n, m, fingerprint: command.fingerprint } }]
         : [],
     });
-    if (outcome === 'conflict') return { committed: false };
+    if (outcome.result === 'conflict') return { committed: false };
     if (startsNew) await indexStarted(threadId, thread.conversation, updatedConversation, deps);
     return done({
       kind: 'recorded',
@@ -190,10 +203,21 @@ async function resolveAndRecord(command: SendCommand, deps: SendDeps, options: S
         conversation: updatedConversation,
         startedConversation: startsNew,
         message,
-        pointer: { threadId, conversation: conversation.n, m },
+        version: outcome.messageVersions[0],
+        pointer,
       },
     });
   });
+}
+
+/** Consent read at once when the target names the customer (undefined when it must wait for the thread). */
+function consentOfTarget(
+  located: { account?: TelesignAccount; customer?: string },
+  options: SendOptions,
+  deps: SendDeps,
+): Promise<ConsentRecord | undefined> | undefined {
+  if (options.bypassConsent || !located.account || !located.customer) return undefined;
+  return deps.consent.get(located.account.customerId, located.customer);
 }
 
 /** The message is recorded: it must still be sent, so a lost index write is logged, not thrown. */
@@ -308,11 +332,13 @@ async function deliver(
         externalId: messageId,
       }),
     );
-    // The pointer first, then the status, then reports that overtook us (see ports/referenceStore.ts).
-    await deps.references.put(sent.referenceId, pointer);
+    // The pointer first, then the status, then reports that overtook us (see ports/referenceStore.ts): only a
+    // report's mark on the reference makes us list them, so a send no report overtook never queries.
+    const { reportsWaiting } = await deps.references.put(sent.referenceId, pointer);
     const message = await updateMessage(
       pointer,
       deps,
+      recorded,
       (m) =>
         recordStatus(
           { ...m, referenceId: sent.referenceId },
@@ -325,13 +351,16 @@ async function deliver(
         ).message,
     );
     // The entry's removal and the parked reports touch different rows: one hop for both.
-    const [, overtaken] = await Promise.all([recordedOutcome(), applyPendingReports(sent.referenceId, pointer, deps)]);
+    const [, overtaken] = await Promise.all([
+      recordedOutcome(),
+      reportsWaiting ? applyPendingReports(sent.referenceId, pointer, deps) : { result: 0, events: [] },
+    ]);
     deps.logger.info('message sent', { ...log, referenceId: sent.referenceId });
     return { result: success(resultOf(message, pointer, command)), events: eventsOf(message, overtaken.events) };
   } catch (error) {
     const failure = classifySendFailure(error);
     if (failure.kind === 'unknown') {
-      const message = await updateMessage(pointer, deps, (m) => ({
+      const message = await updateMessage(pointer, deps, recorded, (m) => ({
         ...recordStatus(m, { status: 'unknown', description: failure.reason, at: deps.now().toISOString() }).message,
         failureReason: failure.reason,
       }));
@@ -347,6 +376,7 @@ async function deliver(
     const message = await updateMessage(
       pointer,
       deps,
+      recorded,
       (m) => ({
         ...recordStatus(m, { status: 'failed', description: failure.error.message, at: deps.now().toISOString() })
           .message,
@@ -364,15 +394,22 @@ async function deliver(
   }
 }
 
-/** Read-modify-write of one message under its version; `releaseKey` removes the idempotency marker with it. */
+/**
+ * Read-modify-write of one message under its version; `releaseKey` removes the idempotency marker with it. The
+ * first attempt starts from the message as the `queued` commit left it, under the version that commit gave it:
+ * only a conflict (a report or a settle got there first) costs a read.
+ */
 async function updateMessage(
   pointer: MessagePointer,
   deps: SendDeps,
+  recorded: Pick<Recorded, 'message' | 'version'>,
   change: (m: MessageRecord) => MessageRecord,
   releaseKey?: MarkerKey,
 ): Promise<MessageRecord> {
+  let known: Pick<Recorded, 'message' | 'version'> | undefined = recorded;
   return withOptimisticRetry(async () => {
-    const state = await deps.threads.readMessage(pointer.threadId, pointer.conversation, pointer.m);
+    const state = known ?? (await deps.threads.readMessage(pointer.threadId, pointer.conversation, pointer.m));
+    known = undefined;
     if (!state.message || !state.version) throw new Error('the recorded message disappeared');
     const next = change(state.message);
     const outcome = await deps.threads.updateMessage(pointer.threadId, next, state.version, { remove: releaseKey });

@@ -1,7 +1,7 @@
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 
 import type { CommitResult, MarkerKey, MarkerProperties, ThreadStore, Version } from '../ports/threadStore';
-import { conversationRow, eventRow, HEAD_ROW, idempotencyRow, messageRow, odataString } from './keys';
+import { conversationRow, eventRow, HEAD_ROW, idempotencyRow, messageRow } from './keys';
 import { isConflict, isNotFound, storageError } from './storageErrors';
 import {
   conversationFromRow,
@@ -31,32 +31,35 @@ function markerProperties(row: StoredRow): MarkerProperties {
   return properties;
 }
 
-async function queryRows(client: TableClient, filter: string): Promise<StoredRow[]> {
-  const rows: StoredRow[] = [];
+/**
+ * One row by its keys, or undefined. Always a point read, never a `$filter` query: Table Storage runs
+ * `RowKey eq … or RowKey eq …` as a partition scan, so a read that names two rows is two point reads in parallel
+ * (docs/architecture.md §Storage, threads).
+ */
+async function pointRead(client: TableClient, threadId: string, rowKey: string): Promise<StoredRow | undefined> {
   try {
-    for await (const row of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) rows.push(row);
+    return await client.getEntity<Record<string, unknown>>(threadId, rowKey);
   } catch (error) {
+    if (isNotFound(error)) return undefined;
     throw storageError(error, "read a thread's rows");
   }
-  return rows;
 }
 
-/** The partition's rows with these RowKeys, in one query. */
-const rowsOf = (client: TableClient, threadId: string, rowKeys: string[]) =>
-  queryRows(
-    client,
-    `PartitionKey eq ${odataString(threadId)} and (${rowKeys.map((k) => `RowKey eq ${odataString(k)}`).join(' or ')})`,
-  );
-
-async function submit(client: TableClient, actions: TransactionAction[]): Promise<CommitResult> {
+/** The batch, and the ETag each action's row took, in action order (a sub-response carries it). */
+async function submit(
+  client: TableClient,
+  actions: TransactionAction[],
+): Promise<{ result: 'committed'; versions: Version[] } | { result: 'conflict' }> {
   try {
-    await client.submitTransaction(actions);
-    return 'committed';
+    const response = await client.submitTransaction(actions);
+    return { result: 'committed', versions: response.subResponses.map((r) => r.etag as Version) };
   } catch (error) {
-    if (isConflict(error)) return 'conflict';
+    if (isConflict(error)) return { result: 'conflict' };
     throw storageError(error, "write a thread's batch");
   }
 }
+
+const resultOf = (outcome: { result: CommitResult }): CommitResult => outcome.result;
 
 export function createThreadStore(client: TableClient): ThreadStore {
   const markerAction = (threadId: string, key: MarkerKey, properties: MarkerProperties = {}): TransactionAction => [
@@ -64,12 +67,26 @@ export function createThreadStore(client: TableClient): ThreadStore {
     { partitionKey: threadId, rowKey: markerRow(key), ...properties },
   ];
 
+  const commitWithVersions: ThreadStore['commitWithVersions'] = async (threadId, version, change) => {
+    const head = headRow(change.thread);
+    const actions: TransactionAction[] = [version ? ['update', head, 'Replace', { etag: version }] : ['create', head]];
+    for (const c of change.conversations ?? [])
+      actions.push(['upsert', conversationRowOf(threadId, change.thread, c), 'Replace']);
+    const firstMessage = actions.length;
+    for (const m of change.newMessages ?? []) actions.push(['create', messageRowOf(threadId, m)]);
+    for (const marker of change.markers ?? []) actions.push(markerAction(threadId, marker.key, marker.properties));
+    const outcome = await submit(client, actions);
+    if (outcome.result === 'conflict') return outcome;
+    const messages = change.newMessages?.length ?? 0;
+    return { result: 'committed', messageVersions: outcome.versions.slice(firstMessage, firstMessage + messages) };
+  };
+
   return {
     async read(threadId, marker) {
-      const markerKey = marker ? markerRow(marker) : undefined;
-      const rows = await rowsOf(client, threadId, [HEAD_ROW, ...(markerKey ? [markerKey] : [])]);
-      const head = rows.find((r) => r.rowKey === HEAD_ROW);
-      const markerFound = markerKey ? rows.find((r) => r.rowKey === markerKey) : undefined;
+      const [head, markerFound] = await Promise.all([
+        pointRead(client, threadId, HEAD_ROW),
+        marker ? pointRead(client, threadId, markerRow(marker)) : undefined,
+      ]);
       return {
         thread: head ? threadFromRow(head) : undefined,
         version: head?.etag as Version | undefined,
@@ -78,27 +95,18 @@ export function createThreadStore(client: TableClient): ThreadStore {
       };
     },
 
-    async commit(threadId, version, change) {
-      const head = headRow(change.thread);
-      const actions: TransactionAction[] = [
-        version ? ['update', head, 'Replace', { etag: version }] : ['create', head],
-      ];
-      for (const c of change.conversations ?? [])
-        actions.push(['upsert', conversationRowOf(threadId, change.thread, c), 'Replace']);
-      for (const m of change.newMessages ?? []) actions.push(['create', messageRowOf(threadId, m)]);
-      for (const marker of change.markers ?? []) actions.push(markerAction(threadId, marker.key, marker.properties));
-      return submit(client, actions);
-    },
+    commit: async (threadId, version, change) => resultOf(await commitWithVersions(threadId, version, change)),
+    commitWithVersions,
 
     async readMessage(threadId, conversation, m, eventId) {
-      const messageKey = messageRow(conversation, m);
-      const eventKey = eventId ? eventRow(eventId) : undefined;
-      const rows = await rowsOf(client, threadId, [messageKey, ...(eventKey ? [eventKey] : [])]);
-      const row = rows.find((r) => r.rowKey === messageKey);
+      const [row, marker] = await Promise.all([
+        pointRead(client, threadId, messageRow(conversation, m)),
+        eventId ? pointRead(client, threadId, eventRow(eventId)) : undefined,
+      ]);
       return {
         message: row ? messageFromRow(row) : undefined,
         version: row?.etag as Version | undefined,
-        applied: eventKey !== undefined && rows.some((r) => r.rowKey === eventKey),
+        applied: marker !== undefined,
       };
     },
 
@@ -106,7 +114,7 @@ export function createThreadStore(client: TableClient): ThreadStore {
       const actions: TransactionAction[] = [['update', messageRowOf(threadId, message), 'Replace', { etag: version }]];
       if (markers.create) actions.push(markerAction(threadId, markers.create));
       if (markers.remove) actions.push(['delete', { partitionKey: threadId, rowKey: markerRow(markers.remove) }]);
-      return submit(client, actions);
+      return resultOf(await submit(client, actions));
     },
 
     async getConversation(threadId, n) {

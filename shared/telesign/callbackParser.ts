@@ -128,6 +128,8 @@ function parseDeliveryReport(rawBody: string, body: Json, ctx: ParseContext): Qu
   const updatedOnRaw = text(status.updated_on);
   const additional = isObject(body.additional_info) ? body.additional_info : undefined;
   const parts = integer(additional?.message_parts_count);
+  // An identifier cannot be cut: one out of bounds is left out, and the report goes by its reference.
+  const externalId = text(body.external_id)?.trim();
   const event: InboundEvent = {
     schemaVersion: INBOUND_EVENT_SCHEMA_VERSION,
     type: 'delivery.reported',
@@ -140,6 +142,7 @@ function parseDeliveryReport(rawBody: string, body: Json, ctx: ParseContext): Qu
     updatedOn: parseTelesignTime(updatedOnRaw),
     updatedOnRaw: updatedOnRaw === undefined ? undefined : clipText(updatedOnRaw, FIELD_MAX),
     messagePartsCount: parts !== undefined && parts >= 0 ? parts : undefined,
+    ...(externalId && externalId.length <= FIELD_MAX ? { externalId } : {}),
     errors: Array.isArray(body.errors) ? body.errors.filter(isObject).map(errorEntry) : [],
   };
   return { event, messageId: event.eventId, sessionId: deliveryReportSessionId(referenceId) };

@@ -44,5 +44,20 @@ eachAdapter((adapter) => {
       expect(await references().listPending(ref)).toEqual([later]);
       expect(await references().get(ref)).toBeUndefined();
     });
+
+    it('tells the send whether a report was parked first, and a report whether the send came first', async () => {
+      const pointer = { threadId: 'T1', conversation: 1, m: 2 };
+      const sendFirst = reference();
+      expect(await references().put(sendFirst, pointer)).toEqual({ reportsWaiting: false });
+      expect(await references().addPending(report(sendFirst, 'dr-late'))).toEqual(pointer);
+
+      const reportFirst = reference();
+      expect(await references().addPending(report(reportFirst, 'dr-early'))).toBeUndefined();
+      expect(await references().addPending(report(reportFirst, 'dr-early-2'))).toBeUndefined();
+      expect(await references().get(reportFirst)).toBeUndefined();
+      expect(await references().put(reportFirst, pointer)).toEqual({ reportsWaiting: true });
+      expect(await references().get(reportFirst)).toEqual(pointer);
+      expect((await references().listPending(reportFirst)).map((r) => r.eventId)).toEqual(['dr-early', 'dr-early-2']);
+    });
   });
 });

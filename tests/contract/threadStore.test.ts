@@ -191,6 +191,27 @@ eachAdapter((adapter) => {
       expect((await threads().readMessage(threadId, 1, 1)).message).toEqual(delivered);
     });
 
+    it('are given their version by the commit that creates them, good for the next update without a read', async () => {
+      const conversation = conversationRecord(1);
+      const thread = threadRecord(undefined, { conversation, nextMessage: 3 });
+      const messages = [messageRecord(1, 1), messageRecord(1, 2)];
+      const outcome = await threads().commitWithVersions(thread.threadId, undefined, {
+        thread,
+        conversations: [conversation],
+        newMessages: messages,
+      });
+      if (outcome.result !== 'committed') throw new Error('the commit conflicted');
+      expect(outcome.messageVersions).toEqual([
+        (await threads().readMessage(thread.threadId, 1, 1)).version,
+        (await threads().readMessage(thread.threadId, 1, 2)).version,
+      ]);
+      const sent = { ...messages[1], status: 'sent' as const };
+      expect(await threads().updateMessage(thread.threadId, sent, outcome.messageVersions[1])).toBe('committed');
+      expect(await threads().commitWithVersions(thread.threadId, undefined, { thread })).toEqual({
+        result: 'conflict',
+      });
+    });
+
     it('remove an idempotency marker with the update', async () => {
       const key = { idempotencyKey: 'retry-me' };
       const { threadId } = await created({ markers: [{ key, properties: { conversation: 1, m: 1 } }] });

@@ -1,5 +1,3 @@
-import type { TableClient } from '@azure/data-tables';
-
 import { type AzuriteTables, startAzuriteTables } from '../../local/azurite';
 import { loadConfig } from '../../shared/config';
 import type { DeliveryReported, MessageReceived } from '../../shared/domain/inboundEvent';
@@ -8,6 +6,7 @@ import type { MessageRecord } from '../../shared/domain/thread';
 import { threadIdOf } from '../../shared/domain/threadId';
 import type { Stores } from '../../shared/ports/stores';
 import { type RouteDeps, routeEvent } from '../../shared/services/route';
+import { requestCounter } from '../../shared/storage/requestCounter';
 import { createTableClients, ensureTables, type TableClients } from '../../shared/storage/tableClients';
 import { createTableStores } from '../../shared/storage/tableStores';
 import { parseCallback } from '../../shared/telesign/callbackParser';
@@ -24,6 +23,9 @@ export const testConfig = (extra: Record<string, string> = {}) =>
     ...extra,
   });
 
+/** Counts the HTTP requests the Tables clients make: the hot-path budget is asserted on real round trips. */
+export { requestCounter };
+
 export const testRules = routingRulesSchema.parse({
   defaultQueue: 'general',
   rules: [
@@ -31,19 +33,6 @@ export const testRules = routingRulesSchema.parse({
     { name: 'toll-free', match: { supportNumber: '18005550199' }, queue: 'priority', priority: 5 },
   ],
 });
-
-/** Counts the HTTP requests the Tables clients make: the hot-path budget is asserted on real round trips. */
-export function requestCounter() {
-  let count = 0;
-  const policy: Parameters<TableClient['pipeline']['addPolicy']>[0] = {
-    name: 'countRequests',
-    sendRequest: (request, next) => {
-      count++;
-      return next(request);
-    },
-  };
-  return { policy, count: () => count, reset: () => (count = 0) };
-}
 
 export interface RouteHarness {
   azurite: AzuriteTables;
@@ -62,7 +51,7 @@ export async function startRouteHarness(): Promise<RouteHarness> {
   const tables = createTableClients({ kind: 'connectionString', connectionString: azurite.connectionString });
   await ensureTables(tables);
   const counter = requestCounter();
-  for (const client of Object.values(tables)) client.pipeline.addPolicy(counter.policy);
+  counter.attach(Object.values(tables));
   const stores = createTableStores(tables);
   const deps: RouteDeps = {
     threads: stores.threads,
