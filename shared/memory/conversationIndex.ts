@@ -1,5 +1,6 @@
 import { activityOf, newestActivityFirst } from '../domain/conversationActivity';
 import type { ConversationState } from '../domain/conversationState';
+import { snapshotOf, type ThreadParties } from '../domain/indexSnapshot';
 import { conversationIdOf, type ConversationRecord } from '../domain/thread';
 import type { ConversationIndex, Cursor, IndexEntry, ScanOptions } from '../ports/conversationIndex';
 import { copy } from './threadPartitions';
@@ -20,7 +21,7 @@ function positionOf(cursor: Cursor): { activityAt: string; conversationId: strin
   return { activityAt: parsed[0], conversationId: parsed[1] };
 }
 
-function entryOf(threadId: string, c: ConversationRecord): IndexEntry {
+function entryOf(threadId: string, c: ConversationRecord, parties?: ThreadParties): IndexEntry {
   const conversationId = conversationIdOf(threadId, c.n);
   return {
     state: c.state,
@@ -29,6 +30,7 @@ function entryOf(threadId: string, c: ConversationRecord): IndexEntry {
     n: c.n,
     queue: c.queue,
     activityAt: activityOf(c),
+    ...(parties ? { snapshot: snapshotOf(parties, c) } : {}),
     cursor: cursorOf(activityOf(c), conversationId),
   };
 }
@@ -41,8 +43,8 @@ export function createMemoryConversationIndex(): ConversationIndex {
     return entries;
   };
 
-  function put(threadId: string, c: ConversationRecord) {
-    const entry = entryOf(threadId, c);
+  function put(threadId: string, c: ConversationRecord, parties?: ThreadParties) {
+    const entry = copy(entryOf(threadId, c, parties));
     entriesOf(entry.state).set(entry.cursor, entry);
   }
 
@@ -57,16 +59,16 @@ export function createMemoryConversationIndex(): ConversationIndex {
   }
 
   return {
-    async record(threadId, before, after) {
-      put(threadId, after);
+    async record(threadId, before, after, parties) {
+      put(threadId, after, parties);
       if (before && before.n === after.n) {
         const old = entryOf(threadId, before);
         if (old.state !== after.state || old.cursor !== entryOf(threadId, after).cursor)
           entriesOf(old.state).delete(old.cursor);
       }
     },
-    async put(threadId, conversation) {
-      put(threadId, conversation);
+    async put(threadId, conversation, parties) {
+      put(threadId, conversation, parties);
     },
     async remove(entry) {
       entriesOf(entry.state).delete(entry.cursor);

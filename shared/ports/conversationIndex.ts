@@ -1,4 +1,5 @@
 import type { ConversationState } from '../domain/conversationState';
+import type { IndexSnapshot, ThreadParties } from '../domain/indexSnapshot';
 import type { ConversationRecord } from '../domain/thread';
 
 /**
@@ -9,6 +10,8 @@ import type { ConversationRecord } from '../domain/thread';
  * The conversation itself is the truth. Its entry is a function of it (state, activity, id), so anyone holding
  * the conversation knows which entry it calls for, and an entry that differs is stale by definition. The index
  * is written after the thread's change commits, not with it, and repaired by whoever reads a stale entry.
+ * A writer that knows who the conversation is with (`parties`) also keeps a snapshot of it in the entry, which
+ * a listing answers from without reading the conversation (docs/architecture.md §conversationIndex).
  */
 
 /** Opaque position in one state's listing: handed back as `after`, to the index that gave it out. */
@@ -21,6 +24,8 @@ export interface IndexEntry {
   n: number;
   queue: string;
   activityAt: string;
+  /** The conversation as it was written with this entry; absent on entries written without the parties. */
+  snapshot?: IndexSnapshot;
   /** This entry's position: scanning after it reads on from here. */
   cursor: Cursor;
 }
@@ -37,9 +42,14 @@ export interface ScanOptions {
 
 export interface ConversationIndex {
   /** After a thread change committed: the entry `after` calls for, then the one `before` called for is removed. */
-  record(threadId: string, before: ConversationRecord | undefined, after: ConversationRecord): Promise<void>;
-  /** Writes the entry a conversation calls for (idempotent). */
-  put(threadId: string, conversation: ConversationRecord): Promise<void>;
+  record(
+    threadId: string,
+    before: ConversationRecord | undefined,
+    after: ConversationRecord,
+    parties?: ThreadParties,
+  ): Promise<void>;
+  /** Writes the entry a conversation calls for (idempotent), with its snapshot when the parties are given. */
+  put(threadId: string, conversation: ConversationRecord, parties?: ThreadParties): Promise<void>;
   /** Removes an entry a scan gave out, at the position it gave; an entry already gone is fine. */
   remove(entry: IndexEntry): Promise<void>;
   /** Entries of one state in listing order (newest activity first). */

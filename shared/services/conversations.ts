@@ -1,6 +1,7 @@
 import { conversationChangedEvent } from '../domain/channelEventsOf';
 import { isFiledAs } from '../domain/conversationActivity';
 import { type ConversationAction, conversationStates, transition } from '../domain/conversationState';
+import { listsFromSnapshot } from '../domain/indexSnapshot';
 import {
   CONVERSATION_NOTES_MAX,
   type ConversationNote,
@@ -45,9 +46,12 @@ const notFound = (id: string) =>
   failure<never>('conversation_not_found', `There is no conversation ${JSON.stringify(id)}.`);
 
 /**
- * Newest activity first, from the index, each entry checked against its conversation row (the truth): an entry
- * the row disagrees with is repaired and the row decides whether the conversation belongs in this answer.
- * With no state given, the states' entries are merged into one listing (conversationListing.ts).
+ * Newest activity first, from the index: one query per state read, whatever the page size. An entry whose
+ * snapshot shows its conversation as it is (listsFromSnapshot) is the item; any other is checked against its
+ * conversation row (the truth): an entry the row disagrees with is repaired and the row decides whether the
+ * conversation belongs in this answer (docs/architecture.md §conversationIndex). With no state given, the
+ * states' entries are merged into one listing (conversationListing.ts); a conversation met twice (a move whose
+ * old entry's delete was lost) is listed once, under its newest entry.
  */
 export async function listConversations(
   query: ListQuery,
@@ -72,7 +76,7 @@ export async function listConversations(
   while (items.length < query.limit) {
     const batch = await listing.take(query.limit - items.length);
     if (batch.length === 0) break;
-    const views = await Promise.all(batch.map((entry) => checkEntry(entry, deps)));
+    const views = await Promise.all(batch.map((entry) => listedView(entry, deps)));
     for (const view of views) {
       if (!view || !states.includes(view.conversation.state)) continue;
       if (query.queue !== undefined && view.conversation.queue !== query.queue) continue;
@@ -91,7 +95,20 @@ export async function listConversations(
   });
 }
 
-/** Reads the row an entry points to and repairs the entry when the row calls for another one. */
+/** The item an entry stands for: its snapshot when that is the conversation as it is, else the row's. */
+function listedView(entry: IndexEntry, deps: Pick<ConversationDeps, 'conversations' | 'index' | 'logger'>) {
+  if (entry.snapshot && listsFromSnapshot(entry.state)) {
+    const view: ConversationView = { threadId: entry.threadId, ...entry.snapshot };
+    return Promise.resolve(view);
+  }
+  return checkEntry(entry, deps);
+}
+
+/**
+ * Reads the row an entry points to and repairs the entry when the row calls for another one. An entry that is
+ * right but has no snapshot (written before snapshots, or by a writer without the parties) gets one when it
+ * would list from it, so it costs this read once.
+ */
 export async function checkEntry(
   entry: IndexEntry,
   deps: Pick<ConversationDeps, 'conversations' | 'index' | 'logger'>,
@@ -102,8 +119,11 @@ export async function checkEntry(
     deps.logger.warn('index entry without a conversation removed', { conversationId: entry.conversationId });
     return undefined;
   }
-  if (!isFiledAs(entry, view.conversation)) {
-    await deps.index.put(entry.threadId, view.conversation);
+  if (isFiledAs(entry, view.conversation)) {
+    if (!entry.snapshot && listsFromSnapshot(entry.state))
+      await deps.index.put(entry.threadId, view.conversation, view);
+  } else {
+    await deps.index.put(entry.threadId, view.conversation, view);
     await deps.index.remove(entry);
     deps.logger.info('stale index entry repaired', {
       conversationId: entry.conversationId,
@@ -216,7 +236,7 @@ export async function changeConversation(
   if (result.kind === 'unchanged') return { result: success({ changed: false, view: result.view }), events: [] };
 
   const { before, view } = result;
-  await moveIndexEntry(threadId, before, view.conversation, deps);
+  await moveIndexEntry(before, view, deps);
   deps.logger.info('conversation changed', {
     conversationId: id,
     action: action.kind,
@@ -267,17 +287,12 @@ function detailsOf(
  * reader of its state (an agent's listing, the auto-close timer) repairs. Failing the request instead would
  * make the caller retry a transition that already happened.
  */
-async function moveIndexEntry(
-  threadId: string,
-  before: ConversationRecord,
-  after: ConversationRecord,
-  deps: ConversationDeps,
-) {
+async function moveIndexEntry(before: ConversationRecord, after: ConversationView, deps: ConversationDeps) {
   try {
-    await deps.index.record(threadId, before, after);
+    await deps.index.record(after.threadId, before, after.conversation, after);
   } catch (error) {
     deps.logger.warn('conversation index not updated; a reader will repair it', {
-      threadId,
+      threadId: after.threadId,
       error: error instanceof Error ? error.message : String(error),
     });
   }

@@ -71,7 +71,7 @@ export async function startNextConversation(
   const { result, thread } = attempted;
   if (result.kind !== 'started' || !thread) return { result, events: [] };
   // The closed conversation keeps its own entry; the new one gets its first.
-  await deps.index.record(input.threadId, undefined, result.conversation);
+  await deps.index.record(input.threadId, undefined, result.conversation, thread);
   deps.logger.info('next conversation started', {
     threadId: input.threadId,
     conversation: result.conversation.n,

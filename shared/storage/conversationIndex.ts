@@ -2,8 +2,10 @@ import type { TableClient } from '@azure/data-tables';
 
 import { activityOf } from '../domain/conversationActivity';
 import type { ConversationState } from '../domain/conversationState';
+import { snapshotOf, type ThreadParties } from '../domain/indexSnapshot';
 import { conversationIdOf, type ConversationRecord } from '../domain/thread';
 import type { ConversationIndex, IndexEntry } from '../ports/conversationIndex';
+import { snapshotColumns, snapshotFromRow } from './indexSnapshotColumn';
 import { odataString } from './keys';
 import { isNotFound, storageError } from './storageErrors';
 
@@ -11,7 +13,8 @@ import { isNotFound, storageError } from './storageErrors';
  * The conversations index on the `conversationIndex` table. PartitionKey = the state; RowKey = inverted
  * last-activity time and the conversation id, so a partition reads newest first and "idle since before T" is
  * a RowKey range. An entry's cursor is its RowKey. The index cannot join the thread's batch (another table),
- * which is why it is written after the batch commits.
+ * which is why it is written after the batch commits. `snapshot` (JSON) is the conversation as a list item shows
+ * it, when the writer gave the thread's parties (indexSnapshotColumn.ts).
  */
 
 /** 13 digits cover every millisecond time until the year 2286. */
@@ -26,7 +29,7 @@ export function indexKeyOf(threadId: string, c: ConversationRecord): { state: Co
 const rowKeyBefore = (time: Date) => `${invertedTime(time.getTime())}~`;
 
 export function createConversationIndex(client: TableClient): ConversationIndex {
-  async function put(threadId: string, c: ConversationRecord) {
+  async function put(threadId: string, c: ConversationRecord, parties?: ThreadParties) {
     const key = indexKeyOf(threadId, c);
     try {
       await client.upsertEntity(
@@ -38,6 +41,7 @@ export function createConversationIndex(client: TableClient): ConversationIndex 
           n: c.n,
           queue: c.queue,
           activityAt: activityOf(c),
+          ...snapshotColumns(parties && snapshotOf(parties, c)),
         },
         'Replace',
       );
@@ -55,10 +59,10 @@ export function createConversationIndex(client: TableClient): ConversationIndex 
   }
 
   return {
-    async record(threadId, before, after) {
+    async record(threadId, before, after, parties) {
       // New first, old second: a write lost in between leaves a stale entry that a reader repairs, never a
       // conversation that no entry points to.
-      await put(threadId, after);
+      await put(threadId, after, parties);
       if (before && before.n === after.n) {
         const old = indexKeyOf(threadId, before);
         const now = indexKeyOf(threadId, after);
@@ -78,13 +82,16 @@ export function createConversationIndex(client: TableClient): ConversationIndex 
       try {
         for await (const page of pages) {
           for (const row of page) {
+            const n = Number(row.n);
+            const snapshot = snapshotFromRow(row, { state, n });
             const entry: IndexEntry = {
               state,
               conversationId: String(row.conversationId),
               threadId: String(row.threadId),
-              n: Number(row.n),
+              n,
               queue: String(row.queue),
               activityAt: String(row.activityAt),
+              ...(snapshot ? { snapshot } : {}),
               cursor: row.rowKey!,
             };
             yield entry;

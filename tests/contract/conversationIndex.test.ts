@@ -114,6 +114,35 @@ eachAdapter((adapter) => {
       expect((await scanned('active', { queue })).map((e) => e.activityAt)).toEqual([at(4)]);
     });
 
+    it('keeps a snapshot of the conversation when given its parties, without notes or the Dynamics link', async () => {
+      const queue = uniqueId('q');
+      const thread = uniqueId('T');
+      const parties = { account: 'ACCOUNT-1', supportNumber: '14252306549', customerNumber: '15555550100' };
+      const open = conversationRecord(1, { queue, updatedAt: at(1), agentName: 'Ann', inboundCount: 3 });
+      await index().put(thread, open);
+      expect((await scanned('open', { queue }))[0].snapshot).toBeUndefined();
+
+      const closed = {
+        ...open,
+        state: 'closed' as const,
+        updatedAt: at(2),
+        closedAt: at(2),
+        closeReason: 'resolved',
+        dynamicsConversationId: 'd-1',
+        notes: [{ at: at(2), event: 'dynamics:Transfer' }],
+      };
+      await index().record(thread, open, closed, parties);
+      const [entry] = await scanned('closed', { queue });
+      expect(entry.snapshot).toEqual({
+        ...parties,
+        conversation: { ...open, state: 'closed', updatedAt: at(2), closedAt: at(2), closeReason: 'resolved' },
+      });
+      expect(await scanned('open', { queue })).toEqual([]);
+
+      await index().put(thread, closed);
+      expect((await scanned('closed', { queue }))[0].snapshot).toBeUndefined();
+    });
+
     it("leaves the previous conversation's entry when the next conversation starts", async () => {
       const queue = uniqueId('q');
       const thread = uniqueId('T');

@@ -113,6 +113,44 @@ eachAdapter((adapter) => {
       ]);
     });
 
+    it('lists a closed conversation from its entry alone; an entry without a snapshot is read once for one', async () => {
+      const queue = uniqueId('closed');
+      const clock = testClock();
+      const first = await start(queue, clock.now);
+      clock.advance();
+      const second = await start(queue, clock.now);
+      for (const { id } of [first, second]) {
+        clock.advance();
+        const closed = await changeConversation(id, { kind: 'close', reason: 'done' }, conversationDeps(clock.now));
+        expect(closed.result).toMatchObject({ ok: true });
+      }
+      // An entry as written before snapshots: the same key, no snapshot.
+      const [newest] = await entriesOf(queue, 'closed');
+      const row = await stores().conversations.read(newest.threadId, newest.n);
+      await stores().index.put(newest.threadId, row!.conversation);
+
+      let reads = 0;
+      const counted = (): ConversationDeps => {
+        const deps = conversationDeps();
+        const conversations = deps.conversations;
+        return { ...deps, conversations: { ...conversations, read: (...a) => (reads++, conversations.read(...a)) } };
+      };
+      const listed = async () => {
+        const page = await listConversations({ queue, state: 'closed', limit: 25 }, counted());
+        if (!page.ok) throw page.error;
+        return page.value.items;
+      };
+      const items = await listed();
+      expect(items.map((i) => [i.id, i.state, i.closeReason, i.customerNumber.digits])).toEqual([
+        [second.id, 'closed', 'done', second.customer],
+        [first.id, 'closed', 'done', first.customer],
+      ]);
+      expect(reads).toBe(1);
+      reads = 0;
+      expect(await listed()).toEqual(items);
+      expect(reads).toBe(0);
+    });
+
     it('removes an entry whose conversation does not exist', async () => {
       const queue = uniqueId('ghost');
       await stores().index.put('GhostThread000000000000', conversationRecord(1, { queue }));

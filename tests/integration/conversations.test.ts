@@ -7,6 +7,7 @@ import { listConversationMessages } from '../../functions/listConversationMessag
 import { listConversations } from '../../functions/listConversations';
 import { waitConversation } from '../../functions/waitConversation';
 import { conversationIdOf, type MessageRecord } from '../../shared/domain/thread';
+import { changeConversation } from '../../shared/services/conversations';
 import { routeEvent } from '../../shared/services/route';
 import {
   type ConversationHarness,
@@ -130,6 +131,34 @@ describe('listing conversations', () => {
       query: { state: 'active', queue, continuationToken: first.continuationToken! },
     });
     expect(response).toMatchObject({ status: 400, body: { error: { code: 'invalid_request' } } });
+  });
+});
+
+describe("the listing's storage budget", () => {
+  it('is one index query per state listed and none per item, for 25 items and for 100', async () => {
+    const queue = uniqueQueue('budget-list');
+    const ids: string[] = [];
+    for (let i = 0; i < 101; i += 10) {
+      const started = await Promise.all(
+        Array.from({ length: Math.min(10, 101 - i) }, () => start(queue, () => new Date())),
+      );
+      ids.push(...started.map((s) => s.id));
+    }
+    for (const id of ids) {
+      const { result } = await changeConversation(id, { kind: 'close', reason: 'done' }, h.conversationDeps);
+      expect(result).toMatchObject({ ok: true });
+    }
+    // The app's first request creates the tables it needs once per process: not the listing's cost.
+    await list({ queue, state: 'open' });
+    const cost = async (query: Record<string, string>) => {
+      h.counter.reset();
+      const page = await list({ queue, ...query });
+      return { items: page.items.length, more: page.continuationToken !== undefined, requests: h.counter.count() };
+    };
+    for (const limit of [25, 100]) {
+      expect(await cost({ state: 'closed', limit: String(limit) })).toEqual({ items: limit, more: true, requests: 1 });
+      expect(await cost({ limit: String(limit) })).toEqual({ items: limit, more: true, requests: 4 });
+    }
   });
 });
 
