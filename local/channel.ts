@@ -12,6 +12,7 @@ import { pendingMessages, readBrokerData, writeBrokerData } from './brokerData';
 import { brokerEntities, fromSettings, unsetSettings } from './brokerEntities';
 import { DynamicsSandbox, type DynamicsSandboxOptions } from './dynamicsSandbox';
 import { withEmbeddedDynamics } from './dynamicsSandboxSettings';
+import { hostServiceBusSettings } from './hostJson';
 import { type HttpHost, startHttpHost } from './httpHost';
 import { invocationContext } from './invocationContext';
 import { loadFunctions } from './loadFunctions';
@@ -25,6 +26,7 @@ import {
   SANDBOX_ACCOUNT,
   withLocalBridgeSwitch,
 } from './localSettings';
+import { noDelayClientOptions } from './noDelayTransport';
 import { type SessionConsumer, startSessionConsumer } from './sessionConsumer';
 import { TelesignSandbox } from './telesignSandbox';
 import { startTimerHost } from './timerHost';
@@ -45,6 +47,7 @@ export interface ChannelOptions {
   host?: string;
   /** Keep Azurite's data in this file between runs. */
   dataFile?: string;
+  /** Sessions each Service Bus trigger works at once; default host.json's maxConcurrentSessions, as in Azure. */
   maxConcurrentSessions?: number;
   /**
    * The broker's duplicate-detection window on every queue and topic. Before LOCAL_DUPLICATE_WINDOW_SECONDS; with
@@ -190,7 +193,11 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
     // The dispatcher appends /v3/conversations/{id}/activities, the route of functions/dynamicsActivities.ts.
     dynamicsSandbox?.setWebhookUrl(`${http.url}/api/dynamics`);
 
-    const serviceBusClient = new ServiceBusClient(env.ServiceBusConnection!);
+    // Nagle off on the triggers' socket to the embedded broker or the emulator (local/noDelayTransport.ts).
+    const serviceBusClient = new ServiceBusClient(
+      env.ServiceBusConnection!,
+      noDelayClientOptions(env.ServiceBusConnection!),
+    );
     stops.push(() => serviceBusClient.close());
     // A trigger whose entity names a setting left empty has nothing to read: it is reported and not run, where the
     // Functions host would fail to start the function.
@@ -199,6 +206,7 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
       if (missing.length) options.logger.warn('trigger not run: its setting is empty', { function: fn.name, missing });
       return missing.length === 0;
     });
+    const maxConcurrentSessions = options.maxConcurrentSessions ?? hostServiceBusSettings().maxConcurrentSessions;
     const consumers: SessionConsumer[] = runnable.map((fn) =>
       startSessionConsumer({
         client: serviceBusClient,
@@ -206,7 +214,7 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
           ? { queueName: fromSettings(fn.queueName, env) }
           : { topicName: fromSettings(fn.topicName, env), subscriptionName: fromSettings(fn.subscriptionName, env) }),
         logger: options.logger,
-        maxConcurrentSessions: options.maxConcurrentSessions,
+        maxConcurrentSessions,
         handler: async (body, message) => {
           const metadata = {
             messageId: message.messageId,

@@ -29,11 +29,14 @@ export type SessionConsumerOptions = ({ queueName: string } | { topicName: strin
   /** Sessions handled at the same time (the host's maxConcurrentSessions). */
   maxConcurrentSessions?: number;
   /**
-   * A session with no message for this long is released (the host's sessionIdleTimeout). Short, because most
-   * sessions are a delivery report's reference with one or two messages: a long wait would hold a worker idle.
+   * How long an empty session is kept for its next message while other workers of this consumer wait for a
+   * session (the host's sessionIdleTimeout, kept short). A waiting worker means no other session has messages
+   * (the broker hands such a session to a waiting accept at once), so keeping this one costs nobody anything and
+   * saves the next accept. When every worker is busy, an empty session is released after DRAINED_MS instead:
+   * sessions with messages may be waiting for a worker.
    */
   sessionIdleMs?: number;
-  /** Pause after finding no session with messages. */
+  /** Pause after a failed accept (broker down, entity missing), or after a wait for a session that ended early. */
   pollMs?: number;
 };
 
@@ -42,6 +45,10 @@ export interface SessionConsumer {
 }
 
 const quietErrors = new Set(['ServiceTimeout', 'SessionCannotBeLocked', 'MessagingEntityNotFound']);
+/** How long a receive waits before the session counts as drained when no worker is free. */
+const DRAINED_MS = 5;
+/** The SDK's timeout for a failed accept-next-session: no session had messages while it waited. */
+const NOTHING_WAITING = 'ServiceTimeout';
 
 export function startSessionConsumer(options: SessionConsumerOptions): SessionConsumer {
   const { client, handler, logger } = options;
@@ -49,7 +56,7 @@ export function startSessionConsumer(options: SessionConsumerOptions): SessionCo
     'queueName' in options
       ? client.acceptNextSession(options.queueName, accept)
       : client.acceptNextSession(options.topicName, options.subscriptionName, accept);
-  const idleMs = options.sessionIdleMs ?? 200;
+  const idleMs = options.sessionIdleMs ?? 50;
   const pollMs = options.pollMs ?? 200;
   let running = true;
   const abort = new AbortController();
@@ -57,10 +64,14 @@ export function startSessionConsumer(options: SessionConsumerOptions): SessionCo
   setMaxListeners(0, abort.signal);
   const open = new Set<ServiceBusSessionReceiver>();
   const pauses = wakeablePauses();
+  /** Workers waiting in accept-next-session: while two or more are, no session with messages is left waiting. */
+  let accepting = 0;
 
   async function handleSession(receiver: ServiceBusSessionReceiver) {
     while (running) {
-      const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: idleMs });
+      // More than one waiting: one can still take a session that comes while this one is kept.
+      const wait = accepting > 1 ? idleMs : DRAINED_MS;
+      const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: wait });
       if (!message) return;
       try {
         await handler(message.body, message);
@@ -94,20 +105,28 @@ export function startSessionConsumer(options: SessionConsumerOptions): SessionCo
   async function worker() {
     while (running) {
       let receiver: ServiceBusSessionReceiver;
+      const asked = Date.now();
+      accepting += 1;
       try {
         receiver = await acceptNext({
           maxAutoLockRenewalDurationInMs: 5 * 60_000,
           abortSignal: abort.signal,
         });
       } catch (error) {
+        accepting -= 1;
         if (!(isServiceBusError(error) && quietErrors.has(error.code)) && running) {
           logger.warn('could not accept a session; trying again', {
             error: error instanceof Error ? error.message : String(error),
           });
         }
-        if (running) await pauses.pause(pollMs);
+        // A timeout after a full wait means all was idle: ask again at once, the next wait is the idle wait. Any
+        // other failure, or a timeout that came early, pauses so that a broker answering at once is not spun on.
+        const waited = Date.now() - asked;
+        const idle = isServiceBusError(error) && error.code === NOTHING_WAITING && waited >= pollMs;
+        if (running && !idle) await pauses.pause(pollMs);
         continue;
       }
+      accepting -= 1;
       open.add(receiver);
       try {
         await handleSession(receiver);
