@@ -1,0 +1,134 @@
+import { threadIdOf } from '../../shared/domain/threadId';
+import { silentLogger } from '../../shared/log';
+import { parseSendRequest } from '../../shared/services/sendRequest';
+import { customerNumber, deliveryReport, eventOf, inboundSms, referenceOf } from '../callbacks';
+import type { BenchApp } from '../context';
+import { pointReadAndBatch } from '../floors';
+import { compare, type Comparison } from '../measure';
+import type { Progress } from '../progress';
+
+/** Customer pools (callbacks.ts) and reference tags of the route phases, apart from every other phase's. */
+const JOIN_POOL = 1;
+const START_POOL = 2;
+const REPORT_POOL = 3;
+
+export interface RouteOptions {
+  ops: number;
+  concurrency: number;
+  progress?: Progress;
+  /** Distinct threads the joins go to, in turn; at least the concurrency (no two in flight on one thread). */
+  threads?: number;
+  /** First customer number of the pool (so that two calls on one store use distinct threads). */
+  firstCustomer?: number;
+  /** The customers whose threads the joins go to, in turn (instead of `threads` of the join pool). */
+  customers?: string[];
+  /** Names the comparison (its size). */
+  label?: string;
+}
+
+/** Routes an inbound SMS through the app; throws unless it was stored as asked (a join or a start). */
+async function routeSms(bench: BenchApp, customer: string, text: string, ref: string, starts: boolean) {
+  const result = await bench.app.route(eventOf(inboundSms(customer, text, ref), bench.account), silentLogger);
+  if (result.kind !== 'message' || result.startedConversation !== starts)
+    throw new Error(`route of "${text}": ${JSON.stringify(result)} where a ${starts ? 'start' : 'join'} was expected`);
+}
+
+let refs = 0;
+/** A reference id never used before in this process (tag `2B`). */
+export const freshRef = () => referenceOf('2B', ++refs);
+
+export const threadOf = (bench: BenchApp, customer: string) =>
+  threadIdOf(bench.account.customerId, bench.account.defaultSupportNumber, customer);
+
+/** Opens (or joins) a conversation for each of `customers`: the threads a join goes to. */
+export async function openConversations(bench: BenchApp, customers: string[]) {
+  for (const customer of customers) {
+    const result = await bench.app.route(
+      eventOf(inboundSms(customer, 'hello', freshRef()), bench.account),
+      silentLogger,
+    );
+    if (result.kind !== 'message') throw new Error(`could not open a conversation for ${customer}`);
+  }
+}
+
+/** A message that joins an open conversation, against a point read + batch. */
+export async function routeJoin(bench: BenchApp, options: RouteOptions): Promise<Comparison> {
+  const first = options.firstCustomer ?? 0;
+  const customers =
+    options.customers ??
+    Array.from({ length: options.threads ?? Math.max(32, options.concurrency * 2) }, (_, k) =>
+      customerNumber(JOIN_POOL, first + k),
+    );
+  const threads = customers.length;
+  await openConversations(bench, customers);
+  const floor = pointReadAndBatch(bench.tables, threads);
+  await floor.prepare();
+  return compare({
+    name: options.label ?? 'route: message joins an open conversation',
+    floorName: 'point read + batch',
+    path: (i) => routeSms(bench, customers[i % threads], `join ${i}`, freshRef(), false),
+    floor: floor.op,
+    ops: options.ops,
+    concurrency: options.concurrency,
+    counter: bench.counter,
+    progress: options.progress,
+  });
+}
+
+let starts = 0;
+/** A message from a customer never seen (a new thread and conversation), against a point read + batch. */
+export async function routeStart(bench: BenchApp, options: RouteOptions): Promise<Comparison> {
+  const floor = pointReadAndBatch(bench.tables, 32);
+  await floor.prepare();
+  return compare({
+    name: 'route: message starts a conversation',
+    floorName: 'point read + batch',
+    path: () => routeSms(bench, customerNumber(START_POOL, ++starts), 'a first message', freshRef(), true),
+    floor: floor.op,
+    ops: options.ops,
+    concurrency: options.concurrency,
+    counter: bench.counter,
+    progress: options.progress,
+  });
+}
+
+let reported = 0;
+/**
+ * A delivery report on a message we sent (sent beforehand through the app, so that its reference is known), against
+ * a point read + batch, the 2-request floor. Each report is a later status of one of those messages.
+ */
+export async function routeReport(bench: BenchApp, options: RouteOptions): Promise<Comparison> {
+  const threads = Math.max(16, options.concurrency * 2);
+  const first = 1000 + reported;
+  reported += threads;
+  const customers = Array.from({ length: threads }, (_, k) => customerNumber(REPORT_POOL, first + k));
+  await openConversations(bench, customers);
+  const references: string[] = [];
+  for (const customer of customers) {
+    const state = await bench.stores.threads.read(threadOf(bench, customer));
+    const conversationId = `${state.thread!.threadId}.${state.thread!.conversation!.n}`;
+    const command = parseSendRequest({ conversationId, text: 'We are looking into it.' }, undefined);
+    if (!command.ok) throw new Error(command.error.message);
+    const sent = await bench.app.send(command.value, silentLogger);
+    if (!sent.ok || !sent.value.referenceId) throw new Error(`seeding a sent message: ${JSON.stringify(sent)}`);
+    references.push(sent.value.referenceId);
+  }
+  const base = Date.now();
+  const floor = pointReadAndBatch(bench.tables, threads);
+  await floor.prepare();
+  return compare({
+    name: 'route: delivery report',
+    floorName: 'point read + batch',
+    path: async (i) => {
+      const at = new Date(base + (i + 1) * 1000).toISOString();
+      const body = deliveryReport(references[i % threads], i % 2 ? 200 : 290, at);
+      const result = await bench.app.route(eventOf(body, bench.account), silentLogger);
+      if (result.kind !== 'report') throw new Error(`report ${i}: ${JSON.stringify(result)}`);
+    },
+    floor: floor.op,
+    ops: options.ops,
+    concurrency: options.concurrency,
+    counter: bench.counter,
+    progress: options.progress,
+  });
+}

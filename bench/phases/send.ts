@@ -1,0 +1,75 @@
+import { SANDBOX_ACCOUNT } from '../../local/localSettings';
+import { silentLogger } from '../../shared/log';
+import { parseSendRequest } from '../../shared/services/sendRequest';
+import { createTelesignClient } from '../../shared/telesign/client';
+import { customerNumber } from '../callbacks';
+import type { BenchChannel } from '../context';
+import { signedPostAndBatch } from '../floors';
+import { compare, type Comparison } from '../measure';
+import type { Progress } from '../progress';
+import { openConversations, threadOf } from './route';
+
+const SEND_POOL = 3;
+const CUSTOMERS = 50;
+
+export interface SendFigures {
+  comparisons: Comparison[];
+  /** Secret reads the send path made at the loopback Key Vault, per 1,000 sends (the cache's worth). */
+  keyVaultReadsPer1000Sends: number;
+  sends: number;
+}
+
+/**
+ * The send service called directly (`POST /api/messages` without HTTP) against a signed Telesign POST to the
+ * sandbox and one batch, sequentially and `concurrency` at a time, to conversations opened beforehand.
+ */
+export async function sendPhase(
+  ctx: BenchChannel,
+  options: { ops: number; concurrency: number[]; progress?: Progress },
+): Promise<SendFigures> {
+  const { bench } = ctx;
+  const customers = Array.from({ length: CUSTOMERS }, (_, k) => customerNumber(SEND_POOL, k));
+  await openConversations(bench, customers);
+  const conversations: string[] = [];
+  for (const customer of customers) {
+    const state = await bench.stores.threads.read(threadOf(bench, customer));
+    conversations.push(`${state.thread!.threadId}.${state.thread!.conversation!.n}`);
+  }
+  let sent = 0;
+  const send = async (i: number) => {
+    const command = parseSendRequest(
+      { conversationId: conversations[i % CUSTOMERS], text: `Reply ${i}: we are looking into it.` },
+      undefined,
+    );
+    if (!command.ok) throw new Error(command.error.message);
+    const outcome = await bench.app.send(command.value, silentLogger);
+    if (!outcome.ok) throw new Error(`send ${i}: ${outcome.error.code} ${outcome.error.message}`);
+    sent++;
+  };
+  const telesign = createTelesignClient({
+    baseUrl: bench.app.config.telesignApiBaseUrl,
+    customerId: bench.account.customerId,
+    getApiKey: async () => SANDBOX_ACCOUNT.apiKey,
+  });
+  const floor = signedPostAndBatch(telesign, bench.tables, (i) => customers[i % CUSTOMERS]);
+  await send(0);
+  await floor(0);
+  const readsBefore = bench.vault.reads();
+  sent = 0;
+  const comparisons: Comparison[] = [];
+  for (const concurrency of options.concurrency)
+    comparisons.push(
+      await compare({
+        name: 'send (service direct)',
+        floorName: 'signed Telesign POST + 1 batch',
+        path: send,
+        floor,
+        ops: options.ops,
+        concurrency,
+        counter: bench.counter,
+        progress: options.progress,
+      }),
+    );
+  const reads = bench.vault.reads() - readsBefore;
+  return { comparisons, keyVaultReadsPer1000Sends: (reads / Math.max(1, sent)) * 1000, sends: sent };
+}

@@ -1,0 +1,122 @@
+import { writeFileSync } from 'node:fs';
+
+import type { BenchResults } from './bench';
+import type { Comparison, Figures } from './measure';
+
+/** The issue's targets (13, Build): a ratio of the path to its floor, by latency (≤) or by rate (≥). */
+export interface Target {
+  kind: 'latency' | 'rate';
+  bound: number;
+}
+
+export function targetOf(name: string): Target | undefined {
+  if (name.startsWith('send')) return { kind: 'latency', bound: 2.5 };
+  if (name.startsWith('listing')) return { kind: 'latency', bound: 1.5 };
+  if (name.startsWith('ingest')) return { kind: 'latency', bound: 1.3 };
+  if (name.startsWith('route')) return { kind: 'rate', bound: 0.85 };
+  return undefined;
+}
+
+/** The local channel's target: routing keeps ≥ 0.8 of the callback rate. */
+export const LOCAL_ROUTING_TARGET = 0.8;
+
+export function meets(c: Comparison): boolean | undefined {
+  const target = targetOf(c.name);
+  if (!target) return undefined;
+  return target.kind === 'latency' ? c.latencyRatio <= target.bound : c.rateRatio >= target.bound;
+}
+
+const num = (x: number | undefined, digits = 1) => (x === undefined ? '–' : x.toFixed(digits));
+const mark = (ok: boolean | undefined) => (ok === undefined ? '' : ok ? 'ok' : 'MISSED');
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, k) => Math.max(...rows.map((r) => r[k].length)));
+  return rows
+    .map((r) => r.map((cell, k) => (k === 0 ? cell.padEnd(widths[k]) : cell.padStart(widths[k]))).join('  '))
+    .join('\n');
+}
+
+const targetText = (t: Target | undefined) =>
+  t ? `${t.kind === 'latency' ? 'p50 ×' : 'rate ×'}${t.kind === 'latency' ? '≤' : '≥'}${t.bound}` : '';
+
+export function comparisonTable(comparisons: Comparison[]): string {
+  const rows = [
+    [
+      'path (c = in flight)',
+      'ops/s',
+      'p50 ms',
+      'floor',
+      'ops/s',
+      'p50 ms',
+      'rate ×',
+      'p50 ×',
+      'req/op',
+      'queries/op',
+      'floor req/op',
+      'target',
+      '',
+    ],
+  ];
+  for (const c of comparisons)
+    rows.push([
+      `${c.name}, c=${c.concurrency}`,
+      num(c.path.perSecond, 0),
+      num(c.path.p50, 2),
+      c.floorName,
+      num(c.floor.perSecond, 0),
+      num(c.floor.p50, 2),
+      num(c.rateRatio, 2),
+      num(c.latencyRatio, 2),
+      num(c.path.requestsPerOp, 2),
+      num(c.path.queriesPerOp, 2),
+      num(c.floor.requestsPerOp, 2),
+      targetText(targetOf(c.name)),
+      mark(meets(c)),
+    ]);
+  return table(rows);
+}
+
+const figureRow = (name: string, f: Figures) => [
+  name,
+  num(f.perSecond, 0),
+  num(f.p50, 1),
+  num(f.p95, 1),
+  num(f.max, 1),
+];
+
+export function printResults(r: BenchResults, out: (line: string) => void = console.log): void {
+  out(
+    `bench: Node ${r.node}, ${r.cpus} CPU (${r.cpuModel}), ${r.date}, BENCH_SCALE=${r.sizes.scale}, ${r.seconds.toFixed(0)} s`,
+  );
+  if (r.reduced.length) out(`sizes reduced by BENCH_SCALE: ${r.reduced.join(', ')}`);
+  out('');
+  out('Each path beside its floor, same run, interleaved rounds, medians; storage requests counted per operation.');
+  out(comparisonTable(r.comparisons));
+  out('');
+  const l = r.localRouting;
+  out(
+    `local routing, callback → stored: ${l.routedPerSecond.toFixed(0)} events/s while callbacks arrived at ${l.callbackPerSecond.toFixed(0)}/s (${l.concurrency} in flight, ${l.events} events): ×${l.ratio.toFixed(2)}, target ≥ ${LOCAL_ROUTING_TARGET} ${mark(l.ratio >= LOCAL_ROUTING_TARGET)}`,
+  );
+  out(`Key Vault reads per 1,000 sends: ${r.keyVault.readsPer1000Sends.toFixed(1)} (${r.keyVault.sends} sends)`);
+  out('');
+  out('End to end:');
+  out(table([['path', 'ops/s', 'p50 ms', 'p95 ms', 'max ms'], ...r.endToEnd.map((e) => figureRow(e.name, e.figures))]));
+  out(
+    `bridge: ${r.bridge.threads} threads at once, each ${r.bridge.messages} SMS in order, then ${r.bridge.replies} agent replies in order`,
+  );
+  out('');
+  out(`RSS after each phase (MiB): ${r.rss.map((x) => `${x.phase} ${x.mib.toFixed(0)}`).join(', ')}`);
+}
+
+export function writeResults(r: BenchResults, file: string): void {
+  const withTargets = {
+    ...r,
+    comparisons: r.comparisons.map((c) => ({ ...c, target: targetOf(c.name), met: meets(c) })),
+    localRouting: {
+      ...r.localRouting,
+      target: LOCAL_ROUTING_TARGET,
+      met: r.localRouting.ratio >= LOCAL_ROUTING_TARGET,
+    },
+  };
+  writeFileSync(file, `${JSON.stringify(withTargets, null, 2)}\n`);
+}

@@ -1,0 +1,125 @@
+jest.mock('@azure/functions-core', () => require('../../local/functionsCore'), { virtual: true });
+
+/**
+ * `npm run bench` on tiny sizes, so that the bench cannot rot: every phase runs its real code paths (the channel,
+ * the isolated tables, the bridge), every figure comes out a well-formed number, and the storage requests the
+ * bench counts are what the code does (the floors exactly; the paths within the budgets the tests hold the code
+ * to, and no hot-path query). No timing is asserted.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { type BenchResults, runBench } from '../../bench/bench';
+import type { Comparison, Figures } from '../../bench/measure';
+import { printResults, writeResults } from '../../bench/report';
+import { type BenchSizes, benchSizes, reducedSizes } from '../../bench/sizes';
+
+const tiny: BenchSizes = {
+  scale: 0.001,
+  routeOps: 2,
+  ingestOps: 2,
+  sendOps: 2,
+  listingOps: 1,
+  concurrency: 2,
+  threads: [1, 4, 8],
+  messages: 50,
+  listingLimits: [3],
+  localEvents: 3,
+  bridge: { threads: 1, messages: 1, replies: 1 },
+};
+
+const wellFormed = (f: Figures, ops: number) => {
+  expect(f.ops).toBe(ops);
+  for (const x of [f.perSecond, f.p50, f.p95, f.max]) {
+    expect(Number.isFinite(x)).toBe(true);
+    expect(x).toBeGreaterThan(0);
+  }
+  expect(f.p50).toBeLessThanOrEqual(f.max);
+};
+
+describe('npm run bench, on tiny sizes', () => {
+  let results: BenchResults;
+  const named = (prefix: string) => results.comparisons.filter((c) => c.name.startsWith(prefix));
+  const requests = (c: Comparison) => c.path.requestsPerOp!;
+
+  beforeAll(async () => {
+    results = await runBench(tiny);
+  }, 120_000);
+
+  it('measures every path beside its floor, with well-formed figures', () => {
+    const ops = (c: Comparison) =>
+      c.name.startsWith('ingest')
+        ? tiny.ingestOps
+        : c.name.startsWith('send')
+          ? tiny.sendOps
+          : c.name.startsWith('listing')
+            ? tiny.listingOps
+            : tiny.routeOps;
+    expect(results.comparisons.length).toBe(1 + 6 + 2 + 3 + 2 + 1);
+    for (const c of results.comparisons) {
+      wellFormed(c.path, ops(c));
+      wellFormed(c.floor, ops(c));
+      expect(Number.isFinite(c.rateRatio) && Number.isFinite(c.latencyRatio)).toBe(true);
+    }
+    for (const e of results.endToEnd) expect(e.figures.ops).toBeGreaterThan(0);
+    expect(results.localRouting.routedPerSecond).toBeGreaterThan(0);
+    expect(Number.isFinite(results.localRouting.ratio)).toBe(true);
+    expect(results.rss.map((r) => r.phase)).toContain('bridge');
+    expect(results.rss.every((r) => r.mib > 0)).toBe(true);
+    expect(results.cpus).toBeGreaterThan(0);
+    expect(results.node).toBe(process.version);
+  });
+
+  it('counts the floors exactly: a point read + a batch is 2 requests, an index page 1, the send floor 1 batch', () => {
+    for (const c of named('route')) expect(c.floor.requestsPerOp).toBe(2);
+    for (const c of named('listing')) expect(c.floor.requestsPerOp).toBe(1);
+    for (const c of named('send')) expect(c.floor.requestsPerOp).toBe(1);
+    expect(named('ingest')[0].floor.requestsPerOp).toBe(0);
+  });
+
+  it('counts what the paths do: within the storage budgets, and no hot-path query', () => {
+    expect(requests(named('ingest')[0])).toBe(0);
+    for (const c of named('route: message joins')) expect(requests(c)).toBe(2);
+    for (const c of named('route at')) expect(requests(c)).toBe(2);
+    for (const c of named('route in a conversation')) expect(requests(c)).toBe(2);
+    for (const c of named('route: message starts')) expect(requests(c)).toBeLessThanOrEqual(3);
+    for (const c of named('route: delivery report')) expect(requests(c)).toBeLessThanOrEqual(3);
+    for (const c of [...named('route'), ...named('send')]) expect(c.path.queriesPerOp).toBe(0);
+    for (const c of named('send')) {
+      expect(requests(c)).toBeGreaterThanOrEqual(2);
+      expect(requests(c)).toBeLessThanOrEqual(7);
+    }
+    // A page of 3 of 4 or 8 conversations: at most one query per state, and at most a read per row they returned.
+    for (const c of named('listing')) {
+      expect(c.path.queriesPerOp).toBeGreaterThanOrEqual(1);
+      expect(c.path.queriesPerOp).toBeLessThanOrEqual(4);
+      expect(requests(c)).toBeLessThanOrEqual(4 * (1 + 3));
+    }
+    expect(results.keyVault.sends).toBeGreaterThan(0);
+    expect(results.keyVault.readsPer1000Sends).toBeGreaterThanOrEqual(0);
+  });
+
+  it('prints a row per comparison and writes every figure to results.json', () => {
+    const lines: string[] = [];
+    printResults(results, (line) => lines.push(line));
+    const text = lines.join('\n');
+    for (const c of results.comparisons) expect(text).toContain(c.name);
+    expect(text).toContain('sizes reduced by BENCH_SCALE');
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'bench-')), 'results.json');
+    writeResults(results, file);
+    const written = JSON.parse(readFileSync(file, 'utf8'));
+    expect(written.comparisons).toHaveLength(results.comparisons.length);
+    expect(written.cpus).toBe(results.cpus);
+    expect(typeof written.date).toBe('string');
+  });
+
+  it('scales the sizes and says which were reduced', () => {
+    expect(reducedSizes(benchSizes(1))).toEqual([]);
+    expect(reducedSizes(benchSizes(0.1))).toEqual([
+      '1,000 threads → 100',
+      '10,000 threads → 1,000',
+      '5,000 messages → 500',
+    ]);
+  });
+});
