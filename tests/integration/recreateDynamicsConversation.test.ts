@@ -5,10 +5,8 @@
 import { DynamicsSandbox } from '../../local/dynamicsSandbox';
 import type { MessageReceivedEvent } from '../../shared/domain/channelEvents';
 import { routingRulesSchema } from '../../shared/domain/routingRules';
-import { dynamicsCredentialFactory } from '../../shared/dynamics/credential';
 import { isDynamicsError } from '../../shared/dynamics/dynamicsError';
-import { createMessagingClient, type MessagingClient } from '../../shared/dynamics/messagingClient';
-import { createTokenProvider } from '../../shared/dynamics/tokenProvider';
+import type { MessagingClient } from '../../shared/dynamics/messagingClient';
 import { createMemoryStores, type MemoryStores } from '../../shared/memory/memoryStores';
 import { changeConversation } from '../../shared/services/conversations';
 import { startNextConversation } from '../../shared/services/nextConversation';
@@ -19,6 +17,7 @@ import {
 } from '../../shared/services/recreateDynamicsConversation';
 import { conversationRecord, threadRecord, uniqueId } from '../contract/records';
 import { auditedLogger } from '../support/capturingLogger';
+import { sandboxMessagingClient } from '../support/sandboxMessagingClient';
 
 const SUPPORT = '14252306549';
 const CUSTOMER = '15555550100';
@@ -37,22 +36,7 @@ let messaging: MessagingClient;
 
 beforeAll(async () => {
   sandbox = await DynamicsSandbox.start();
-  const settings = sandbox.settings();
-  messaging = createMessagingClient({
-    baseUrl: settings.apiBaseUrl,
-    organizationId: settings.organizationId,
-    channelId: settings.channelId,
-    tokens: createTokenProvider({
-      scope: settings.scope,
-      createCredential: dynamicsCredentialFactory({
-        tenantId: settings.tenantId,
-        appId: settings.appId,
-        authorityHost: settings.authorityHost,
-        auth: { mode: 'clientSecret', clientSecretName: 'dynamics-client-secret' },
-        getSecret: async () => sandbox.clientSecret()!,
-      }),
-    }),
-  });
+  messaging = sandboxMessagingClient(sandbox, 'dynamics-client-secret');
 });
 
 afterAll(async () => {

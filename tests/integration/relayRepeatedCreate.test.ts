@@ -9,10 +9,8 @@
 import { DynamicsSandbox } from '../../local/dynamicsSandbox';
 import type { ChannelEvent } from '../../shared/domain/channelEvents';
 import { threadIdOf } from '../../shared/domain/threadId';
-import { dynamicsCredentialFactory } from '../../shared/dynamics/credential';
 import { DynamicsError } from '../../shared/dynamics/dynamicsError';
-import { createMessagingClient, type MessagingClient } from '../../shared/dynamics/messagingClient';
-import { createTokenProvider } from '../../shared/dynamics/tokenProvider';
+import type { MessagingClient } from '../../shared/dynamics/messagingClient';
 import { createDynamicsBridge, type DynamicsBridge } from '../../shared/dynamicsBridge';
 import { AppError } from '../../shared/errors';
 import { createMemoryStores } from '../../shared/memory/memoryStores';
@@ -23,6 +21,7 @@ import { routeEvent } from '../../shared/services/route';
 import { auditedLogger } from '../support/capturingLogger';
 import { dynamicsSandboxEnv } from '../support/dynamicsSandboxEnv';
 import { inboundEvent, testConfig, testRules } from '../support/routeHarness';
+import { sandboxMessagingClient } from '../support/sandboxMessagingClient';
 import { account1 } from '../support/telesignFixtures';
 
 const SECRET_NAME = 'dynamics-client-secret';
@@ -36,22 +35,7 @@ const newCustomer = () => `1425555${String(++customerSeq).padStart(4, '0')}`;
 
 beforeAll(async () => {
   sandbox = await DynamicsSandbox.start();
-  const settings = sandbox.settings();
-  messaging = createMessagingClient({
-    baseUrl: settings.apiBaseUrl,
-    organizationId: settings.organizationId,
-    channelId: settings.channelId,
-    tokens: createTokenProvider({
-      scope: settings.scope,
-      createCredential: dynamicsCredentialFactory({
-        tenantId: settings.tenantId,
-        appId: settings.appId,
-        authorityHost: settings.authorityHost,
-        auth: { mode: 'clientSecret', clientSecretName: SECRET_NAME },
-        getSecret: async () => sandbox.clientSecret()!,
-      }),
-    }),
-  });
+  messaging = sandboxMessagingClient(sandbox, SECRET_NAME);
 });
 
 afterAll(async () => {

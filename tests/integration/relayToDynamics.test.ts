@@ -18,7 +18,7 @@ import { sendMessage } from '../../shared/services/send';
 import { parseSendRequest, type SendCommand } from '../../shared/services/sendRequest';
 import { createTableClients, ensureTables } from '../../shared/storage/tableClients';
 import { createTableStores } from '../../shared/storage/tableStores';
-import type { TelesignClient } from '../../shared/telesign/client';
+import { acceptingTelesign } from '../support/acceptingTelesign';
 import { capturingLogger } from '../support/capturingLogger';
 import { dynamicsSandboxEnv } from '../support/dynamicsSandboxEnv';
 import { inboundEvent, testConfig, testRules, uniqueRef } from '../support/routeHarness';
@@ -96,15 +96,7 @@ async function receive(customer: string, text: string): Promise<ChannelEvent[]> 
   return (await routeEvent(inboundEvent({ from: customer, text }), routeDeps())).events;
 }
 
-const telesign: TelesignClient = {
-  sendSms: async () => ({
-    referenceId: uniqueRef(),
-    status: { code: 290, description: 'Message in progress' },
-    raw: {},
-  }),
-  getStatus: () => Promise.reject(new Error('not used')),
-  checkCredentials: () => Promise.reject(new Error('not used')),
-};
+const telesign = acceptingTelesign(uniqueRef);
 
 async function send(customer: string, text: string, origin?: SendCommand['origin']): Promise<MessageSentEvent> {
   const parsed = parseSendRequest({ to: `+${customer}`, text }, undefined);

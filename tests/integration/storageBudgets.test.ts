@@ -6,7 +6,7 @@ import { type SendDeps, sendMessage } from '../../shared/services/send';
 import { parseSendRequest } from '../../shared/services/sendRequest';
 import { createSendsInFlight } from '../../shared/storage/sendsInFlight';
 import { parseCallback } from '../../shared/telesign/callbackParser';
-import type { TelesignClient } from '../../shared/telesign/client';
+import { acceptingTelesign } from '../support/acceptingTelesign';
 import {
   inboundEvent,
   reportEvent,
@@ -117,15 +117,7 @@ describe('routing', () => {
 });
 
 describe('sending', () => {
-  const accepting: TelesignClient = {
-    sendSms: async () => ({
-      referenceId: uniqueRef(),
-      status: { code: 290, description: 'Message in progress' },
-      raw: {},
-    }),
-    getStatus: () => Promise.reject(new Error('not used')),
-    checkCredentials: () => Promise.reject(new Error('not used')),
-  };
+  const accepting = acceptingTelesign(uniqueRef);
   const sendDeps = (extra: Partial<SendDeps> = {}): SendDeps => ({
     ...h.deps,
     index: h.stores.index,
