@@ -33,7 +33,7 @@ export interface BenchResults {
 /** Progress units a run will do, for the bar's 100 %. */
 export function plannedUnits(sizes: BenchSizes): number {
   const side = 2;
-  const route = 6 * sizes.routeOps * side;
+  const route = 8 * sizes.routeOps * side;
   const growth =
     sizes.threads[sizes.threads.length - 1] +
     sizes.messages +
@@ -74,6 +74,7 @@ export async function runBench(sizes: BenchSizes, progress: Progress = noProgres
         await routeJoin(ctx.bench, { ops: sizes.routeOps, concurrency, firstCustomer: concurrency * 100, progress }),
       );
       comparisons.push(await routeStart(ctx.bench, { ops: sizes.routeOps, concurrency, progress }));
+      comparisons.push(await routeStart(ctx.bench, { ops: sizes.routeOps, concurrency, progress, indexFloor: true }));
       comparisons.push(await routeReport(ctx.bench, { ops: sizes.routeOps, concurrency, progress }));
     }
     after('route');

@@ -76,6 +76,14 @@ export function comparisonTable(comparisons: Comparison[]): string {
   return table(rows);
 }
 
+/** What the floors are where they are not the plain point read + batch (bench/floors.ts says why). */
+export const FLOOR_NOTES = [
+  'A start is printed against the join floor and against its own, which adds the index put after the batch (it',
+  "cannot overlap the batch: ports/conversationIndex.ts). The long conversation's floor works in the thread's own",
+  'partition: Azurite scans a partition for every read and write by key (Table Storage does not), so a floor in a',
+  "small partition would charge Azurite's scan to the path.",
+];
+
 const figureRow = (name: string, f: Figures) => [
   name,
   num(f.perSecond, 0),
@@ -92,6 +100,7 @@ export function printResults(r: BenchResults, out: (line: string) => void = cons
   out('');
   out('Each path beside its floor, same run, interleaved rounds, medians; storage requests counted per operation.');
   out(comparisonTable(r.comparisons));
+  for (const line of FLOOR_NOTES) out(line);
   out('');
   const l = r.localRouting;
   out(

@@ -3,7 +3,7 @@ import { silentLogger } from '../../shared/log';
 import { parseSendRequest } from '../../shared/services/sendRequest';
 import { customerNumber, deliveryReport, eventOf, inboundSms, referenceOf } from '../callbacks';
 import type { BenchApp } from '../context';
-import { pointReadAndBatch } from '../floors';
+import { pointReadAndBatch, pointReadBatchAndIndexPut } from '../floors';
 import { compare, type Comparison } from '../measure';
 import type { Progress } from '../progress';
 
@@ -24,6 +24,11 @@ export interface RouteOptions {
   customers?: string[];
   /** Names the comparison (its size). */
   label?: string;
+  /**
+   * The floor's rows go in the joined threads' own partitions (floors.ts): for threads whose partition holds many
+   * rows, which Azurite scans on every read and write by key.
+   */
+  floorInThreadPartitions?: boolean;
 }
 
 /** Routes an inbound SMS through the app; throws unless it was stored as asked (a join or a start). */
@@ -61,11 +66,12 @@ export async function routeJoin(bench: BenchApp, options: RouteOptions): Promise
     );
   const threads = customers.length;
   await openConversations(bench, customers);
-  const floor = pointReadAndBatch(bench.tables, threads);
+  const inPartitions = options.floorInThreadPartitions ? customers.map((c) => threadOf(bench, c)) : undefined;
+  const floor = pointReadAndBatch(bench.tables, threads, inPartitions);
   await floor.prepare();
   return compare({
     name: options.label ?? 'route: message joins an open conversation',
-    floorName: 'point read + batch',
+    floorName: inPartitions ? "point read + batch in the thread's partition" : 'point read + batch',
     path: (i) => routeSms(bench, customers[i % threads], `join ${i}`, freshRef(), false),
     floor: floor.op,
     ops: options.ops,
@@ -76,13 +82,21 @@ export async function routeJoin(bench: BenchApp, options: RouteOptions): Promise
 }
 
 let starts = 0;
-/** A message from a customer never seen (a new thread and conversation), against a point read + batch. */
-export async function routeStart(bench: BenchApp, options: RouteOptions): Promise<Comparison> {
-  const floor = pointReadAndBatch(bench.tables, 32);
+/**
+ * A message from a customer never seen (a new thread and conversation), against the join's floor (point read +
+ * batch), and with `indexFloor` against the start's own: the same and the index entry's put after the batch, three
+ * sequential requests (floors.ts says why the put cannot overlap the batch). Both rows are printed, so that the
+ * request a start costs beyond a join stays in view.
+ */
+export async function routeStart(
+  bench: BenchApp,
+  options: RouteOptions & { indexFloor?: boolean },
+): Promise<Comparison> {
+  const floor = options.indexFloor ? pointReadBatchAndIndexPut(bench.tables, 32) : pointReadAndBatch(bench.tables, 32);
   await floor.prepare();
   return compare({
     name: 'route: message starts a conversation',
-    floorName: 'point read + batch',
+    floorName: options.indexFloor ? 'point read + batch + index put' : 'point read + batch',
     path: () => routeSms(bench, customerNumber(START_POOL, ++starts), 'a first message', freshRef(), true),
     floor: floor.op,
     ops: options.ops,

@@ -21,7 +21,9 @@ export interface SendFigures {
 
 /**
  * The send service called directly (`POST /api/messages` without HTTP) against a signed Telesign POST to the
- * sandbox and one batch, sequentially and `concurrency` at a time, to conversations opened beforehand.
+ * sandbox and one batch, sequentially and `concurrency` at a time, to conversations opened beforehand. It is
+ * `App.send` as shared/app.ts wires it, so with the sends-in-flight entry (docs/architecture.md §Sending): a reply
+ * without an Idempotency-Key costs 7 requests, the 5 of storageBudgets.test.ts's reply and the entry in and out.
  */
 export async function sendPhase(
   ctx: BenchChannel,
@@ -60,7 +62,7 @@ export async function sendPhase(
   for (const concurrency of options.concurrency)
     comparisons.push(
       await compare({
-        name: 'send (service direct)',
+        name: 'send (service direct, app wiring: + in-flight entry)',
         floorName: 'signed Telesign POST + 1 batch',
         path: send,
         floor,

@@ -143,6 +143,15 @@ describe('sending', () => {
     expect(cost).toEqual({ requests: 5, queries: 0 });
   });
 
+  it('a reply as shared/app.ts wires it (the in-flight entry, no key): the entry in and out more, no query', async () => {
+    const customer = newCustomer();
+    await routeEvent(inboundEvent({ from: customer, text: 'hello' }), h.deps);
+    const deps = sendDeps({ inFlight: createSendsInFlight(h.tables.sendsInFlight) });
+    const cost = await costOf(() => sendMessage(reply(threadOf(customer), 'on it'), deps));
+    // What `npm run bench` counts for its send (bench/phases/send.ts): the entry goes in beside the consent read.
+    expect(cost).toEqual({ requests: 7, queries: 0 });
+  });
+
   it('a reply with an idempotency key and the in-flight entry costs the key and the entry more, no query', async () => {
     const customer = newCustomer();
     await routeEvent(inboundEvent({ from: customer, text: 'hello' }), h.deps);
