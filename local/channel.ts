@@ -173,6 +173,8 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
       secrets: options.secrets,
       dynamics: options.dynamicsRelay ? { relay: options.dynamicsRelay } : undefined,
       routeRetry: options.routeRetry,
+      // Its publishers' socket too, as the triggers' below (local/noDelayTransport.ts).
+      serviceBusOptions: noDelayClientOptions(env.ServiceBusConnection!),
     });
     useApp(app);
     stops.push(() => resetApp());

@@ -10,7 +10,7 @@ import { type AgentActivityPublisher, createAgentActivityPublisher } from './que
 import { type ChannelEventPublisher, createChannelEventPublisher } from './queue/channelEventPublisher';
 import { createServiceBusPublisher, type EventPublisher } from './queue/eventPublisher';
 import { createQueueProbe } from './queue/queueProbe';
-import { createServiceBusClient } from './queue/serviceBusClient';
+import { createServiceBusClient, type ServiceBusClientOptions } from './queue/serviceBusClient';
 import {
   createCachedSecretProvider,
   createKeyVaultSecretClient,
@@ -110,6 +110,8 @@ export interface AppParts {
   dynamics?: Pick<DynamicsBridgeDeps, 'messaging' | 'relay' | 'authenticator'>;
   /** Shorter pauses for the router's retry of a passing failure (tests). */
   routeRetry?: BackoffOptions;
+  /** Transport options for the app's Service Bus client: the local host turns Nagle off on its broker socket. */
+  serviceBusOptions?: ServiceBusClientOptions;
 }
 
 export function buildApp(config: Config, parts: AppParts = {}): App {
@@ -118,7 +120,7 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
   const bridgeOn = config.dynamics !== undefined;
   const needsServiceBus =
     !parts.publisher || (topic !== undefined && !parts.channelEvents) || (bridgeOn && !parts.activities);
-  const serviceBus = needsServiceBus ? createServiceBusClient(config.serviceBus) : undefined;
+  const serviceBus = needsServiceBus ? createServiceBusClient(config.serviceBus, parts.serviceBusOptions) : undefined;
   const publisher = parts.publisher ?? createServiceBusPublisher(serviceBus!, config.inboundQueueName);
   const channelEvents =
     topic === undefined ? undefined : (parts.channelEvents ?? createChannelEventPublisher(serviceBus!, topic));

@@ -3,6 +3,8 @@ import { ServiceBusClient, type ServiceBusClientOptions } from '@azure/service-b
 
 import type { ServiceBusSettings } from '../config';
 
+export type { ServiceBusClientOptions };
+
 /**
  * The callback must answer Telesign quickly: a down queue should turn into a 503 (Telesign retries) within
  * seconds, not after the SDK's default minute of retries.
