@@ -91,7 +91,11 @@ param dynamicsCustomerPhoneFormat string = 'e164'
 @description('Any other DYNAMICS_* setting, by name, such as { "DYNAMICS_ON_CONVERSATION_NOT_FOUND": "deadLetter" } (docs/dynamics.md lists them); set only with dynamicsMessagingUrl.')
 param dynamicsOtherSettings object = {}
 
-@description('Most Flex Consumption instances the app may scale out to: a cap on cost and on the load it puts on Telesign, Key Vault and Table Storage.')
+// The bounds Flex Consumption accepts (event-driven scaling, "Limit scale-out": 1 to 1000; documentation before
+// 2025 gave 40 as the lowest), checked here so that a wrong value fails before anything is created.
+@minValue(1)
+@maxValue(1000)
+@description('Most Flex Consumption instances the app may scale out to, 1 to 1000: a cap on cost and on the load it puts on Telesign, Key Vault and Table Storage.')
 param maximumInstanceCount int = 100
 
 @allowed([
@@ -112,6 +116,15 @@ param operatorPrincipalId string = deployer().objectId
 ])
 @description('What operatorPrincipalId is: a User, an Entra Group, or a ServicePrincipal (a pipeline).')
 param operatorPrincipalType string = 'User'
+
+@allowed([
+  'Standard_LRS'
+  'Standard_ZRS'
+  'Standard_GRS'
+  'Standard_GZRS'
+])
+@description('Redundancy of the storage account (host data and the app tables). Standard_LRS unless the conversations must survive the loss of a zone (Standard_ZRS, in regions with zones) or of the region (Standard_GRS, Standard_GZRS, at about twice the price).')
+param storageSkuName string = 'Standard_LRS'
 
 @description('Purge protection on the Key Vault: a deleted vault and its secrets stay recoverable for 90 days and cannot be purged sooner. It cannot be turned off once on; false only for throw-away environments.')
 param keyVaultPurgeProtection bool = true
@@ -163,6 +176,8 @@ module storage 'br/public:avm/res/storage/storage-account:0.8.3' = {
     name: 'st${resourceToken}'
     location: location
     tags: tags
+    // The module's own default is Standard_GRS: geo-redundancy nobody asked for, at about twice the price.
+    skuName: storageSkuName
     allowSharedKeyAccess: false
     allowBlobPublicAccess: false
     minimumTlsVersion: 'TLS1_2'

@@ -1,7 +1,7 @@
-import { ServiceBusClient } from '@azure/service-bus';
 import { Command } from 'commander';
 
 import { normalizePhone } from '../shared/domain/phone';
+import { deadLetterClient } from './deadLetterClient';
 import { entityOf, listDeadLetters, replayDeadLetters } from './deadLetters';
 import { channelDeadLetterSources, sourceNamed } from './deadLetterSources';
 import { defaultPorts, embeddedParts, LOCAL_FUNCTION_KEY, readLocalSettings } from './localSettings';
@@ -210,24 +210,29 @@ agent
 program
   .command('dead-letters')
   .description('what a trigger gave up on (inbound events, Dynamics relays, agent activities); --replay puts it back')
+  .option(
+    '--namespace <name>',
+    'a Service Bus namespace in Azure (sb-… or its host name), signed in with DefaultAzureCredential (az login)',
+  )
   .option('--queue <entity>', 'only this entity: a queue, or topic/Subscriptions/subscription')
-  .option('--replay', 'requeue them (after a fix); each is applied once')
-  .action(async (o: { queue?: string; replay?: boolean }) => {
-    const sources = o.queue ? [sourceNamed(o.queue)] : channelDeadLetterSources(env);
+  .option('--replay', 'requeue them (after a fix) under new message ids, in their sessions; each is applied once')
+  .action(async (o: { namespace?: string; queue?: string; replay?: boolean }) => {
+    // In Azure the entity names are the template's defaults unless its parameters changed them: then --queue.
+    const sources = o.queue ? [sourceNamed(o.queue)] : channelDeadLetterSources(o.namespace ? {} : env);
     const chosen = program.opts<{ serviceBus?: string }>().serviceBus;
-    const connection = chosen
+    const connectionString = chosen
       ? chosen
       : embeddedParts(env).broker
         ? `Endpoint=sb://127.0.0.1:${defaultPorts.broker};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true`
         : env.ServiceBusConnection!;
-    const client = new ServiceBusClient(connection, { retryOptions: { maxRetries: 1, timeoutInMs: 5000 } });
+    const client = deadLetterClient({ namespace: o.namespace, connectionString });
     try {
       for (const source of sources) {
         const letters = o.replay ? await replayDeadLetters(client, source) : await listDeadLetters(client, source);
         console.log(`${entityOf(source)}: ${letters.length ? `${letters.length} dead-lettered` : 'empty'}`);
         for (const d of letters)
           console.log(
-            `  ${d.messageId}  ${d.eventType ?? ''}  session ${d.sessionId}  ${d.reason ?? ''}: ${d.description ?? ''}`,
+            `  ${d.messageId}  ${d.eventType ?? ''}  session ${d.sessionId}  ${d.reason ?? ''}: ${d.description ?? ''}${d.replayedAs ? `  -> ${d.replayedAs}` : ''}`,
           );
         if (o.replay && letters.length) console.log(`  requeued ${letters.length}; each is applied once.`);
       }

@@ -12,6 +12,7 @@ import {
   funcIgnoreAccepts,
   type PathFilter,
 } from './packageFuncIgnore';
+import { refuseSecretLookingFiles } from './packageSecretFiles';
 
 /**
  * `npm run package`: the zip that `func azure functionapp publish` uploads after `npm run build` and
@@ -162,7 +163,7 @@ function writeZip(stagingDir: string, files: string[], zipPath: string): Promise
   });
 }
 
-async function buildPackage(options: PackageOptions = {}): Promise<PackageResult> {
+export async function buildPackage(options: PackageOptions = {}): Promise<PackageResult> {
   const root = path.resolve(options.root ?? process.cwd());
   const log = options.log ?? (() => {});
   const outDir = path.join(root, PACKAGE_DIR);
@@ -188,6 +189,8 @@ async function buildPackage(options: PackageOptions = {}): Promise<PackageResult
     );
   }
   const uploaded = projectFiles.filter(funcIgnore.accepts);
+  // Before anything is staged: the project's own files only, the dependencies come from the lock file.
+  refuseSecretLookingFiles(uploaded);
   for (const required of ['host.json', 'package.json']) {
     if (!uploaded.includes(required))
       throw new Error(`.funcignore excludes ${required}, which the package needs at its root.`);

@@ -1,6 +1,13 @@
 // What the app's identity may do, and no more: each role is scoped to the one resource it is for (for Service Bus,
 // the one queue, topic or subscription), and each assignment is named guid(scope, principal, role) so that
 // deploying again finds it instead of duplicating it.
+//
+// Service Bus: Data Owner on each entity a trigger reads (the inbound queue, the dynamics subscription, the
+// activities queue) and Data Sender on the topic, which is only published to. Data Owner is the one built-in role
+// with the Manage right, which the target-based scaler needs to read an entity's message count: without it the
+// scale controller rethrows UnauthorizedAccessException and the app does not scale on queue length. It covers
+// sending and receiving too, so those entities get no separate Sender or Receiver assignment. Scoped to the
+// entity, it cannot create, delete or read any other entity of the namespace.
 
 @description('Storage account holding the host data and the app tables.')
 param storageAccountName string
@@ -42,13 +49,12 @@ param operatorPrincipalType string = 'User'
 
 // Built-in role definition ids: https://learn.microsoft.com/azure/role-based-access-control/built-in-roles
 var roles = {
-  // Send only: telesignCallback to the inbound queue (and the health probe's sender link), the services to the
-  // topic, the Dynamics webhook to its queue.
+  // Send only: the services publish the channel events to the topic.
   serviceBusDataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
-  // Receive only: the triggers of routeInbound, relayToDynamics and applyAgentActivity. Without the Manage right
-  // of Data Owner the scale controller falls back to peeking for its queue-length estimate, which is enough at
-  // SMS volumes.
-  serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
+  // Send, receive and Manage on one entity: the triggers of routeInbound, relayToDynamics and applyAgentActivity
+  // receive, the scale controller reads the message counts, and telesignCallback (and the health probe) and the
+  // Dynamics webhook send to the two queues.
+  serviceBusDataOwner: '090c5cfd-751d-490a-894a-3ce6f1109419'
   // Reads the Telesign API keys; cannot list, write or delete them.
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   // Threads, references, consent, the conversation index: the app creates its tables at start and reads and
@@ -98,21 +104,11 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing
   name: applicationInsightsName
 }
 
-resource inboundSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(inboundQueue.id, managedIdentityPrincipalId, roles.serviceBusDataSender)
+resource inboundOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(inboundQueue.id, managedIdentityPrincipalId, roles.serviceBusDataOwner)
   scope: inboundQueue
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataSender)
-    principalId: managedIdentityPrincipalId
-    principalType: 'ServicePrincipal'
-  }
-}
-
-resource inboundReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(inboundQueue.id, managedIdentityPrincipalId, roles.serviceBusDataReceiver)
-  scope: inboundQueue
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataReceiver)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataOwner)
     principalId: managedIdentityPrincipalId
     principalType: 'ServicePrincipal'
   }
@@ -128,31 +124,21 @@ resource channelEventsSender 'Microsoft.Authorization/roleAssignments@2022-04-01
   }
 }
 
-resource dynamicsSubscriptionReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(dynamicsSubscription.id, managedIdentityPrincipalId, roles.serviceBusDataReceiver)
+resource dynamicsSubscriptionOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(dynamicsSubscription.id, managedIdentityPrincipalId, roles.serviceBusDataOwner)
   scope: dynamicsSubscription
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataReceiver)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataOwner)
     principalId: managedIdentityPrincipalId
     principalType: 'ServicePrincipal'
   }
 }
 
-resource dynamicsActivitiesSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(dynamicsActivitiesQueue.id, managedIdentityPrincipalId, roles.serviceBusDataSender)
+resource dynamicsActivitiesOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(dynamicsActivitiesQueue.id, managedIdentityPrincipalId, roles.serviceBusDataOwner)
   scope: dynamicsActivitiesQueue
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataSender)
-    principalId: managedIdentityPrincipalId
-    principalType: 'ServicePrincipal'
-  }
-}
-
-resource dynamicsActivitiesReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(dynamicsActivitiesQueue.id, managedIdentityPrincipalId, roles.serviceBusDataReceiver)
-  scope: dynamicsActivitiesQueue
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataReceiver)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataOwner)
     principalId: managedIdentityPrincipalId
     principalType: 'ServicePrincipal'
   }

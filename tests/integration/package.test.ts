@@ -1,16 +1,18 @@
 import { execFile } from 'node:child_process';
-import { existsSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, promises as fs, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
 
-import { formatSize, PACKAGE_DIR, ZIP_NAME } from '../../local/packageZip';
+import { parse as parseYaml } from 'yaml';
+
+import { buildPackage, formatSize, PACKAGE_DIR, ZIP_NAME } from '../../local/packageZip';
 
 /**
- * Runs `npm run package` as an operator would and inspects the zip it writes: what `func azure functionapp
- * publish` uploads, and what runs in Azure. The zip is read from its own central directory, so this checks the
- * artifact, not the packager's idea of it.
+ * Runs `npm run package` as `azd deploy` does, through azure.yaml's prepackage hook, and inspects the zip it
+ * writes: what `func azure functionapp publish` uploads, and what runs in Azure. The zip is read from its own
+ * central directory, so this checks the artifact, not the packager's idea of it.
  */
 
 const root = path.resolve(__dirname, '../..');
@@ -82,15 +84,14 @@ function packageDirOf(file: string): string {
   return match[1];
 }
 
-function npm(args: string[]) {
-  const execPath = process.env.npm_execpath;
-  if (execPath && /\.c?js$/.test(execPath))
-    return execFileAsync(process.execPath, [execPath, ...args], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
-  return execFileAsync(process.platform === 'win32' ? 'npm.cmd' : 'npm', args, {
-    cwd: root,
-    maxBuffer: 16 * 1024 * 1024,
-    shell: process.platform === 'win32',
-  });
+/** The api service's prepackage hook in azure.yaml: what azd runs before it zips `dist`. */
+function prepackageHook(): { shell: string; run: string; dist: string } {
+  const azure = parseYaml(readFileSync(path.join(root, 'azure.yaml'), 'utf8')) as {
+    services: { api: { dist: string; hooks?: { prepackage?: { shell: string; run: string } } } };
+  };
+  const hook = azure.services.api.hooks?.prepackage;
+  if (!hook) throw new Error('azure.yaml: services.api.hooks.prepackage is missing');
+  return { ...hook, dist: azure.services.api.dist };
 }
 
 describe('npm run package', () => {
@@ -100,9 +101,22 @@ describe('npm run package', () => {
   let names: string[];
   let declaredCount: number;
   let packagerOutput: string;
+  const hook = prepackageHook();
+  const stagingDir = path.join(root, hook.dist);
+  // Left in the staging folder by "an earlier package"; a fresh one holds only what the hook stages.
+  const staleMarker = path.join(stagingDir, 'left-by-an-earlier-package.txt');
+  // A source file touched just before the hook: everything azd ships must be newer.
+  const touchedSource = path.join(root, 'functions', 'health.ts');
+  let touchedAt: number;
 
   beforeAll(async () => {
-    const { stdout } = await npm(['run', 'package']);
+    await fs.mkdir(stagingDir, { recursive: true });
+    await fs.writeFile(staleMarker, 'stale');
+    const now = new Date();
+    await fs.utimes(touchedSource, now, now);
+    touchedAt = (await fs.stat(touchedSource)).mtimeMs;
+    // As azd runs an inline hook: the shell it names, in the service's project folder (`project: .`).
+    const { stdout } = await execFileAsync(hook.shell, ['-c', hook.run], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
     packagerOutput = stdout;
     zip = await fs.readFile(zipPath);
     ({ declaredCount, entries } = readCentralDirectory(zip));
@@ -187,6 +201,23 @@ describe('npm run package', () => {
     }
   });
 
+  it("leaves azd a fresh dist/package/app after azure.yaml's prepackage hook: rebuilt, restaged, nothing stale", () => {
+    expect(hook.run).toMatch(/\bnpm run package\b/);
+    expect(existsSync(staleMarker)).toBe(false);
+    const staged = readdirFiles(stagingDir);
+    const older = staged.filter((f) => statSync(path.join(stagingDir, f)).mtimeMs < touchedAt);
+    expect(staged.length).toBeGreaterThan(0);
+    expect(older).toEqual([]);
+    // What ships is the build of the current sources, not an earlier one.
+    for (const f of functionFiles()) {
+      const js = `dist/functions/${f.replace(/\.ts$/, '.js')}`;
+      expect([js, readFileSync(path.join(stagingDir, js), 'utf8')]).toEqual([
+        js,
+        readFileSync(path.join(root, js), 'utf8'),
+      ]);
+    }
+  });
+
   it('is the same file set as the staging folder that azd deploys', async () => {
     const staged = readdirFiles(path.join(root, PACKAGE_DIR, 'app'));
     expect(staged.sort()).toEqual([...names].sort());
@@ -240,6 +271,23 @@ describe('npm run package', () => {
       await fs.rm(dir, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it('refuses, naming it, a project file that looks like configuration with secrets, before staging anything', async () => {
+    // A name no operator uses, so that a real accounts file is never touched; .funcignore does not exclude it.
+    const planted = `operator-accounts-${process.pid}.json`;
+    const plantedPath = path.join(root, planted);
+    const zipBefore = statSync(zipPath).mtimeMs;
+    await fs.writeFile(plantedPath, JSON.stringify([{ customerId: 'FFFFFFFF-EEEE-DDDD-1234-AB1234567890' }]));
+    try {
+      await expect(buildPackage({ root })).rejects.toThrow(
+        new RegExp(`look like configuration with secrets:\\n {2}${planted.replace(/\./g, '\\.')}: an accounts file`),
+      );
+    } finally {
+      await fs.rm(plantedPath, { force: true });
+    }
+    expect(statSync(zipPath).mtimeMs).toBe(zipBefore);
+    expect(existsSync(path.join(stagingDir, planted))).toBe(false);
+  });
 });
 
 /** One file per function at the top of functions/ (helpers live in functions/support/). */
