@@ -129,6 +129,17 @@ param storageSkuName string = 'Standard_LRS'
 @description('Purge protection on the Key Vault: a deleted vault and its secrets stay recoverable for 90 days and cannot be purged sooner. It cannot be turned off once on; false only for throw-away environments.')
 param keyVaultPurgeProtection bool = true
 
+@description('E-mail address the alerts are sent to: dead letters, callback signature failures, Telesign send failures, the health endpoint failing (docs/operations.md). Optional: empty deploys no alerts at all (no action group, no alert rule, no availability test).')
+param alertEmail string = ''
+
+@minValue(1)
+@description('Callback signature failures in five minutes above which the alert fires (with alertEmail).')
+param signatureFailureAlertThreshold int = 20
+
+@minValue(1)
+@description('Telesign send failures (failed or outcome unknown) in five minutes above which the alert fires (with alertEmail).')
+param sendFailureAlertThreshold int = 20
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
 var functionAppName = 'func-sms-${resourceToken}'
@@ -303,6 +314,23 @@ module api 'app/api.bicep' = {
   dependsOn: [
     rbac
   ]
+}
+
+// Only with an address to send them to: an alert nobody receives is noise in the portal.
+module alerts 'app/alerts.bicep' = if (!empty(alertEmail)) {
+  name: 'alerts'
+  scope: rg
+  params: {
+    namePrefix: 'sms-${resourceToken}'
+    location: location
+    tags: tags
+    alertEmail: alertEmail
+    serviceBusNamespaceName: serviceBus.outputs.name
+    applicationInsightsName: monitoring.outputs.name
+    healthUrl: 'https://${api.outputs.defaultHostName}/api/health'
+    signatureFailureThreshold: signatureFailureAlertThreshold
+    sendFailureThreshold: sendFailureAlertThreshold
+  }
 }
 
 // For the next steps in docs/deploy.md (azd also writes them to .azure/<env>/.env).

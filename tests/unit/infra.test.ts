@@ -30,6 +30,7 @@ const rbac = read('infra/app/rbac.bicep');
 const main = read('infra/main.bicep');
 const serviceBus = read('infra/app/servicebus.bicep');
 const keyVault = read('infra/app/keyvault.bicep');
+const alerts = read('infra/app/alerts.bicep');
 
 /** The `{ name: 'X' value: ... }` items of `var <variable> = [ ... ]` in api.bicep. */
 function appSettings(variable = 'appSettings'): Map<string, string> {
@@ -622,7 +623,14 @@ describe('the resources', () => {
   });
 
   it('passes each module every parameter it requires, and none it does not have', () => {
-    for (const m of main.matchAll(/^module (\w+) '(app\/\w+\.bicep)' = \{\n([\s\S]*?)\n\}/gm)) {
+    const modules = [...main.matchAll(/^module (\w+) '(app\/\w+\.bicep)' = (?:if \([^\n]*\) )?\{\n([\s\S]*?)\n\}/gm)];
+    expect(modules.map((m) => m[2]).sort()).toEqual(
+      bicepFiles
+        .filter((f) => f.startsWith('infra/app/'))
+        .map((f) => f.slice('infra/'.length))
+        .sort(),
+    );
+    for (const m of modules) {
       const params = [...read(`infra/${m[2]}`).matchAll(/^param (\w+) \w+( = .*)?$/gm)].map((p) => ({
         name: p[1],
         required: p[2] === undefined,
@@ -639,6 +647,159 @@ describe('the resources', () => {
         missing: [],
       });
     }
+  });
+});
+
+describe('alerts in infra/app/alerts.bicep', () => {
+  /** Resources of alerts.bicep: symbol, type, API version and body. */
+  const resources = [
+    ...alerts.matchAll(/^resource (\w+) '([\w./]+)@([\w-]+)'( existing)? = \{\n([\s\S]*?)\n\}$/gm),
+  ].map((m) => ({ symbol: m[1], type: m[2], apiVersion: m[3], existing: Boolean(m[4]), body: m[5] }));
+  const resource = (symbol: string) => {
+    const found = resources.find((r) => r.symbol === symbol);
+    if (!found) throw new Error(`alerts.bicep has no resource ${symbol}`);
+    return found;
+  };
+  const alertRules = resources.filter((r) => /^Microsoft\.Insights\/(metricAlerts|scheduledQueryRules)$/.test(r.type));
+  const alertsModule = /^module alerts 'app\/alerts\.bicep' = (if \([^\n]*\) )?\{\n([\s\S]*?)\n\}$/m.exec(main);
+  const logMessages = [...filesUnder('shared'), ...filesUnder('functions')]
+    .filter((f) => f.endsWith('.ts'))
+    .flatMap((f) => [
+      ...read(f).matchAll(/\b(?:logger|ctx)\??\.(?:debug|info|warn|error|log)(?:\?\.)?\(\s*(?:[^']*\? )?'([^']+)'/g),
+    ])
+    .map((m) => m[1]);
+
+  it('is deployed by main.bicep only when alertEmail is given, and says so', () => {
+    expect(alertsModule).not.toBeNull();
+    expect(alertsModule![1]).toBe('if (!empty(alertEmail)) ');
+    expect(main).toMatch(
+      /^@description\('[^\n]*Optional: empty deploys no alerts[^\n]*'\)\nparam alertEmail string = ''$/m,
+    );
+    expect(read('infra/main.parameters.json')).toContain('"value": "${ALERT_EMAIL=}"');
+    const params = alertsModule![2];
+    expect(params).toMatch(/^\s*alertEmail: alertEmail$/m);
+    expect(params).toMatch(/^\s*serviceBusNamespaceName: serviceBus\.outputs\.name$/m);
+    expect(params).toMatch(/^\s*applicationInsightsName: monitoring\.outputs\.name$/m);
+    expect(params).toMatch(/^\s*signatureFailureThreshold: signatureFailureAlertThreshold$/m);
+    expect(params).toMatch(/^\s*sendFailureThreshold: sendFailureAlertThreshold$/m);
+    expect(main).toMatch(/^param signatureFailureAlertThreshold int = 20$/m);
+    expect(main).toMatch(/^param sendFailureAlertThreshold int = 20$/m);
+  });
+
+  it('uses the resource types and API versions it was written against', () => {
+    expect(resources.map((r) => `${r.symbol} ${r.type}@${r.apiVersion}`)).toEqual([
+      'serviceBusNamespace Microsoft.ServiceBus/namespaces@2024-01-01',
+      'applicationInsights Microsoft.Insights/components@2020-02-02',
+      'actionGroup Microsoft.Insights/actionGroups@2023-01-01',
+      'deadLetterAlert Microsoft.Insights/metricAlerts@2018-03-01',
+      'signatureFailureAlert Microsoft.Insights/scheduledQueryRules@2022-06-15',
+      'sendFailureAlert Microsoft.Insights/scheduledQueryRules@2022-06-15',
+      'healthTest Microsoft.Insights/webtests@2022-06-15',
+      'healthAlert Microsoft.Insights/metricAlerts@2018-03-01',
+    ]);
+    expect(resource('serviceBusNamespace').existing && resource('applicationInsights').existing).toBe(true);
+  });
+
+  it('mails the one action group at alertEmail, from every alert', () => {
+    const group = resource('actionGroup').body;
+    expect(group).toMatch(/^\s*emailAddress: alertEmail$/m);
+    expect(group).toMatch(/^\s*location: 'global'$/m);
+    const shortName = /groupShortName: '([^']+)'/.exec(group);
+    expect(shortName![1].length).toBeLessThanOrEqual(12);
+    expect(alertRules.map((r) => r.symbol)).toEqual([
+      'deadLetterAlert',
+      'signatureFailureAlert',
+      'sendFailureAlert',
+      'healthAlert',
+    ]);
+    for (const rule of alertRules) {
+      const targets =
+        rule.type === 'Microsoft.Insights/metricAlerts'
+          ? [...rule.body.matchAll(/actionGroupId: (\S+)/g)].map((m) => m[1])
+          : [.../actionGroups: \[\n([\s\S]*?)\n\s*\]/.exec(rule.body)![1].matchAll(/^\s*(\S+)$/gm)].map((m) => m[1]);
+      expect({ rule: rule.symbol, targets }).toEqual({ rule: rule.symbol, targets: ['actionGroup.id'] });
+      expect(rule.body).toMatch(/^\s*enabled: true$/m);
+      expect(rule.body).toMatch(/^\s*description: '[^']*docs\/operations\.md[^']*'$/m);
+    }
+  });
+
+  it('alerts on dead letters of every entity of the namespace, each on its own', () => {
+    const rule = resource('deadLetterAlert').body;
+    expect(rule).toMatch(/^\s*serviceBusNamespace\.id$/m);
+    expect(rule).toMatch(/'odata\.type': 'Microsoft\.Azure\.Monitor\.SingleResourceMultipleMetricCriteria'/);
+    expect(rule).toMatch(/metricNamespace: 'Microsoft\.ServiceBus\/namespaces'/);
+    expect(rule).toMatch(/metricName: 'DeadletteredMessages'/);
+    expect(rule).toMatch(/name: 'EntityName'\n\s*operator: 'Include'\n\s*values: \[\n\s*'\*'\n/);
+    expect(rule).toMatch(/operator: 'GreaterThan'\n\s*threshold: 0\n/);
+  });
+
+  it('counts, in the log alerts, exactly the lines the code logs for a refused signature and a failed send', () => {
+    const signature = /^var signatureFailureMessage = '([^']+)'$/m.exec(alerts)![1];
+    const sends = [.../^var sendFailureMessages = \[\n([\s\S]*?)\n\]$/m.exec(alerts)![1].matchAll(/'([^']+)'/g)].map(
+      (m) => m[1],
+    );
+    // The message ingest.ts logs when the verifier refuses a callback, and the two send.ts logs for a send that
+    // failed or whose outcome is unknown.
+    expect(signature).toBe('callback refused: not authentic');
+    expect(read('shared/services/ingest.ts')).toContain(
+      `deps.logger.warn('${signature}', { reason: verified.reason })`,
+    );
+    expect(sends).toEqual(['message not sent', 'message outcome unknown; not resent']);
+    for (const message of sends) expect(read('shared/services/send.ts')).toContain(`deps.logger.warn('${message}'`);
+    // `startswith` must find these lines and no other.
+    for (const message of [signature, ...sends]) {
+      expect({ message, lines: logMessages.filter((m) => m.startsWith(message)) }).toEqual({
+        message,
+        lines: [message],
+      });
+    }
+    expect(resource('signatureFailureAlert').body).toContain(
+      `query: 'traces | where message startswith "\${signatureFailureMessage}" | summarize failures = sum(itemCount)'`,
+    );
+    expect(resource('sendFailureAlert').body).toContain(
+      `query: 'traces | where message startswith "\${sendFailureMessages[0]}" or message startswith "\${sendFailureMessages[1]}" | summarize failures = sum(itemCount)'`,
+    );
+    for (const [symbol, threshold] of [
+      ['signatureFailureAlert', 'signatureFailureThreshold'],
+      ['sendFailureAlert', 'sendFailureThreshold'],
+    ]) {
+      const body = resource(symbol).body;
+      expect(body).toMatch(/^\s*kind: 'LogAlert'$/m);
+      expect(body).toMatch(/^\s*applicationInsights\.id$/m);
+      expect(body).toMatch(/metricMeasureColumn: 'failures'\n\s*operator: 'GreaterThan'\n/);
+      expect(body).toMatch(new RegExp(`^\\s*threshold: ${threshold}$`, 'm'));
+      expect(body).toMatch(/^\s*windowSize: rateWindow$/m);
+      expect(alerts).toMatch(new RegExp(`^param ${threshold} int = 20$`, 'm'));
+    }
+  });
+
+  it('tests GET /api/health from several locations with a standard web test, and alerts on it', () => {
+    const test = resource('healthTest').body;
+    expect(test).toMatch(/^\s*kind: 'standard'$/m);
+    expect(test).toMatch(/^\s*Kind: 'standard'$/m);
+    expect(test).toMatch(/'hidden-link:\$\{applicationInsights\.id\}': 'Resource'/);
+    expect(test).toMatch(/RequestUrl: healthUrl\n\s*HttpVerb: 'GET'/);
+    expect(test).toMatch(/ExpectedHttpStatusCode: 200/);
+    expect(alertsModule![2]).toMatch(/^\s*healthUrl: 'https:\/\/\$\{api\.outputs\.defaultHostName\}\/api\/health'$/m);
+    const health = read('functions/health.ts');
+    expect(health).toMatch(/methods: \['GET'\],\n\s*authLevel: 'anonymous',\n\s*route: 'health',/);
+    const locations = /^param availabilityTestLocations array = \[\n([\s\S]*?)\n\]$/m.exec(alerts)![1];
+    expect([...locations.matchAll(/'([\w-]+)'/g)].length).toBeGreaterThanOrEqual(5);
+    const rule = resource('healthAlert').body;
+    expect(rule).toMatch(/'odata\.type': 'Microsoft\.Azure\.Monitor\.WebtestLocationAvailabilityCriteria'/);
+    expect(rule).toMatch(/webTestId: healthTest\.id\n\s*componentId: applicationInsights\.id\n/);
+    expect(rule).toMatch(/scopes: \[\n\s*healthTest\.id\n\s*applicationInsights\.id\n/);
+  });
+
+  it('is explained in docs/operations.md, alert by alert, and linked from the deployment guide and the README', () => {
+    const guide = read('docs/operations.md');
+    for (const name of ['dead-letters', 'callback-signatures', 'telesign-sends', 'health']) {
+      expect(alerts).toContain(`name: 'alert-\${namePrefix}-${name}'`);
+      expect(guide).toContain(`\`alert-sms-<token>-${name}\``);
+    }
+    expect(alertsModule![2]).toMatch(/^\s*namePrefix: 'sms-\$\{resourceToken\}'$/m);
+    expect(read('docs/deploy.md')).toContain('docs/operations.md');
+    expect(read('README.md')).toContain('docs/operations.md');
   });
 });
 
