@@ -7,6 +7,8 @@ import { inflateRawSync } from 'node:zlib';
 
 import { parse as parseYaml } from 'yaml';
 
+import { entryFiles, loadPackage, medianRequireMs, writeFunctionsCoreStub } from '../../local/packageLoad';
+import { requireGraph } from '../../local/packageRequireGraph';
 import { buildPackage, formatSize, PACKAGE_DIR, ZIP_NAME } from '../../local/packageZip';
 
 /**
@@ -17,6 +19,29 @@ import { buildPackage, formatSize, PACKAGE_DIR, ZIP_NAME } from '../../local/pac
 
 const root = path.resolve(__dirname, '../..');
 const execFileAsync = promisify(execFile);
+
+/** The whole packages .funcignore leaves out of node_modules (`/node_modules/<name>` lines). */
+const omittedPackages = readFileSync(path.join(root, '.funcignore'), 'utf8')
+  .split('\n')
+  .map((line) => /^\/node_modules\/((?:@[^/]+\/)?[^/*]+)$/.exec(line.trim())?.[1])
+  .filter((name): name is string => name !== undefined);
+
+/** '@azure/identity/dist/x' → '@azure/identity'; './x' → './x' (no package). */
+function packageNameOf(specifier: string): string {
+  return specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
+}
+
+/** True when `npm ci --omit=dev` installs this lock-file path (node_modules/…). */
+function productionPackage(lockPath: string): boolean {
+  const lock = JSON.parse(readFileSync(path.join(root, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { dev?: boolean }>;
+  };
+  const entry = lock.packages[lockPath];
+  return entry !== undefined && entry.dev !== true;
+}
 
 interface ZipEntry {
   name: string;
@@ -171,6 +196,23 @@ describe('npm run package', () => {
     expect(ours.filter((n) => /^(functions|shared|bench|docs|infra)\//.test(n))).toEqual([]);
   });
 
+  it("leaves out the dependencies' source maps and type declarations, and the packages Node never loads", () => {
+    const dependencyFiles = names.filter((n) => n.startsWith('node_modules/'));
+    expect(dependencyFiles.filter((n) => /\.(map|d\.[cm]?ts)$/.test(n))).toEqual([]);
+    expect(omittedPackages).toContain('@azure/msal-browser');
+    for (const omitted of omittedPackages) {
+      expect(
+        dependencyFiles.filter(
+          (n) => n.startsWith(`node_modules/${omitted}/`) || n.includes(`/node_modules/${omitted}/`),
+        ),
+      ).toEqual([]);
+      // Still in the lock file: npm installs it, and only the packager drops it.
+      expect(productionPackage(`node_modules/${omitted}`)).toBe(true);
+    }
+    // The JavaScript the maps and declarations sat next to is all there.
+    expect(dependencyFiles.filter((n) => /\.[cm]?js$/.test(n)).length).toBeGreaterThan(1000);
+  });
+
   it('holds the production dependencies from package-lock.json and none of the development ones', () => {
     const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
       dependencies: Record<string, string>;
@@ -235,33 +277,20 @@ describe('npm run package', () => {
         await fs.mkdir(path.dirname(target), { recursive: true });
         await fs.writeFile(target, extract(zip, entry));
       }
-      // The Functions worker provides @azure/functions-core at run time; this stand-in records what registers.
-      const core = path.join(dir, 'node_modules', '@azure', 'functions-core');
-      await fs.mkdir(core, { recursive: true });
-      await fs.writeFile(
-        path.join(core, 'package.json'),
-        JSON.stringify({ name: '@azure/functions-core', main: 'index.js' }),
+      await writeFunctionsCoreStub(dir);
+      const { registered, requested } = await loadPackage(dir, true);
+      // What the packager leaves out of node_modules: never requested at start-up, nor by any later code path.
+      expect(requested.filter((r) => omittedPackages.some((p) => r === p || r.startsWith(`${p}/`)))).toEqual([]);
+      const graph = requireGraph(dir, entryFiles(dir));
+      expect(graph.requests.filter((r) => omittedPackages.includes(packageNameOf(r.specifier)))).toEqual([]);
+      // A request that no longer resolves must be one npm never installs either (an optional peer in a try/catch).
+      const unresolvedInstalled = graph.requests.filter(
+        (r) => r.resolved === undefined && productionPackage(`node_modules/${packageNameOf(r.specifier)}`),
       );
-      await fs.writeFile(
-        path.join(core, 'index.js'),
-        [
-          'const registered = (globalThis.__registered = []);',
-          'exports.registerFunction = (metadata) => { registered.push(metadata.name); return { dispose() {} }; };',
-          'exports.setProgrammingModel = () => {};',
-          'exports.registerHook = () => ({ dispose() {} });',
-          'exports.log = () => {};',
-        ].join('\n'),
+      expect(unresolvedInstalled).toEqual([]);
+      console.log(
+        `the extracted zip: ${registered.length} functions registered, ${graph.files.size} files reachable by require; require of the entry files, median of 5 fresh processes: ${(await medianRequireMs(dir)).toFixed(0)} ms`,
       );
-      const main = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).main as string;
-      const script = [
-        `const files = require('fs').readdirSync('${path.posix.dirname(main)}').filter((f) => f.endsWith('.js'));`,
-        `for (const f of files) require('./${path.posix.dirname(main)}/' + f);`,
-        'process.stdout.write(JSON.stringify(globalThis.__registered));',
-      ].join('\n');
-      const env = { ...process.env };
-      delete env.NODE_PATH;
-      const { stdout } = await execFileAsync(process.execPath, ['-e', script], { cwd: dir, env });
-      const registered = JSON.parse(stdout) as string[];
       const declared = functionFiles().flatMap((f) =>
         [...readFileSync(path.join(root, 'functions', f), 'utf8').matchAll(/app\.\w+\(\s*'([^']+)'/g)].map((m) => m[1]),
       );
