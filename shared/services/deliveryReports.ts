@@ -3,7 +3,7 @@ import { messageStatusChangedEvent } from '../domain/channelEventsOf';
 import type { DeliveryReported } from '../domain/inboundEvent';
 import { normalizeReferenceId } from '../domain/referenceId';
 import { recordStatus, statusMoveBy } from '../domain/statusChange';
-import { conversationIdOf, type MessageRecord, parseMessageId } from '../domain/thread';
+import { conversationIdOf, messageIdOf, type MessageRecord, parseMessageId } from '../domain/thread';
 import type { Logger } from '../log';
 import type { MessagePointer, ReferenceStore } from '../ports/referenceStore';
 import type { ThreadStore } from '../ports/threadStore';
@@ -126,6 +126,8 @@ async function applyReportIf(
   deps.logger.info('delivery report applied', {
     eventId: event.eventId,
     referenceId: event.referenceId,
+    messageId: messageIdOf(pointer),
+    conversationId,
     statusCode: event.statusCode,
     ...(result.kind === 'report' ? { status: result.status, changed: result.changed } : { duplicate: true }),
   });

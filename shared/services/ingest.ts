@@ -68,7 +68,9 @@ export async function ingestCallback(input: CallbackInput, deps: IngestDeps): Pr
       type: event.type,
       eventId: event.eventId,
       sessionId: queued.sessionId,
-      ...(event.type === 'message.received' ? { from: maskPhone(event.from), to: maskPhone(event.to) } : {}),
+      ...(event.type === 'message.received'
+        ? { referenceId: event.referenceId, from: maskPhone(event.from), to: maskPhone(event.to) }
+        : {}),
       ...(event.type === 'delivery.reported' ? { referenceId: event.referenceId, statusCode: event.statusCode } : {}),
       ...(event.type === 'callback.unrecognized' ? { reason: event.reason } : {}),
     });

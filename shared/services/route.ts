@@ -113,10 +113,16 @@ async function routeMessage(event: MessageReceived, deps: RouteDeps): Promise<Wi
   const { result } = routed;
   deps.logger.info(result.kind === 'duplicate' ? 'inbound message already applied' : 'inbound message applied', {
     eventId: event.eventId,
+    referenceId: event.referenceId,
     threadId: event.threadId,
     from: maskPhone(event.from),
     ...(result.kind === 'message'
-      ? { conversationId: result.conversationId, started: result.startedConversation, consent: result.consent.kind }
+      ? {
+          conversationId: result.conversationId,
+          messageId: `${result.conversationId}.${result.messageNumber}`,
+          started: result.startedConversation,
+          consent: result.consent.kind,
+        }
       : {}),
   });
   return routed;

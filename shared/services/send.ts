@@ -389,7 +389,15 @@ async function deliver(
       releaseKey,
     );
     await recordedOutcome();
-    deps.logger.warn('message not sent', { ...log, code: failure.error.code });
+    // Telesign's own error code (of its answer's status), kept in failureDetails: not a secret, not a number.
+    const { details } = failure.error;
+    const telesignCode =
+      typeof details === 'object' && details !== null && 'telesignCode' in details ? details.telesignCode : undefined;
+    deps.logger.warn('message not sent', {
+      ...log,
+      code: failure.error.code,
+      ...(telesignCode === undefined ? {} : { telesignCode }),
+    });
     return { result: { ok: false, error: withMessageId(failure.error, messageId) }, events: eventsOf(message) };
   }
 }

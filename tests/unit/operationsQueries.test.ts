@@ -180,16 +180,22 @@ describe('the queries of docs/operations.md', () => {
 
   it('name the correlation fields the logs carry on each hop', () => {
     const carries = (message: string, field: string) => callsLogging(message).some((c) => c.fields.has(field));
-    // The hops the tables of docs/operations.md describe.
+    // The hops the tables of docs/operations.md describe: Telesign's reference on every one, both ways, and the
+    // stored message's id on each line that touches one.
+    expect(carries('callback queued', 'referenceId')).toBe(true);
     expect(carries('callback queued', 'eventId')).toBe(true);
     expect(carries('callback queued', 'sessionId')).toBe(true);
-    expect(carries('inbound message applied', 'conversationId')).toBe(true);
+    for (const field of ['referenceId', 'eventId', 'conversationId', 'messageId'])
+      expect([field, carries('inbound message applied', field)]).toEqual([field, true]);
+    expect(carries('inbound message already applied', 'referenceId')).toBe(true);
     expect(carries('message sent', 'messageId') && carries('message sent', 'referenceId')).toBe(true);
-    expect(carries('delivery report applied', 'referenceId')).toBe(true);
-    // And the gaps they name: if one closes, the guide (and its queries) can say so.
-    expect(carries('delivery report applied', 'messageId')).toBe(false);
-    expect(carries('inbound message applied', 'referenceId')).toBe(false);
-    expect(guide).toMatch(/\*\*the reference\*\*: it is not logged/);
-    expect(guide).toMatch(/\| \*\*`messageId`\*\* and `conversationId` \|/);
+    expect(carries('message not sent', 'messageId') && carries('message not sent', 'code')).toBe(true);
+    expect(carries('message not sent', 'telesignCode')).toBe(true);
+    for (const field of ['referenceId', 'messageId', 'conversationId', 'statusCode'])
+      expect([field, carries('delivery report applied', field)]).toEqual([field, true]);
+    // The guide says so, and no longer names the gaps it had.
+    expect(guide).toMatch(/One id follows an SMS through every hop, both ways: \*\*Telesign's reference id\*\*/);
+    expect(guide).not.toMatch(/\| hop \| carries \| lacks \|/);
+    expect(guide).not.toMatch(/is not in the log line/);
   });
 });
