@@ -285,6 +285,7 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
         },
         logger,
         parts.routeRetry,
+        { eventId: event.eventId },
       ),
     send,
     validate: (customerId) => validateCredentials(customerId, { accounts: config.accounts, secrets, telesignFor }),

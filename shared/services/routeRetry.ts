@@ -10,16 +10,23 @@ import { type BackoffOptions, withBackoff } from './backoff';
  */
 export const ROUTE_RETRY_DEFAULTS = { budgetMs: 60_000, baseDelayMs: 500, maxDelayMs: 15_000 };
 
-export function routeWithRetry<T>(run: () => Promise<T>, logger: Logger, options: BackoffOptions = {}): Promise<T> {
+export function routeWithRetry<T>(
+  run: () => Promise<T>,
+  logger: Logger,
+  options: BackoffOptions = {},
+  /** What the lines name (the event's id), so an operator can tell which event waited. */
+  about: Record<string, unknown> = {},
+): Promise<T> {
   return withBackoff(
     run,
     (error) => {
       const code = transientCodeIn(error);
-      if (code) logger.info('a dependency is unavailable; retrying inside this delivery', { code });
+      if (code) logger.info('a dependency is unavailable; retrying inside this delivery', { ...about, code });
       return code ? {} : undefined;
     },
     (error, attempts) =>
       logger.warn('a dependency is still unavailable after retries; the event is left for redelivery', {
+        ...about,
         attempts,
         code: transientCodeIn(error),
       }),
