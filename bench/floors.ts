@@ -1,6 +1,7 @@
 import type { ServiceBusSender } from '@azure/service-bus';
 
-import { INBOUND_EVENT_SCHEMA_VERSION, type QueuedEvent } from '../shared/domain/inboundEvent';
+import type { QueuedEvent } from '../shared/domain/inboundEvent';
+import { queueMessageOf } from '../shared/queue/eventPublisher';
 import type { TableClients } from '../shared/storage/tableClients';
 import type { TelesignClient } from '../shared/telesign/client';
 
@@ -102,14 +103,6 @@ export function indexPage(tables: TableClients, limit: number) {
  */
 export function bareSend(sender: ServiceBusSender, events: QueuedEvent[]) {
   return async (i: number) => {
-    const { event, messageId, sessionId } = events[i];
-    await sender.sendMessages({
-      body: event,
-      messageId,
-      sessionId,
-      contentType: 'application/json',
-      subject: event.type,
-      applicationProperties: { eventType: event.type, schemaVersion: INBOUND_EVENT_SCHEMA_VERSION },
-    });
+    await sender.sendMessages(queueMessageOf(events[i]));
   };
 }

@@ -1,4 +1,4 @@
-import type { ServiceBusClient } from '@azure/service-bus';
+import type { ServiceBusClient, ServiceBusMessage } from '@azure/service-bus';
 
 import { INBOUND_EVENT_SCHEMA_VERSION, type QueuedEvent } from '../domain/inboundEvent';
 import { createEntitySender } from './entitySender';
@@ -16,15 +16,19 @@ export interface EventPublisher {
 export function createServiceBusPublisher(client: ServiceBusClient, queueName: string): EventPublisher {
   const sender = createEntitySender(client, queueName, 'The event queue cannot take the event right now.');
   return {
-    publish: ({ event, messageId, sessionId }) =>
-      sender.send({
-        body: event,
-        messageId,
-        sessionId,
-        contentType: 'application/json',
-        subject: event.type,
-        applicationProperties: { eventType: event.type, schemaVersion: INBOUND_EVENT_SCHEMA_VERSION },
-      }),
+    publish: (item) => sender.send(queueMessageOf(item)),
     close: () => sender.close(),
+  };
+}
+
+/** The Service Bus message a queued event travels as. */
+export function queueMessageOf({ event, messageId, sessionId }: QueuedEvent): ServiceBusMessage {
+  return {
+    body: event,
+    messageId,
+    sessionId,
+    contentType: 'application/json',
+    subject: event.type,
+    applicationProperties: { eventType: event.type, schemaVersion: INBOUND_EVENT_SCHEMA_VERSION },
   };
 }
