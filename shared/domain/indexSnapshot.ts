@@ -13,8 +13,12 @@ export interface IndexSnapshot extends ThreadParties {
   conversation: ConversationRecord;
 }
 
-/** The parts of a conversation a list item shows: notes (up to 50) and the Dynamics link are left out. */
-export function snapshotOf(parties: ThreadParties, c: ConversationRecord): IndexSnapshot {
+/**
+ * What an entry keeps of its conversation: the parts a list item shows (notes, up to 50, and the Dynamics link are
+ * left out), and only in a state that lists from it (listsFromSnapshot), since no listing reads any other.
+ */
+export function snapshotOf(parties: ThreadParties | undefined, c: ConversationRecord): IndexSnapshot | undefined {
+  if (!parties || !listsFromSnapshot(c.state)) return undefined;
   const { notes: _notes, dynamicsConversationId: _link, ...listed } = c;
   return {
     account: parties.account,

@@ -23,16 +23,17 @@ function positionOf(cursor: Cursor): { activityAt: string; conversationId: strin
 
 function entryOf(threadId: string, c: ConversationRecord, parties?: ThreadParties): IndexEntry {
   const conversationId = conversationIdOf(threadId, c.n);
-  return {
+  const entry: IndexEntry = {
     state: c.state,
     conversationId,
     threadId,
     n: c.n,
     queue: c.queue,
     activityAt: activityOf(c),
-    ...(parties ? { snapshot: snapshotOf(parties, c) } : {}),
     cursor: cursorOf(activityOf(c), conversationId),
   };
+  const snapshot = snapshotOf(parties, c);
+  return snapshot ? { ...entry, snapshot } : entry;
 }
 
 export function createMemoryConversationIndex(): ConversationIndex {

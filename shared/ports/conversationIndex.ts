@@ -10,8 +10,9 @@ import type { ConversationRecord } from '../domain/thread';
  * The conversation itself is the truth. Its entry is a function of it (state, activity, id), so anyone holding
  * the conversation knows which entry it calls for, and an entry that differs is stale by definition. The index
  * is written after the thread's change commits, not with it, and repaired by whoever reads a stale entry.
- * A writer that knows who the conversation is with (`parties`) also keeps a snapshot of it in the entry, which
- * a listing answers from without reading the conversation (docs/architecture.md §conversationIndex).
+ * A writer that knows who the conversation is with (`parties`) also keeps a snapshot of it in the entry, in a
+ * state that lists from one (domain/indexSnapshot.ts), which a listing answers from without reading the
+ * conversation (docs/architecture.md §conversationIndex).
  */
 
 /** Opaque position in one state's listing: handed back as `after`, to the index that gave it out. */

@@ -2,6 +2,7 @@ import type { MessageReceivedEvent } from '../domain/channelEvents';
 import { formatPhone } from '../domain/phoneFormat';
 import { conversationIdOf, parseConversationId } from '../domain/thread';
 import type { DynamicsSettings } from '../dynamics/settings';
+import { conversationContextOf } from './dynamicsContext';
 import { createWithStartMessage } from './dynamicsCreate';
 import { linkConversation, readConversation, startMarker } from './dynamicsLinking';
 import { callDynamics } from './dynamicsRetry';
@@ -65,20 +66,13 @@ export async function recreateDynamicsConversation(
   }
 
   const text = event.text.trim() === '' ? undefined : event.text;
-  const account = deps.accounts.find((a) => a.customerId.toLowerCase() === event.account.toLowerCase());
-  const number = account?.supportNumbers.find((s) => s.number === event.to.digits);
   const target = { threadId: id.threadId, n: next.conversation.n, messageId: event.messageId };
   const created = await createWithStartMessage(deps, target, {
     customerId: nextId,
     phoneNumber: formatPhone(event.from.digits, deps.settings.phoneFormat),
     context: {
-      conversationId: nextId,
+      ...conversationContextOf(event, nextId, next.conversation, deps.accounts),
       previousConversationId: event.conversationId,
-      supportNumber: event.to.e164,
-      ...(number?.description ? { supportNumberDescription: number.description } : {}),
-      ...(number?.defaultLanguage ? { language: number.defaultLanguage } : {}),
-      queue: next.conversation.queue,
-      priority: next.conversation.priority,
     },
     ...(text === undefined ? {} : { startMessage: { text } }),
     // Not the inbound event id alone: that one already asked for the conversation that ended.

@@ -9,12 +9,13 @@ import type {
 import { formatPhone } from '../domain/phoneFormat';
 import { parseConversationId } from '../domain/thread';
 import { DynamicsError, isDynamicsError } from '../dynamics/dynamicsError';
-import type { ContextValue, MessagingClient } from '../dynamics/messagingClient';
+import type { MessagingClient } from '../dynamics/messagingClient';
 import type { DynamicsSettings } from '../dynamics/settings';
 import { DeadLetterError } from '../errors';
 import type { Logger } from '../log';
 import type { DynamicsLinkStore } from '../ports/dynamicsLinks';
 import type { MarkerKey, ThreadStore } from '../ports/threadStore';
+import { conversationContextOf } from './dynamicsContext';
 import { createWithStartMessage } from './dynamicsCreate';
 import { type ConversationAt, linkConversation, readConversation, startMarker } from './dynamicsLinking';
 import { callDynamics, type DynamicsRetryOptions } from './dynamicsRetry';
@@ -85,7 +86,7 @@ async function relayCustomerMessage(event: MessageReceivedEvent, deps: RelayDeps
   const created = await createWithStartMessage(deps, target, {
     customerId: event.conversationId,
     phoneNumber: formatPhone(event.from.digits, deps.settings.phoneFormat),
-    context: contextOf(event, at, deps.accounts),
+    context: conversationContextOf(event, event.conversationId, at.conversation, deps.accounts),
     ...(text === undefined ? {} : { startMessage: { text } }),
     requestId: event.inboundEventId,
     skipDeflectionBot: deps.settings.skipDeflectionBot,
@@ -194,22 +195,4 @@ async function postMessage(
 function closedDescription(dynamicsConversationId: string, error: DynamicsError): string {
   const correlation = error.correlationId ? `, correlation id ${error.correlationId}` : '';
   return `Dynamics conversation ${dynamicsConversationId} is closed or gone (HTTP 404${correlation}).`;
-}
-
-/** Shown to the agent with the conversation (§3.5): where the customer wrote and how we routed it. */
-function contextOf(
-  event: MessageReceivedEvent,
-  at: ConversationAt,
-  accounts: readonly TelesignAccount[],
-): Record<string, ContextValue> {
-  const account = accounts.find((a) => a.customerId.toLowerCase() === event.account.toLowerCase());
-  const number = account?.supportNumbers.find((s) => s.number === event.to.digits);
-  return {
-    conversationId: event.conversationId,
-    supportNumber: event.to.e164,
-    ...(number?.description ? { supportNumberDescription: number.description } : {}),
-    ...(number?.defaultLanguage ? { language: number.defaultLanguage } : {}),
-    queue: at.conversation.queue,
-    priority: at.conversation.priority,
-  };
 }

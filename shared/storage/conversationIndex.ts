@@ -41,7 +41,7 @@ export function createConversationIndex(client: TableClient): ConversationIndex 
           n: c.n,
           queue: c.queue,
           activityAt: activityOf(c),
-          ...snapshotColumns(parties && snapshotOf(parties, c)),
+          ...snapshotColumns(snapshotOf(parties, c)),
         },
         'Replace',
       );
