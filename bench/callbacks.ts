@@ -6,7 +6,7 @@ import type { InboundEvent, QueuedEvent } from '../shared/domain/inboundEvent';
 import { parseCallback } from '../shared/telesign/callbackParser';
 
 /** Telesign's callbacks as it sends them, signed with the sandbox account's key. */
-export const support = SANDBOX_ACCOUNT.supportNumber;
+const support = SANDBOX_ACCOUNT.supportNumber;
 
 /**
  * A fictional customer number of pool `pool` (0–3): 1-555-56x-xxxx … 1-555-59x-xxxx, never a sandbox test number

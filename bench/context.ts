@@ -1,5 +1,5 @@
 import { type AzuriteTables, startAzuriteTables } from '../local/azurite';
-import { type Channel, startChannel } from '../local/channel';
+import { type Channel, type ChannelOptions, startChannel } from '../local/channel';
 import { BRIDGE_OFF, localDefaults, SANDBOX_ACCOUNT } from '../local/localSettings';
 import { type App, buildApp } from '../shared/app';
 import { type Env, loadConfig, type TelesignAccount } from '../shared/config';
@@ -69,39 +69,44 @@ export async function startBenchApp(env: Env, parts: { publisher?: EventPublishe
   };
 }
 
-/** The local channel (bridge off), and a bench app over its Azurite, broker and Telesign sandbox. */
-export interface BenchChannel {
-  channel: Channel;
+/** A bench app over parts of its own; `stop` closes the app, then those parts. */
+interface BenchOver {
   bench: BenchApp;
   stop(): Promise<void>;
 }
 
-export async function startBenchChannel(): Promise<BenchChannel> {
-  const channel = await startChannel({
-    env: { ...localDefaults, DYNAMICS_MESSAGING_URL: BRIDGE_OFF },
+const stopping = (bench: BenchApp, under: { stop(): Promise<unknown> }) => async () => {
+  await bench.close();
+  await under.stop();
+};
+
+/** The local channel of every bench phase, on free ports; the bridge phase keeps the bridge on. */
+export function benchChannelOptions(env: Env): ChannelOptions {
+  return {
+    env,
     logger: silentLogger,
     ports: { http: 0, sandbox: 0, broker: 0, tables: 0, dynamics: 0 },
     reportDelaysMs: [5, 10],
     maxConcurrentSessions: 16,
     // Nothing the bench left in the broker needs handling at the end.
     drainMs: 1_000,
-  });
-  const bench = await startBenchApp(channel.env);
-  return {
-    channel,
-    bench,
-    async stop() {
-      await bench.close();
-      await channel.stop();
-    },
   };
 }
 
+/** The local channel (bridge off), and a bench app over its Azurite, broker and Telesign sandbox. */
+export interface BenchChannel extends BenchOver {
+  channel: Channel;
+}
+
+export async function startBenchChannel(): Promise<BenchChannel> {
+  const channel = await startChannel(benchChannelOptions({ ...localDefaults, DYNAMICS_MESSAGING_URL: BRIDGE_OFF }));
+  const bench = await startBenchApp(channel.env);
+  return { channel, bench, stop: stopping(bench, channel) };
+}
+
 /** Tables of their own (an Azurite of their own) for the figures that depend on how many rows a table holds. */
-export interface IsolatedStore {
+export interface IsolatedStore extends BenchOver {
   azurite: AzuriteTables;
-  bench: BenchApp;
-  stop(): Promise<void>;
 }
 
 const noQueue: EventPublisher = {
@@ -117,12 +122,5 @@ export async function startIsolatedStore(channelEnv: Env): Promise<IsolatedStore
     { ...channelEnv, AzureWebJobsStorage: azurite.connectionString },
     { publisher: noQueue },
   );
-  return {
-    azurite,
-    bench,
-    async stop() {
-      await bench.close();
-      await azurite.stop();
-    },
-  };
+  return { azurite, bench, stop: stopping(bench, azurite) };
 }

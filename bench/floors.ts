@@ -72,7 +72,7 @@ export function pointReadBatchAndIndexPut(tables: TableClients, partitions: numb
 }
 
 /** One batch of two rows (the message and its pointer's worth of writing). */
-export async function oneBatch(tables: TableClients, tag: string, i: number) {
+async function oneBatch(tables: TableClients, tag: string, i: number) {
   await tables.threads.submitTransaction([
     ['upsert', { partitionKey: `bench-${tag}-${i % 50}`, rowKey: 'head', n: i }, 'Replace'],
     ['create', { partitionKey: `bench-${tag}-${i % 50}`, rowKey: freshRow(), text: `floor ${i}` }],

@@ -44,7 +44,7 @@ export interface CompareOptions {
   progress?: Progress;
 }
 
-export const median = (values: number[]): number => {
+const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
@@ -61,8 +61,16 @@ interface Side {
   next: number;
 }
 
+const emptySide = (): Side => ({ latencies: [], rates: [], requests: 0, queries: 0, next: 0 });
+
 /** Runs `count` operations of one side, `concurrency` at a time. */
-async function round(side: Side, op: Op, count: number, concurrency: number, options: CompareOptions) {
+async function round(
+  side: Side,
+  op: Op,
+  count: number,
+  concurrency: number,
+  options: Pick<CompareOptions, 'counter' | 'progress'>,
+) {
   let left = count;
   const started = performance.now();
   options.counter?.reset();
@@ -103,8 +111,8 @@ function figuresOf(side: Side, counted: boolean): Figures {
 export async function compare(options: CompareOptions): Promise<Comparison> {
   const rounds = Math.max(1, Math.min(options.rounds ?? 6, options.ops));
   const concurrency = options.concurrency ?? 1;
-  const path: Side = { latencies: [], rates: [], requests: 0, queries: 0, next: 0 };
-  const floor: Side = { latencies: [], rates: [], requests: 0, queries: 0, next: 0 };
+  const path = emptySide();
+  const floor = emptySide();
   for (let r = 0; r < rounds; r++) {
     const count = Math.floor(options.ops / rounds) + (r < options.ops % rounds ? 1 : 0);
     const order: Array<[Side, Op]> = [
@@ -130,8 +138,8 @@ export async function compare(options: CompareOptions): Promise<Comparison> {
 
 /** `count` operations, `concurrency` at a time, not compared with anything (warm-ups, end-to-end rows). */
 export async function timed(count: number, concurrency: number, op: Op, progress?: Progress): Promise<Figures> {
-  const side: Side = { latencies: [], rates: [], requests: 0, queries: 0, next: 0 };
-  await round(side, op, count, concurrency, { name: '', floorName: '', path: op, floor: op, ops: count, progress });
+  const side = emptySide();
+  await round(side, op, count, concurrency, { progress });
   return figuresOf(side, false);
 }
 
@@ -156,12 +164,5 @@ export async function timedThreads(
       }
     }),
   );
-  const side: Side = {
-    latencies,
-    rates: [latencies.length / ((ended - started) / 1000)],
-    requests: 0,
-    queries: 0,
-    next: 0,
-  };
-  return figuresOf(side, false);
+  return figuresOf({ ...emptySide(), latencies, rates: [latencies.length / ((ended - started) / 1000)] }, false);
 }

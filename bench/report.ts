@@ -4,12 +4,12 @@ import type { BenchResults } from './bench';
 import type { Comparison, Figures } from './measure';
 
 /** The issue's targets (13, Build): a ratio of the path to its floor, by latency (≤) or by rate (≥). */
-export interface Target {
+interface Target {
   kind: 'latency' | 'rate';
   bound: number;
 }
 
-export function targetOf(name: string): Target | undefined {
+function targetOf(name: string): Target | undefined {
   if (name.startsWith('send')) return { kind: 'latency', bound: 2.5 };
   if (name.startsWith('listing')) return { kind: 'latency', bound: 1.5 };
   if (name.startsWith('ingest')) return { kind: 'latency', bound: 1.3 };
@@ -18,9 +18,9 @@ export function targetOf(name: string): Target | undefined {
 }
 
 /** The local channel's target: routing keeps ≥ 0.8 of the callback rate. */
-export const LOCAL_ROUTING_TARGET = 0.8;
+const LOCAL_ROUTING_TARGET = 0.8;
 
-export function meets(c: Comparison): boolean | undefined {
+function meets(c: Comparison): boolean | undefined {
   const target = targetOf(c.name);
   if (!target) return undefined;
   return target.kind === 'latency' ? c.latencyRatio <= target.bound : c.rateRatio >= target.bound;
@@ -39,7 +39,7 @@ function table(rows: string[][]): string {
 const targetText = (t: Target | undefined) =>
   t ? `${t.kind === 'latency' ? 'p50 ×' : 'rate ×'}${t.kind === 'latency' ? '≤' : '≥'}${t.bound}` : '';
 
-export function comparisonTable(comparisons: Comparison[]): string {
+function comparisonTable(comparisons: Comparison[]): string {
   const rows = [
     [
       'path (c = in flight)',
@@ -77,7 +77,7 @@ export function comparisonTable(comparisons: Comparison[]): string {
 }
 
 /** What the floors are where they are not the plain point read + batch (bench/floors.ts says why). */
-export const FLOOR_NOTES = [
+const FLOOR_NOTES = [
   'A start is printed against the join floor and against its own, which adds the index put after the batch (it',
   "cannot overlap the batch: ports/conversationIndex.ts). The long conversation's floor works in the thread's own",
   'partition: Azurite scans a partition for every read and write by key (Table Storage does not), so a floor in a',

@@ -19,7 +19,7 @@ export interface BenchSizes {
   bridge: { threads: number; messages: number; replies: number };
 }
 
-export const FULL = { threads: [1, 1_000, 10_000], messages: 5_000 };
+const FULL = { threads: [1, 1_000, 10_000], messages: 5_000 };
 
 export function benchSizes(scale = Number(process.env.BENCH_SCALE ?? 1)): BenchSizes {
   if (!(scale > 0)) throw new Error(`BENCH_SCALE must be a positive number, not ${process.env.BENCH_SCALE}`);

@@ -61,10 +61,10 @@ export async function listDeadLetters(
 }
 
 /** Service Bus takes message ids of up to 128 characters: the original's (cut to 80) stays readable in the copy's. */
-export const replayMessageId = (originalId: unknown) => `${String(originalId).slice(0, 80)}-replay-${randomUUID()}`;
+const replayMessageId = (originalId: unknown) => `${String(originalId).slice(0, 80)}-replay-${randomUUID()}`;
 
 /** The copy that goes back: the same body, session and properties, a new id, and the entity's own time to live. */
-export function replayCopy(m: ServiceBusReceivedMessage): ServiceBusMessage {
+function replayCopy(m: ServiceBusReceivedMessage): ServiceBusMessage {
   return {
     body: m.body,
     // The session keeps the conversation's order: a copy outside it would be refused by the session entity.

@@ -72,7 +72,7 @@ process.stdout.write(JSON.stringify({ registered: globalThis.__registered, reque
 `;
 
 /** Nothing above the folder may hold a node_modules that would hide a dependency the package lacks. */
-export function assertNoNodeModulesAbove(dir: string): void {
+function assertNoNodeModulesAbove(dir: string): void {
   for (let up = path.dirname(path.resolve(dir)); up !== path.dirname(up); up = path.dirname(up)) {
     if (existsSync(path.join(up, 'node_modules'))) throw new Error(`${up} holds a node_modules: load ${dir} elsewhere`);
   }

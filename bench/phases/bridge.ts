@@ -1,8 +1,8 @@
 import { startChannel } from '../../local/channel';
 import { localDefaults } from '../../local/localSettings';
-import { silentLogger } from '../../shared/log';
 import { ArrivalWatch } from '../arrivalWatch';
 import { callbackPoster, inboundSms } from '../callbacks';
+import { benchChannelOptions } from '../context';
 import { type Figures, timedThreads } from '../measure';
 import type { Progress } from '../progress';
 
@@ -31,15 +31,7 @@ export interface BridgeFigures {
  */
 export async function bridgePhase(options: BridgeOptions): Promise<BridgeFigures> {
   const { threads: BRIDGE_THREADS, messages: BRIDGE_MESSAGES, replies: BRIDGE_REPLIES, progress } = options;
-  const channel = await startChannel({
-    env: { ...localDefaults },
-    logger: silentLogger,
-    ports: { http: 0, sandbox: 0, broker: 0, tables: 0, dynamics: 0 },
-    reportDelaysMs: [5, 10],
-    maxConcurrentSessions: 16,
-    // Nothing the bench left in the broker needs handling at the end.
-    drainMs: 1_000,
-  });
+  const channel = await startChannel(benchChannelOptions({ ...localDefaults }));
   try {
     const dynamics = channel.dynamicsSandbox;
     const telesign = channel.sandbox;

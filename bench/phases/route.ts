@@ -45,6 +45,12 @@ export const freshRef = () => referenceOf('2B', ++refs);
 export const threadOf = (bench: BenchApp, customer: string) =>
   threadIdOf(bench.account.customerId, bench.account.defaultSupportNumber, customer);
 
+/** The id of the open conversation of a customer's thread (`threadId.n`), as the send API takes it. */
+export async function conversationIdOf(bench: BenchApp, customer: string): Promise<string> {
+  const { thread } = await bench.stores.threads.read(threadOf(bench, customer));
+  return `${thread!.threadId}.${thread!.conversation!.n}`;
+}
+
 /** Opens (or joins) a conversation for each of `customers`: the threads a join goes to. */
 export async function openConversations(bench: BenchApp, customers: string[]) {
   for (const customer of customers) {
@@ -119,8 +125,7 @@ export async function routeReport(bench: BenchApp, options: RouteOptions): Promi
   await openConversations(bench, customers);
   const references: string[] = [];
   for (const customer of customers) {
-    const state = await bench.stores.threads.read(threadOf(bench, customer));
-    const conversationId = `${state.thread!.threadId}.${state.thread!.conversation!.n}`;
+    const conversationId = await conversationIdOf(bench, customer);
     const command = parseSendRequest({ conversationId, text: 'We are looking into it.' }, undefined);
     if (!command.ok) throw new Error(command.error.message);
     const sent = await bench.app.send(command.value, silentLogger);

@@ -7,7 +7,7 @@ import type { BenchChannel } from '../context';
 import { signedPostAndBatch } from '../floors';
 import { compare, type Comparison } from '../measure';
 import type { Progress } from '../progress';
-import { openConversations, threadOf } from './route';
+import { conversationIdOf, openConversations } from './route';
 
 const SEND_POOL = 3;
 const CUSTOMERS = 50;
@@ -33,10 +33,7 @@ export async function sendPhase(
   const customers = Array.from({ length: CUSTOMERS }, (_, k) => customerNumber(SEND_POOL, k));
   await openConversations(bench, customers);
   const conversations: string[] = [];
-  for (const customer of customers) {
-    const state = await bench.stores.threads.read(threadOf(bench, customer));
-    conversations.push(`${state.thread!.threadId}.${state.thread!.conversation!.n}`);
-  }
+  for (const customer of customers) conversations.push(await conversationIdOf(bench, customer));
   let sent = 0;
   const send = async (i: number) => {
     const command = parseSendRequest(
