@@ -8,11 +8,9 @@ jest.mock('@azure/functions-core', () => require('../../local/functionsCore'), {
  * - an agent's reply: the webhook answers 503 (nothing queued), and Dynamics' own retry, once the queue is back,
  *   is queued and sent once.
  */
-import { listDeadLetters } from '../../local/deadLetters';
-import { channelDeadLetterSources } from '../../local/deadLetterSources';
 import { SANDBOX_ACCOUNT } from '../../local/localSettings';
 import { auditedLogger } from '../support/capturingLogger';
-import { type ChannelHarness, eventually, startChannelHarness } from '../support/channelHarness';
+import { type ChannelHarness, deadLettersOf, eventually, startChannelHarness } from '../support/channelHarness';
 import { recordFigures } from '../support/figures';
 
 let h: ChannelHarness;
@@ -127,9 +125,7 @@ describe('an agent reply while the activities queue is down', () => {
 
 describe('after both outages', () => {
   it('dead-letters nothing', async () => {
-    const found = [];
-    for (const source of channelDeadLetterSources(h.channel.env))
-      found.push({ source, dead: await listDeadLetters(h.channel.serviceBusClient, source) });
+    const found = await deadLettersOf(h.channel);
     recordFigures('brokerOutage', { 'dead-lettered': found.reduce((n, f) => n + f.dead.length, 0) });
     for (const { source, dead } of found) expect({ source, dead }).toEqual({ source, dead: [] });
   });

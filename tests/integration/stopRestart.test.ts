@@ -9,13 +9,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { listDeadLetters } from '../../local/deadLetters';
-import { channelDeadLetterSources } from '../../local/deadLetterSources';
 import { SANDBOX_ACCOUNT } from '../../local/localSettings';
 import { threadIdOf } from '../../shared/domain/threadId';
 import { createConversationReader } from '../../shared/storage/conversationRows';
 import { createTableClient } from '../../shared/storage/tableClients';
-import { type ChannelHarness, eventually, startChannelHarness } from '../support/channelHarness';
+import { type ChannelHarness, deadLettersOf, eventually, startChannelHarness } from '../support/channelHarness';
 import { recordFigures } from '../support/figures';
 import { messagesOf } from '../support/threadMessages';
 
@@ -88,9 +86,7 @@ describe('stopping in the middle of a burst', () => {
           storedBy.set(customer, stored);
         }
         // After the restart: the dead letters of both runs (the broker keeps them in --data).
-        const deadLetters = [];
-        for (const source of channelDeadLetterSources(h.channel.env))
-          deadLetters.push({ source, dead: await listDeadLetters(h.channel.serviceBusClient, source) });
+        const deadLetters = await deadLettersOf(h.channel);
         // 'lost' and 'doubled' are of the callbacks answered 200, which the channel must store once each.
         const acceptedTexts = [...accepted.values()].flat();
         const storedAll = [...storedBy.values()].flat();

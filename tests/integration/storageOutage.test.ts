@@ -7,13 +7,11 @@ jest.mock('@azure/functions-core', () => require('../../local/functionsCore'), {
  * dead-lettered. The outage is a TCP proxy in front of Azurite, cut and restored, so the data survives it.
  */
 import { type AzuriteTables, startAzuriteTables } from '../../local/azurite';
-import { listDeadLetters } from '../../local/deadLetters';
-import { channelDeadLetterSources } from '../../local/deadLetterSources';
 import { SANDBOX_ACCOUNT } from '../../local/localSettings';
 import { threadIdOf } from '../../shared/domain/threadId';
 import { createConversationReader } from '../../shared/storage/conversationRows';
 import { createTableClient, developmentStorageConnectionString, tableNames } from '../../shared/storage/tableClients';
-import { type ChannelHarness, eventually, startChannelHarness } from '../support/channelHarness';
+import { type ChannelHarness, deadLettersOf, eventually, startChannelHarness } from '../support/channelHarness';
 import { recordFigures } from '../support/figures';
 import { startTcpProxy, type TcpProxy } from '../support/tcpProxy';
 import { messagesOf } from '../support/threadMessages';
@@ -84,9 +82,7 @@ describe('a Table Storage outage mid-stream', () => {
       );
       storedTexts.push(stored.filter((m) => m.direction === 'inbound').map((m) => m.text));
     }
-    const deadLetters = [];
-    for (const source of channelDeadLetterSources(h.channel.env))
-      deadLetters.push({ source, dead: await listDeadLetters(h.channel.serviceBusClient, source) });
+    const deadLetters = await deadLettersOf(h.channel);
     recordFigures('storageOutage', {
       'fault: Table Storage stopped': outages,
       'SMS sent': smsSent,

@@ -5,10 +5,8 @@ jest.mock('@azure/functions-core', () => require('../../local/functionsCore'), {
  * with the same Idempotency-Key, as a Dynamics plugin would: never two SMS, never a message left `queued`, the
  * same answer for the same key, and a send that certainly did not go out is sent by the retry.
  */
-import { listDeadLetters } from '../../local/deadLetters';
-import { channelDeadLetterSources } from '../../local/deadLetterSources';
 import type { Fault } from '../../local/telesignSandbox/types';
-import { type ChannelHarness, startChannelHarness } from '../support/channelHarness';
+import { type ChannelHarness, deadLettersOf, startChannelHarness } from '../support/channelHarness';
 import { type Figures, recordFigures } from '../support/figures';
 
 let h: ChannelHarness;
@@ -92,9 +90,7 @@ describe('Telesign failing while the caller retries with the same key', () => {
   );
 
   it('dead-letters nothing after the faults', async () => {
-    const found = [];
-    for (const source of channelDeadLetterSources(h.channel.env))
-      found.push({ source, dead: await listDeadLetters(h.channel.serviceBusClient, source) });
+    const found = await deadLettersOf(h.channel);
     recordFigures('telesignFaults', { 'dead-lettered': found.reduce((n, f) => n + f.dead.length, 0) });
     for (const { source, dead } of found) expect({ source, dead }).toEqual({ source, dead: [] });
   });

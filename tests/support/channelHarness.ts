@@ -1,4 +1,6 @@
 import { type Channel, type ChannelOptions, startChannel } from '../../local/channel';
+import { type DeadLetter, type DeadLetterSource, listDeadLetters } from '../../local/deadLetters';
+import { channelDeadLetterSources } from '../../local/deadLetterSources';
 import { localDefaults } from '../../local/localSettings';
 import { capturingLogger } from './capturingLogger';
 import { registerSecret } from './logAudit';
@@ -57,6 +59,16 @@ export async function startChannelHarness(overrides: Partial<ChannelOptions> = {
     },
     stop: async () => void (await channel.stop()),
   };
+}
+
+/** What each of the channel's dead-letter sources holds, in `channelDeadLetterSources` order. */
+export async function deadLettersOf(
+  channel: Channel,
+): Promise<Array<{ source: DeadLetterSource; dead: DeadLetter[] }>> {
+  const found = [];
+  for (const source of channelDeadLetterSources(channel.env))
+    found.push({ source, dead: await listDeadLetters(channel.serviceBusClient, source) });
+  return found;
 }
 
 export { eventually } from './eventually';

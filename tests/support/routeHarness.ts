@@ -23,9 +23,6 @@ export const testConfig = (extra: Record<string, string> = {}) =>
     ...extra,
   });
 
-/** Counts the HTTP requests the Tables clients make: the hot-path budget is asserted on real round trips. */
-export { requestCounter };
-
 export const testRules = routingRulesSchema.parse({
   defaultQueue: 'general',
   rules: [
