@@ -112,6 +112,7 @@ export function parseConversationId(id: string): { threadId: string; n: number }
 
 /** The inverse of `messageIdOf`; undefined for anything that is not one of our message ids. */
 export function parseMessageId(id: string): { threadId: string; conversation: number; m: number } | undefined {
-  const match = /^([A-Za-z0-9_-]{1,64})\.([1-9]\d{0,8})\.([1-9]\d{0,8})$/.exec(id);
-  return match ? { threadId: match[1], conversation: Number(match[2]), m: Number(match[3]) } : undefined;
+  const [, conversationId, m] = /^(.+)\.([1-9]\d{0,8})$/.exec(id) ?? [];
+  const conversation = conversationId ? parseConversationId(conversationId) : undefined;
+  return conversation && { threadId: conversation.threadId, conversation: conversation.n, m: Number(m) };
 }

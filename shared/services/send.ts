@@ -137,18 +137,13 @@ async function resolveAndRecord(command: SendCommand, deps: SendDeps, options: S
     const entry = { pointer, queuedAt: now };
     // Entered before the commit, so that no crash can leave a `queued` message the sweep cannot find; an entry
     // whose commit conflicted points at nothing stuck, and the sweep drops it.
-    let consent: ConsentRecord | undefined = earlyConsent;
-    let entered = false;
-    if (!options.bypassConsent && !consentNow) {
-      [consent] = await Promise.all([
-        deps.consent.get(account.customerId, thread.customerNumber),
-        deps.inFlight?.add(entry),
-      ]);
-      entered = true;
-    }
+    const enteredBesideConsent = !options.bypassConsent && !consentNow;
+    const [consent] = enteredBesideConsent
+      ? await Promise.all([deps.consent.get(account.customerId, thread.customerNumber), deps.inFlight?.add(entry)])
+      : [earlyConsent];
     if (consent?.state === 'opted_out') {
       // The entry was entered beside the consent read; nothing will be queued under it.
-      if (entered) await leaveInFlight(deps, entry);
+      if (enteredBesideConsent) await leaveInFlight(deps, entry);
       return done(
         refused(
           'recipient_opted_out',
@@ -184,7 +179,7 @@ async function resolveAndRecord(command: SendCommand, deps: SendDeps, options: S
       nextMessage: m + 1,
       updatedAt: now,
     };
-    if (!entered) await deps.inFlight?.add(entry);
+    if (!enteredBesideConsent) await deps.inFlight?.add(entry);
     const outcome = await deps.threads.commitWithVersions(threadId, state.version, {
       thread: updatedThread,
       conversations: [updatedConversation],
@@ -389,14 +384,10 @@ async function deliver(
       releaseKey,
     );
     await recordedOutcome();
-    // Telesign's own error code (of its answer's status), kept in failureDetails: not a secret, not a number.
-    const { details } = failure.error;
-    const telesignCode =
-      typeof details === 'object' && details !== null && 'telesignCode' in details ? details.telesignCode : undefined;
     deps.logger.warn('message not sent', {
       ...log,
       code: failure.error.code,
-      ...(telesignCode === undefined ? {} : { telesignCode }),
+      ...(failure.telesignCode === undefined ? {} : { telesignCode: failure.telesignCode }),
     });
     return { result: { ok: false, error: withMessageId(failure.error, messageId) }, events: eventsOf(message) };
   }

@@ -6,7 +6,9 @@ import { isTelesignError } from '../telesign/telesignError';
  * `retryable`: Telesign certainly did not send, so the idempotency key is released and a retry may send.
  * `unknown`: Telesign may have sent; the message is `unknown`, never resent, and a delivery report settles it.
  */
-export type SendFailure = { kind: 'failed'; error: AppError; retryable: boolean } | { kind: 'unknown'; reason: string };
+export type SendFailure =
+  /** `telesignCode`: the code of Telesign's answer, when it gave one (for the log; the details keep it too). */
+  { kind: 'failed'; error: AppError; retryable: boolean; telesignCode?: number } | { kind: 'unknown'; reason: string };
 
 export function classifySendFailure(error: unknown): SendFailure {
   if (isAppError(error)) return { kind: 'failed', error, retryable: error.code !== 'secret_not_found' };
@@ -18,6 +20,7 @@ export function classifySendFailure(error: unknown): SendFailure {
     kind: 'failed',
     error: new AppError(code, message, details),
     retryable,
+    ...(error.telesignCode === undefined ? {} : { telesignCode: error.telesignCode }),
   });
   switch (error.kind) {
     case 'rejected':

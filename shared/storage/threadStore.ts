@@ -1,6 +1,6 @@
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 
-import type { CommitResult, MarkerKey, MarkerProperties, ThreadStore, Version } from '../ports/threadStore';
+import type { MarkerKey, MarkerProperties, ThreadStore, Version } from '../ports/threadStore';
 import { conversationRow, eventRow, HEAD_ROW, idempotencyRow, messageRow } from './keys';
 import { isConflict, isNotFound, storageError } from './storageErrors';
 import {
@@ -59,8 +59,6 @@ async function submit(
   }
 }
 
-const resultOf = (outcome: { result: CommitResult }): CommitResult => outcome.result;
-
 export function createThreadStore(client: TableClient): ThreadStore {
   const markerAction = (threadId: string, key: MarkerKey, properties: MarkerProperties = {}): TransactionAction => [
     'create',
@@ -95,7 +93,7 @@ export function createThreadStore(client: TableClient): ThreadStore {
       };
     },
 
-    commit: async (threadId, version, change) => resultOf(await commitWithVersions(threadId, version, change)),
+    commit: async (threadId, version, change) => (await commitWithVersions(threadId, version, change)).result,
     commitWithVersions,
 
     async readMessage(threadId, conversation, m, eventId) {
@@ -114,7 +112,7 @@ export function createThreadStore(client: TableClient): ThreadStore {
       const actions: TransactionAction[] = [['update', messageRowOf(threadId, message), 'Replace', { etag: version }]];
       if (markers.create) actions.push(markerAction(threadId, markers.create));
       if (markers.remove) actions.push(['delete', { partitionKey: threadId, rowKey: markerRow(markers.remove) }]);
-      return resultOf(await submit(client, actions));
+      return (await submit(client, actions)).result;
     },
 
     async getConversation(threadId, n) {
