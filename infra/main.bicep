@@ -98,6 +98,14 @@ param dynamicsOtherSettings object = {}
 @description('Most Flex Consumption instances the app may scale out to, 1 to 1000: a cap on cost and on the load it puts on Telesign, Key Vault and Table Storage.')
 param maximumInstanceCount int = 100
 
+// Flex Consumption scales each non-HTTP function on its own instances, down to zero when idle (docs/deploy.md §1,
+// "Always ready"): the first SMS after a quiet spell then waits for an instance to start. An always-ready instance
+// is billed all the time (the Always Ready Baseline meter), so it is off unless asked for.
+@minValue(0)
+@maxValue(10)
+@description('Always-ready instances for routeInbound, 0 to 10 (0: scale to zero). Each is billed at the Always Ready Baseline rate for its instanceMemoryMB around the clock, whether it works or not: docs/deploy.md §1.')
+param routeInboundAlwaysReady int = 0
+
 @allowed([
   512
   2048
@@ -309,6 +317,7 @@ module api 'app/api.bicep' = {
     autoCloseWaitingDays: autoCloseWaitingDays
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
+    routeInboundAlwaysReady: routeInboundAlwaysReady
   }
   // The app starts as soon as it exists: with its roles already granted, its first start does not fail.
   dependsOn: [

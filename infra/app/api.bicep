@@ -98,6 +98,9 @@ param instanceMemoryMB int
 @description('Most instances the app may scale out to.')
 param maximumInstanceCount int
 
+@description('Always-ready instances for routeInbound; 0 for none.')
+param routeInboundAlwaysReady int
+
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
 }
@@ -283,6 +286,15 @@ module functionApp 'br/public:avm/res/web/site:0.19.3' = {
       scaleAndConcurrency: {
         instanceMemoryMB: instanceMemoryMB
         maximumInstanceCount: maximumInstanceCount
+        // A function other than HTTP, Durable or blob is named 'function:<name>' (Flex Consumption, "Set always
+        // ready instance counts"); the name is the one functions/routeInbound.ts registers.
+        // Line breaks only inside the brackets: Bicep ends an expression at a line break outside them.
+        alwaysReady: routeInboundAlwaysReady > 0 ? [
+          {
+            name: 'function:routeInbound'
+            instanceCount: routeInboundAlwaysReady
+          }
+        ] : []
       }
       runtime: {
         name: 'node'

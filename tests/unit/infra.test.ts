@@ -459,6 +459,20 @@ describe('the resources', () => {
     );
   });
 
+  it('keeps routeInbound always ready only when asked, under the name Flex Consumption gives a function', () => {
+    expect(main).toMatch(
+      /@minValue\(0\)\n@maxValue\(10\)\n@description\([^\n]*\)\nparam routeInboundAlwaysReady int = 0\n/,
+    );
+    const apiModule = /^module api '[^']+' = \{\n([\s\S]*?)\n\}/m.exec(main)![1];
+    expect(apiModule).toMatch(/^\s*routeInboundAlwaysReady: routeInboundAlwaysReady$/m);
+    const scale = /scaleAndConcurrency: \{\n([\s\S]*?)\n {6}\}/.exec(api)![1];
+    expect(scale).toMatch(
+      /alwaysReady: routeInboundAlwaysReady > 0 \? \[\n\s*\{\n\s*name: 'function:routeInbound'\n\s*instanceCount: routeInboundAlwaysReady\n\s*\}\n\s*\] : \[\]/,
+    );
+    // The name must be the one the function registers, or the setting keeps nothing warm.
+    expect(read('functions/routeInbound.ts')).toMatch(/app\.serviceBusQueue\('routeInbound',/);
+  });
+
   it('runs the app on Flex Consumption, Node 22, as the user-assigned identity', () => {
     expect(main).toMatch(/name: 'FC1'\n\s*tier: 'FlexConsumption'/);
     expect(api).toMatch(/kind: 'functionapp,linux'/);
