@@ -1,4 +1,5 @@
 import type { InboundEventType } from '../domain/inboundEvent';
+import { parseMessageId } from '../domain/thread';
 import { isAppError } from '../errors';
 import type { Logger } from '../log';
 import { maskPhone } from '../log';
@@ -71,7 +72,17 @@ export async function ingestCallback(input: CallbackInput, deps: IngestDeps): Pr
       ...(event.type === 'message.received'
         ? { referenceId: event.referenceId, from: maskPhone(event.from), to: maskPhone(event.to) }
         : {}),
-      ...(event.type === 'delivery.reported' ? { referenceId: event.referenceId, statusCode: event.statusCode } : {}),
+      ...(event.type === 'delivery.reported'
+        ? {
+            referenceId: event.referenceId,
+            statusCode: event.statusCode,
+            // Telesign may echo the send's external_id, our message id (docs/operations.md, "The ids, and where each one travels"): then
+            // this line names the message too. Anything else in it is not ours to name.
+            ...(event.externalId !== undefined && parseMessageId(event.externalId)
+              ? { messageId: event.externalId }
+              : {}),
+          }
+        : {}),
       ...(event.type === 'callback.unrecognized' ? { reason: event.reason } : {}),
     });
     return success({ eventId: event.eventId, type: event.type });

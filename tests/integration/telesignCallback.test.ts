@@ -128,6 +128,21 @@ describe('telesignCallback', () => {
     expect(messages.map((m) => inboundEventSchema.parse(m.body).type)).toEqual(['delivery.reported']);
   });
 
+  it("names the message in the report's log line when the report echoes our external_id", async () => {
+    const messageId = 'AbCdEfGhIjKlMnOpQrStUv.1.3';
+    const echoing = (ref: string, externalId: string) =>
+      JSON.stringify({ ...JSON.parse(deliveryReportBody({ referenceId: ref })), external_id: externalId });
+    const [ours, foreign] = [freshRef(), freshRef()];
+    expect((await signed(echoing(ours, messageId))).status).toBe(200);
+    expect((await signed(echoing(foreign, 'not-one-of-ours'))).status).toBe(200);
+    await drainSession(`ref-${ours}`);
+    await drainSession(`ref-${foreign}`);
+    const queued = (ref: string) => logLines.find((l) => l.includes('callback queued') && l.includes(ref));
+    expect(queued(ours)).toContain(`"messageId":"${messageId}"`);
+    expect(queued(foreign)).toBeDefined();
+    expect(queued(foreign)).not.toContain('messageId');
+  });
+
   it('verifies callbacks of either configured account', async () => {
     const body = inboundSmsBody({ referenceId: freshRef(), to: '447700900123', from: '447700900999' });
     expect((await signed(body, account2)).status).toBe(200);
