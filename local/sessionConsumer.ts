@@ -9,6 +9,7 @@ import {
 
 import { isDeadLetterError } from '../shared/errors';
 import type { Logger } from '../shared/log';
+import { KeptSessions } from './keptSessions';
 import { wakeablePauses } from './wakeablePauses';
 
 /** How long stop() waits for the handlers in progress. */
@@ -29,11 +30,8 @@ export type SessionConsumerOptions = ({ queueName: string } | { topicName: strin
   /** Sessions handled at the same time (the host's maxConcurrentSessions). */
   maxConcurrentSessions?: number;
   /**
-   * How long an empty session is kept for its next message while other workers of this consumer wait for a
-   * session (the host's sessionIdleTimeout, kept short). A waiting worker means no other session has messages
-   * (the broker hands such a session to a waiting accept at once), so keeping this one costs nobody anything and
-   * saves the next accept. When every worker is busy, an empty session is released after DRAINED_MS instead:
-   * sessions with messages may be waiting for a worker.
+   * How long a drained session is kept for its next message (the host's sessionIdleTimeout). A session with
+   * messages that needs the worker ends the wait early (keptSessions.ts), so a long one delays nobody.
    */
   sessionIdleMs?: number;
   /** Pause after a failed accept (broker down, entity missing), or after a wait for a session that ended early. */
@@ -45,8 +43,13 @@ export interface SessionConsumer {
 }
 
 const quietErrors = new Set(['ServiceTimeout', 'SessionCannotBeLocked', 'MessagingEntityNotFound']);
-/** How long a receive waits before the session counts as drained when no worker is free. */
+/** How long a receive waits before the session counts as drained, so that a session is kept only once it is. */
 const DRAINED_MS = 5;
+/**
+ * How long a session is held before it is let go after its current message: the SDK renews its lock for 5 minutes
+ * from the accept, and a handler may run for host.json's functionTimeout (4 minutes) after this.
+ */
+const MAX_HOLD_MS = 60_000;
 /** The SDK's timeout for a failed accept-next-session: no session had messages while it waited. */
 const NOTHING_WAITING = 'ServiceTimeout';
 
@@ -56,7 +59,7 @@ export function startSessionConsumer(options: SessionConsumerOptions): SessionCo
     'queueName' in options
       ? client.acceptNextSession(options.queueName, accept)
       : client.acceptNextSession(options.topicName, options.subscriptionName, accept);
-  const idleMs = options.sessionIdleMs ?? 50;
+  const idleMs = options.sessionIdleMs ?? 1_000;
   const pollMs = options.pollMs ?? 200;
   let running = true;
   const abort = new AbortController();
@@ -64,14 +67,55 @@ export function startSessionConsumer(options: SessionConsumerOptions): SessionCo
   setMaxListeners(0, abort.signal);
   const open = new Set<ServiceBusSessionReceiver>();
   const pauses = wakeablePauses();
-  /** Workers waiting in accept-next-session: while two or more are, no session with messages is left waiting. */
-  let accepting = 0;
+  const sessions = new KeptSessions<ServiceBusSessionReceiver>();
+  /** Workers without a session: accepting one, or pausing after a failed accept. */
+  let free = 0;
+
+  /** The next session with messages, or undefined after a failed or empty wait. */
+  async function accept(): Promise<ServiceBusSessionReceiver | undefined> {
+    const asked = Date.now();
+    try {
+      const receiver = await acceptNext({ maxAutoLockRenewalDurationInMs: 5 * 60_000, abortSignal: abort.signal });
+      open.add(receiver);
+      return receiver;
+    } catch (error) {
+      if (!(isServiceBusError(error) && quietErrors.has(error.code)) && running) {
+        logger.warn('could not accept a session; trying again', {
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+      // A timeout after a full wait means all was idle: ask again at once, the next wait is the idle wait. Any
+      // other failure, or a timeout that came early, pauses so that a broker answering at once is not spun on.
+      const waited = Date.now() - asked;
+      const idle = isServiceBusError(error) && error.code === NOTHING_WAITING && waited >= pollMs;
+      if (running && !idle) await pauses.pause(pollMs);
+      return undefined;
+    }
+  }
+
+  /** Its next message; undefined once it stayed empty, or when a session with messages needs this worker. */
+  async function nextMessage(receiver: ServiceBusSessionReceiver, keep: boolean) {
+    const [waiting] = await receiver.receiveMessages(1, { maxWaitTimeInMs: DRAINED_MS });
+    // A session the probe took is waiting for a worker: this one is let go rather than kept.
+    if (waiting || !keep || !running || sessions.pending > 0) return waiting;
+    const kept = sessions.keep();
+    try {
+      const [next] = await receiver.receiveMessages(1, { maxWaitTimeInMs: idleMs, abortSignal: kept.signal });
+      return next;
+    } catch (error) {
+      // Let go for another session: a message that came meanwhile goes back with the session's lock, first in line.
+      if (kept.signal.aborted) return undefined;
+      throw error;
+    } finally {
+      kept.release();
+    }
+  }
 
   async function handleSession(receiver: ServiceBusSessionReceiver) {
+    const held = Date.now();
     while (running) {
-      // More than one waiting: one can still take a session that comes while this one is kept.
-      const wait = accepting > 1 ? idleMs : DRAINED_MS;
-      const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: wait });
+      const keep = Date.now() - held < MAX_HOLD_MS;
+      const message = await nextMessage(receiver, keep);
       if (!message) return;
       try {
         await handler(message.body, message);
@@ -99,35 +143,19 @@ export function startSessionConsumer(options: SessionConsumerOptions): SessionCo
         });
         await receiver.abandonMessage(message).catch(() => undefined);
       }
+      // Another session waits for a worker: this one goes to the back of the line rather than hold on to it.
+      if (!keep || sessions.pending > 0) return;
     }
   }
 
   async function worker() {
     while (running) {
-      let receiver: ServiceBusSessionReceiver;
-      const asked = Date.now();
-      accepting += 1;
-      try {
-        receiver = await acceptNext({
-          maxAutoLockRenewalDurationInMs: 5 * 60_000,
-          abortSignal: abort.signal,
-        });
-      } catch (error) {
-        accepting -= 1;
-        if (!(isServiceBusError(error) && quietErrors.has(error.code)) && running) {
-          logger.warn('could not accept a session; trying again', {
-            error: error instanceof Error ? error.message : String(error),
-          });
-        }
-        // A timeout after a full wait means all was idle: ask again at once, the next wait is the idle wait. Any
-        // other failure, or a timeout that came early, pauses so that a broker answering at once is not spun on.
-        const waited = Date.now() - asked;
-        const idle = isServiceBusError(error) && error.code === NOTHING_WAITING && waited >= pollMs;
-        if (running && !idle) await pauses.pause(pollMs);
-        continue;
-      }
-      accepting -= 1;
-      open.add(receiver);
+      free += 1;
+      sessions.notify();
+      const receiver = sessions.takeHandedOver() ?? (await accept());
+      free -= 1;
+      sessions.notify();
+      if (!receiver) continue;
       try {
         await handleSession(receiver);
       } catch (error) {
@@ -140,13 +168,36 @@ export function startSessionConsumer(options: SessionConsumerOptions): SessionCo
     }
   }
 
-  const workers = Array.from({ length: options.maxConcurrentSessions ?? 4 }, () => worker());
+  /**
+   * One more accept while every worker holds a session: a session it gets has messages and waits for a worker,
+   * the longest-kept one's at once, or the first to finish its current message. A free worker accepts on its own
+   * and needs no probe.
+   */
+  async function probe() {
+    while (running) {
+      if (free > 0 || sessions.pending > 0) {
+        await sessions.changed();
+        continue;
+      }
+      const receiver = await accept();
+      if (!receiver) continue;
+      if (running) sessions.handOver(receiver);
+      else {
+        // Taken while stop was closing what is open: no worker will pick it up.
+        open.delete(receiver);
+        await receiver.close().catch(() => undefined);
+      }
+    }
+  }
+
+  const workers = [...Array.from({ length: options.maxConcurrentSessions ?? 4 }, () => worker()), probe()];
 
   return {
     async stop() {
       running = false;
       abort.abort();
       pauses.wakeAll();
+      sessions.stop();
       await Promise.all([...open].map((r) => r.close().catch(() => undefined)));
       // A handler still retrying (a dependency down) is not waited for past the bound: what it holds is not
       // completed, so Service Bus gives it again to the next run.
