@@ -17,32 +17,34 @@ export interface WebhookPayload {
 
 const number = (n: PhoneNumber): PhoneNumber => ({ digits: n.digits, e164: n.e164 });
 
+const idsOf = (event: ChannelEvent) => ({ conversationId: event.conversationId, threadId: event.threadId });
+
+/** What a message shows whichever way it went: `from` and `to` are the sender and the recipient. */
+function messageData(event: Extract<ChannelEvent, { type: 'message.received' | 'message.sent' }>) {
+  return {
+    ...idsOf(event),
+    messageId: event.messageId,
+    referenceId: event.referenceId,
+    from: number(event.from),
+    to: number(event.to),
+    text: event.text,
+    segments: event.segments,
+    encoding: event.encoding,
+  };
+}
+
 function dataOf(event: ChannelEvent): Record<string, unknown> | undefined {
-  const ids = { conversationId: event.conversationId, threadId: event.threadId };
+  const ids = idsOf(event);
   switch (event.type) {
     case 'message.received':
       return compact({
-        ...ids,
-        messageId: event.messageId,
-        referenceId: event.referenceId,
-        from: number(event.from),
-        to: number(event.to),
-        text: event.text,
-        segments: event.segments,
-        encoding: event.encoding,
+        ...messageData(event),
         startedConversation: event.startedConversation,
         consent: compact({ kind: event.consent.kind, keyword: event.consent.keyword }),
       });
     case 'message.sent':
       return compact({
-        ...ids,
-        messageId: event.messageId,
-        referenceId: event.referenceId,
-        from: number(event.from),
-        to: number(event.to),
-        text: event.text,
-        segments: event.segments,
-        encoding: event.encoding,
+        ...messageData(event),
         // Absent on the event means the HTTP API; a subscriber should not have to know that convention.
         origin: event.origin ?? 'api',
         status: event.status,
