@@ -208,7 +208,8 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
       if (missing.length) options.logger.warn('trigger not run: its setting is empty', { function: fn.name, missing });
       return missing.length === 0;
     });
-    const maxConcurrentSessions = options.maxConcurrentSessions ?? hostServiceBusSettings().maxConcurrentSessions;
+    const host = hostServiceBusSettings();
+    const maxConcurrentSessions = options.maxConcurrentSessions ?? host.maxConcurrentSessions;
     const consumers: SessionConsumer[] = runnable.map((fn) =>
       startSessionConsumer({
         client: serviceBusClient,
@@ -217,6 +218,7 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
           : { topicName: fromSettings(fn.topicName, env), subscriptionName: fromSettings(fn.subscriptionName, env) }),
         logger: options.logger,
         maxConcurrentSessions,
+        sessionIdleMs: host.sessionIdleMs,
         handler: async (body, message) => {
           const metadata = {
             messageId: message.messageId,
