@@ -4,7 +4,7 @@ import { isWebhookEventType, type WebhookEventSelection, webhookEventTypes } fro
 import { addressRefusal, isLoopbackHost, NOT_AN_ADDRESS } from './addressPolicy';
 
 /**
- * The webhook endpoints (docs/webhooks.md): who gets which channel events, signed with which Key Vault secret.
+ * The webhook endpoints (docs/architecture.md §Outbound webhooks): who gets which channel events, signed with which Key Vault secret.
  * No endpoint is the default, so a deployment that sets nothing delivers nothing. Every error names the setting,
  * the endpoint's index in the array and what is wrong, and stops the process at start like any other setting.
  */
