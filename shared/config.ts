@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 import { isShortCode, normalizePhone } from './domain/phone';
 import { type RoutingRules, routingRulesSchema } from './domain/routingRules';
-import { DynamicsSettingError, type DynamicsSettings, readDynamicsSettings } from './dynamics/settings';
+import { type DynamicsSettings, readDynamicsSettings } from './dynamics/settings';
+import { type Env, SettingError, settingText } from './settingReading';
 
 /**
  * Every setting the bundle reads, validated once. In Azure they are app settings; locally they come from
@@ -119,7 +120,7 @@ export interface Config {
   autoCloseDays: { open: number; active: number; waiting: number };
 }
 
-export type Env = Record<string, string | undefined>;
+export type { Env } from './settingReading';
 
 /** Names of every setting, so docs, samples and infrastructure tests can check they are all accounted for. */
 export const settingNames = {
@@ -166,14 +167,13 @@ function parseSetting<T extends z.ZodType>(env: Env, name: string, schema: T, va
 }
 
 const httpUrl = z.url({ protocol: /^https?$/ });
-const optionalText = (env: Env, name: string) => (env[name]?.trim() ? env[name]!.trim() : undefined);
 
 function readSecrets(env: Env): SecretSettings {
-  const vaultUrl = optionalText(env, settingNames.keyVaultUrl);
-  const clientId = optionalText(env, settingNames.managedIdentityClientId);
+  const vaultUrl = settingText(env, settingNames.keyVaultUrl);
+  const clientId = settingText(env, settingNames.managedIdentityClientId);
   if (vaultUrl)
     return { kind: 'keyVault', vaultUrl: parseSetting(env, settingNames.keyVaultUrl, httpUrl, vaultUrl), clientId };
-  if (optionalText(env, settingNames.localSecrets) === undefined) {
+  if (settingText(env, settingNames.localSecrets) === undefined) {
     throw new ConfigError(
       `Setting ${settingNames.keyVaultUrl} is missing (or, for a local run, ${settingNames.localSecrets}).`,
     );
@@ -197,15 +197,15 @@ function readConnection<K extends string>(
   endpoint: K,
   { shape, schema = z.string() }: { shape?: { pattern: RegExp; what: string }; schema?: z.ZodType<string> } = {},
 ) {
-  const connectionString = optionalText(env, name);
+  const connectionString = settingText(env, name);
   if (connectionString && shape && !shape.pattern.test(connectionString))
     throw new ConfigError(`Setting ${name} is not ${shape.what}.`);
   if (connectionString) return { kind: 'connectionString' as const, connectionString };
   const setting = `${name}__${endpoint}`;
-  const value = optionalText(env, setting);
+  const value = settingText(env, setting);
   if (!value) throw new ConfigError(`Setting ${setting} is missing (or ${name} with a connection string).`);
   const found = { [endpoint]: parseSetting(env, setting, schema, value) } as Record<K, string>;
-  return { kind: 'identity' as const, ...found, clientId: optionalText(env, `${name}__clientId`) };
+  return { kind: 'identity' as const, ...found, clientId: settingText(env, `${name}__clientId`) };
 }
 
 const readServiceBus = (env: Env): ServiceBusSettings =>
@@ -218,7 +218,7 @@ const readTables = (env: Env): TableSettings =>
 
 /** Off until set: a deployment without the topic keeps its reactions in-process, as before. */
 function readChannelEventsTopic(env: Env): string | undefined {
-  const topic = optionalText(env, settingNames.channelEventsTopic);
+  const topic = settingText(env, settingNames.channelEventsTopic);
   return topic === undefined
     ? undefined
     : parseSetting(
@@ -234,7 +234,7 @@ function readDynamics(env: Env): DynamicsSettings | undefined {
   try {
     return readDynamicsSettings(env);
   } catch (error) {
-    if (error instanceof DynamicsSettingError) throw new ConfigError(error.message);
+    if (error instanceof SettingError) throw new ConfigError(error.message);
     throw error;
   }
 }
@@ -242,7 +242,7 @@ function readDynamics(env: Env): DynamicsSettings | undefined {
 /** Dynamics' defaults: open and active conversations close after 30 idle days, waiting ones after 7. */
 function readAutoCloseDays(env: Env): Config['autoCloseDays'] {
   const days = (name: string, fallback: number) =>
-    parseSetting(env, name, z.coerce.number().min(0).max(3650), optionalText(env, name) ?? String(fallback));
+    parseSetting(env, name, z.coerce.number().min(0).max(3650), settingText(env, name) ?? String(fallback));
   return {
     open: days(settingNames.autoCloseOpenDays, 30),
     active: days(settingNames.autoCloseActiveDays, 30),
@@ -261,7 +261,7 @@ export function loadConfig(env: Env): Config {
     env,
     settingNames.secretCacheTtl,
     z.coerce.number().int().min(0).max(86400),
-    optionalText(env, settingNames.secretCacheTtl) ?? '600',
+    settingText(env, settingNames.secretCacheTtl) ?? '600',
   );
   const channelEventsTopic = readChannelEventsTopic(env);
   const dynamics = readDynamics(env);
@@ -277,7 +277,7 @@ export function loadConfig(env: Env): Config {
       env,
       settingNames.telesignApiBaseUrl,
       httpUrl,
-      optionalText(env, settingNames.telesignApiBaseUrl) ?? 'https://rest-api.telesign.com',
+      settingText(env, settingNames.telesignApiBaseUrl) ?? 'https://rest-api.telesign.com',
     ).replace(/\/+$/, ''),
     secrets: readSecrets(env),
     secretCacheTtlMs: ttlSeconds * 1000,
@@ -286,7 +286,7 @@ export function loadConfig(env: Env): Config {
       env,
       settingNames.inboundQueueName,
       z.string().regex(/^[A-Za-z0-9][\w.\-]{0,259}$/, 'a queue name'),
-      optionalText(env, settingNames.inboundQueueName) ?? 'sms-inbound',
+      settingText(env, settingNames.inboundQueueName) ?? 'sms-inbound',
     ),
     channelEventsTopic,
     dynamics,
@@ -294,10 +294,10 @@ export function loadConfig(env: Env): Config {
       env,
       settingNames.dynamicsActivitiesQueue,
       z.string().regex(/^[A-Za-z0-9][\w.\-]{0,259}$/, 'a queue name'),
-      optionalText(env, settingNames.dynamicsActivitiesQueue) ?? 'dynamics-activities',
+      settingText(env, settingNames.dynamicsActivitiesQueue) ?? 'dynamics-activities',
     ),
     tables: readTables(env),
-    routingRules: optionalText(env, settingNames.routingRules)
+    routingRules: settingText(env, settingNames.routingRules)
       ? parseSetting(
           env,
           settingNames.routingRules,

@@ -2,24 +2,16 @@ import { z } from 'zod';
 
 import { type PhoneFormat, phoneFormats } from '../domain/phoneFormat';
 import { TEXT_MAX } from '../domain/text';
-
 /**
  * Settings of the Dynamics bridge (docs/dynamics.md). The bridge is off while no `DYNAMICS_*` setting has a
  * value, so a deployment without Contact Center runs as before; once one is set, the required ones must be too,
  * and every error names the setting at fault. Where the protocol leaves a behaviour open
  * (docs/dynamics-protocol.md §2, §5, §6), the recommended one is the default and a setting changes it.
  */
+import { type Env, SettingError, settingText } from '../settingReading';
 
-/** Named like shared/config.ts's ConfigError, so a start-up failure reads the same; kept here to avoid an import cycle. */
-export class DynamicsSettingError extends Error {
-  constructor(
-    readonly setting: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+export type { Env } from '../settingReading';
+export { SettingError as DynamicsSettingError } from '../settingReading';
 
 export const dynamicsSettingNames = {
   messagingUrl: 'DYNAMICS_MESSAGING_URL',
@@ -98,8 +90,6 @@ export interface DynamicsSettings {
   skipDeflectionBot: boolean;
 }
 
-export type Env = Record<string, string | undefined>;
-
 const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 const DEFAULT_ASSERTION_SCOPE = 'api://AzureADTokenExchange/.default';
 
@@ -123,17 +113,12 @@ const listOf = (item: z.ZodType<string, string>) =>
 const seconds = (min: number, max: number) => z.coerce.number().min(min).max(max);
 const bool = z.enum(['true', 'false'], { error: 'true or false' }).transform((s) => s === 'true');
 
-const trimmed = (env: Env, name: string) => (env[name]?.trim() ? env[name]!.trim() : undefined);
-
 function read<T extends z.ZodType>(env: Env, name: string, schema: T, fallback?: string): z.output<T> {
-  const value = trimmed(env, name) ?? fallback;
-  if (value === undefined) throw new DynamicsSettingError(name, `Setting ${name} is missing.${onBecause(env)}`);
+  const value = settingText(env, name) ?? fallback;
+  if (value === undefined) throw new SettingError(name, `Setting ${name} is missing.${onBecause(env)}`);
   const result = schema.safeParse(value);
   if (!result.success) {
-    throw new DynamicsSettingError(
-      name,
-      `Setting ${name} is invalid: ${result.error.issues.map((i) => i.message).join('; ')}`,
-    );
+    throw new SettingError(name, `Setting ${name} is invalid: ${result.error.issues.map((i) => i.message).join('; ')}`);
   }
   return result.data;
 }
@@ -149,7 +134,7 @@ export const isBridgeSetting = (name: string) => name.startsWith('DYNAMICS_') &&
 
 function presentDynamicsSettings(env: Env): string[] {
   return Object.keys(env)
-    .filter((k) => isBridgeSetting(k) && trimmed(env, k) !== undefined)
+    .filter((k) => isBridgeSetting(k) && settingText(env, k) !== undefined)
     .sort();
 }
 
@@ -198,13 +183,14 @@ function readAuth(env: Env): DynamicsAuth {
     'managedIdentity',
   );
   if (mode === 'clientSecret') return { mode, clientSecretName: read(env, n.clientSecretName, secretName) };
-  const clientIdSetting = trimmed(env, n.managedIdentityClientId)
+  const clientIdSetting = settingText(env, n.managedIdentityClientId)
     ? n.managedIdentityClientId
     : SHARED_MANAGED_IDENTITY_CLIENT_ID;
   return {
     mode,
     // Neither set: the system-assigned identity.
-    managedIdentityClientId: trimmed(env, clientIdSetting) === undefined ? undefined : read(env, clientIdSetting, guid),
+    managedIdentityClientId:
+      settingText(env, clientIdSetting) === undefined ? undefined : read(env, clientIdSetting, guid),
     assertionScope: read(env, n.assertionScope, scope, DEFAULT_ASSERTION_SCOPE),
   };
 }

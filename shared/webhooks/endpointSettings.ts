@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import { isWebhookEventType, type WebhookEventSelection, webhookEventTypes } from '../domain/webhookEventTypes';
+import { type Env, SettingError, settingText } from '../settingReading';
 import { addressRefusal, isLoopbackHost, NOT_AN_ADDRESS } from './addressPolicy';
 
 /**
@@ -14,16 +15,7 @@ export const webhookSettingNames = {
   timeout: 'WEBHOOK_TIMEOUT_SECONDS',
 } as const;
 
-/** Named like shared/config.ts's ConfigError, so a start-up failure reads the same; kept here to avoid an import cycle. */
-export class WebhookSettingError extends Error {
-  constructor(
-    readonly setting: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+export { type Env, SettingError as WebhookSettingError } from '../settingReading';
 
 export interface WebhookEndpoint {
   /**
@@ -47,8 +39,6 @@ export interface WebhookParseOptions {
   /** A local run (`npm start`): plain http is allowed, to a loopback host only. */
   local: boolean;
 }
-
-export type Env = Record<string, string | undefined>;
 
 const DEFAULT_TIMEOUT_SECONDS = 15;
 
@@ -203,29 +193,27 @@ function describeIssues(setting: string, issues: z.core.$ZodIssue[]): string {
   return `Setting ${setting} is invalid: ${parts.join('; ')}.`;
 }
 
-const trimmed = (env: Env, setting: string) => (env[setting]?.trim() ? env[setting]!.trim() : undefined);
-
 export function readWebhookEndpoints(env: Env, options: WebhookParseOptions): WebhookEndpoint[] {
   const setting = webhookSettingNames.endpoints;
-  const raw = trimmed(env, setting);
+  const raw = settingText(env, setting);
   if (raw === undefined) return [];
   let json: unknown;
   try {
     json = JSON.parse(raw);
   } catch {
-    throw new WebhookSettingError(setting, `Setting ${setting} is not valid JSON.`);
+    throw new SettingError(setting, `Setting ${setting} is not valid JSON.`);
   }
   const result = webhookEndpointsSchema(options).safeParse(json);
-  if (!result.success) throw new WebhookSettingError(setting, describeIssues(setting, result.error.issues));
+  if (!result.success) throw new SettingError(setting, describeIssues(setting, result.error.issues));
   return result.data;
 }
 
 export function readWebhookTimeoutMs(env: Env): number {
   const setting = webhookSettingNames.timeout;
-  const raw = trimmed(env, setting) ?? String(DEFAULT_TIMEOUT_SECONDS);
+  const raw = settingText(env, setting) ?? String(DEFAULT_TIMEOUT_SECONDS);
   const seconds = Number(raw);
   if (!Number.isFinite(seconds) || seconds < 1 || seconds > 60) {
-    throw new WebhookSettingError(setting, `Setting ${setting} is invalid: a number of seconds from 1 to 60.`);
+    throw new SettingError(setting, `Setting ${setting} is invalid: a number of seconds from 1 to 60.`);
   }
   return seconds * 1000;
 }
