@@ -87,15 +87,13 @@ async function applyReportIf(
   const thread = { threadId: pointer.threadId, account: event.account };
   // As the router does: the batch creates the report's marker, so a report applied before cannot commit, and the
   // marker is read (by its key) only after a conflict. A new report: one point read and one batch.
-  let lookForMarker = false;
-  const applied = await withOptimisticRetry<WithEvents<ReportResult> | undefined>(async () => {
+  const applied = await withOptimisticRetry<WithEvents<ReportResult> | undefined>(async (n) => {
     const state = await deps.threads.readMessage(
       pointer.threadId,
       pointer.conversation,
       pointer.m,
-      lookForMarker ? event.eventId : undefined,
+      n > 1 ? event.eventId : undefined,
     );
-    lookForMarker = true;
     if (state.message && !isItsMessage(state.message)) return done(undefined);
     if (state.applied) {
       const move = state.message && statusMoveBy(state.message, event.eventId);

@@ -17,14 +17,15 @@ export interface RetryOptions {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** `attempt` gets its number, from 1: a first try may skip a read that only a conflict makes worth it. */
 export async function withOptimisticRetry<T>(
-  attempt: () => Promise<Attempt<T>>,
+  attempt: (n: number) => Promise<Attempt<T>>,
   options: RetryOptions = {},
 ): Promise<T> {
   const maxAttempts = options.maxAttempts ?? 64;
   const sleep = options.sleep ?? defaultSleep;
   for (let i = 1; i <= maxAttempts; i++) {
-    const result = await attempt();
+    const result = await attempt(i);
     if (result.committed) return result.value;
     await sleep(Math.random() * Math.min(5 * i, 100));
   }

@@ -73,10 +73,8 @@ async function routeMessage(event: MessageReceived, deps: RouteDeps): Promise<Wi
   // The first attempt reads the head alone: the batch creates the event's marker, so a redelivered event cannot
   // commit, and only after a conflict is the marker read too (by its key: never a query, docs/architecture.md
   // §Routing). A new event, the common case, costs one point read and one batch.
-  let lookForMarker = false;
-  const attempted = await withOptimisticRetry<Attempted>(async () => {
-    const state = await deps.threads.read(event.threadId, lookForMarker ? { event: event.eventId } : undefined);
-    lookForMarker = true;
+  const attempted = await withOptimisticRetry<Attempted>(async (n) => {
+    const state = await deps.threads.read(event.threadId, n > 1 ? { event: event.eventId } : undefined);
     if (state.applied) return done({ kind: 'duplicate', thread: state.thread, marker: state.marker });
 
     const plan = applyInboundMessage(state.thread, event, {

@@ -405,10 +405,10 @@ async function updateMessage(
   change: (m: MessageRecord) => MessageRecord,
   releaseKey?: MarkerKey,
 ): Promise<MessageRecord> {
-  let known: Pick<Recorded, 'message' | 'version'> | undefined = recorded;
-  return withOptimisticRetry(async () => {
-    const state = known ?? (await deps.threads.readMessage(pointer.threadId, pointer.conversation, pointer.m));
-    known = undefined;
+  return withOptimisticRetry(async (n) => {
+    // The first try starts from what the caller just wrote; only a conflict makes a fresh read worth it.
+    const state =
+      n === 1 ? recorded : await deps.threads.readMessage(pointer.threadId, pointer.conversation, pointer.m);
     if (!state.message || !state.version) throw new Error('the recorded message disappeared');
     const next = change(state.message);
     const outcome = await deps.threads.updateMessage(pointer.threadId, next, state.version, { remove: releaseKey });
