@@ -11,11 +11,6 @@ export class KeptSessions<R> {
   private readonly handed: R[] = [];
   private readonly listeners = new Set<() => void>();
 
-  /** Sessions waiting for their next message now. */
-  get keeping(): number {
-    return this.kept.size;
-  }
-
   /** Sessions the probe took that no worker has picked up yet. */
   get pending(): number {
     return this.handed.length;
@@ -67,12 +62,11 @@ export class KeptSessions<R> {
     for (const listener of [...this.listeners]) listener();
   }
 
-  /** At stop: every kept wait ends now, and the sessions no worker took are given back for closing. */
-  stop(): R[] {
+  /** At stop: every kept wait ends now, and no worker takes a session the probe took (the consumer closes it). */
+  stop(): void {
     for (const controller of this.kept) controller.abort();
     this.kept.clear();
-    const left = this.handed.splice(0);
+    this.handed.splice(0);
     this.notify();
-    return left;
   }
 }

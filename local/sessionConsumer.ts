@@ -134,14 +134,14 @@ export function startSessionConsumer(options: SessionConsumerOptions): SessionCo
               deadLetterErrorDescription: error.description.slice(0, 1000),
             })
             .catch(() => undefined);
-          continue;
+        } else {
+          logger.warn('event handling failed; abandoned for redelivery', {
+            messageId: message.messageId,
+            deliveryCount: message.deliveryCount,
+            error: error instanceof Error ? error.message : String(error),
+          });
+          await receiver.abandonMessage(message).catch(() => undefined);
         }
-        logger.warn('event handling failed; abandoned for redelivery', {
-          messageId: message.messageId,
-          deliveryCount: message.deliveryCount,
-          error: error instanceof Error ? error.message : String(error),
-        });
-        await receiver.abandonMessage(message).catch(() => undefined);
       }
       // Another session waits for a worker: this one goes to the back of the line rather than hold on to it.
       if (!keep || sessions.pending > 0) return;
