@@ -5,6 +5,7 @@ import { callbackPoster, inboundSms } from '../callbacks';
 import { benchChannelOptions } from '../context';
 import { type Figures, timedThreads } from '../measure';
 import type { Progress } from '../progress';
+import { waitUntil } from '../waitUntil';
 
 export interface BridgeOptions {
   /** Threads at once (one customer and one Dynamics conversation each), SMS per thread, agent replies per thread. */
@@ -103,7 +104,7 @@ export async function bridgePhase(options: BridgeOptions): Promise<BridgeFigures
         channel
           .broker!.entities()
           .queues.every((q) => q.name !== activitiesQueue || (q.active === 0 && q.scheduled === 0));
-      while (!drained()) await new Promise((r) => setTimeout(r, 5));
+      await waitUntil(drained, { what: 'bridge, agent activities applied', everyMs: 5 });
     };
 
     // Warm both paths on a thread of its own: token, JWKS, connections, tables, the first create and send.

@@ -2,6 +2,7 @@ import { callbackPoster, customerNumber, inboundSms, referenceOf } from '../call
 import type { BenchChannel } from '../context';
 import { type Figures, timed } from '../measure';
 import type { Progress } from '../progress';
+import { waitUntil } from '../waitUntil';
 import { threadOf } from './route';
 
 export interface LocalRoutingFigures {
@@ -40,16 +41,14 @@ export async function localRoutingPhase(
   };
   await post(next(0)); // warm: connections, key cache
   const sequential = await timed(options.events, 1, (i) => post(next(i)), options.progress);
-  while ((await stored()) < 1 + options.events) await new Promise((r) => setTimeout(r, 20));
+  await waitUntil(async () => (await stored()) >= 1 + options.events, {
+    what: 'local routing, sequential events stored',
+  });
 
   const expected = 1 + 2 * options.events;
   const started = performance.now();
   const parallel = await timed(options.events, options.concurrency, (i) => post(next(i)), options.progress);
-  const deadline = Date.now() + 60_000;
-  while ((await stored()) < expected) {
-    if (Date.now() > deadline) throw new Error('local routing: events not stored within 60 s');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitUntil(async () => (await stored()) >= expected, { what: 'local routing, parallel events stored' });
   const routedPerSecond = options.events / ((performance.now() - started) / 1000);
   return {
     callbackSequential: sequential,

@@ -45,21 +45,18 @@ export const freshRef = () => referenceOf('2B', ++refs);
 export const threadOf = (bench: BenchApp, customer: string) =>
   threadIdOf(bench.account.customerId, bench.account.defaultSupportNumber, customer);
 
-/** The id of the open conversation of a customer's thread (`threadId.n`), as the send API takes it. */
-export async function conversationIdOf(bench: BenchApp, customer: string): Promise<string> {
-  const { thread } = await bench.stores.threads.read(threadOf(bench, customer));
-  return `${thread!.threadId}.${thread!.conversation!.n}`;
-}
-
-/** Opens (or joins) a conversation for each of `customers`: the threads a join goes to. */
-export async function openConversations(bench: BenchApp, customers: string[]) {
+/** Opens (or joins) a conversation for each of `customers`: the threads a join goes to. Their ids, in order. */
+export async function openConversations(bench: BenchApp, customers: string[]): Promise<string[]> {
+  const ids: string[] = [];
   for (const customer of customers) {
     const result = await bench.app.route(
       eventOf(inboundSms(customer, 'hello', freshRef()), bench.account),
       silentLogger,
     );
     if (result.kind !== 'message') throw new Error(`could not open a conversation for ${customer}`);
+    ids.push(result.conversationId);
   }
+  return ids;
 }
 
 /** A message that joins an open conversation, against a point read + batch. */
@@ -122,10 +119,9 @@ export async function routeReport(bench: BenchApp, options: RouteOptions): Promi
   const first = 1000 + reported;
   reported += threads;
   const customers = Array.from({ length: threads }, (_, k) => customerNumber(REPORT_POOL, first + k));
-  await openConversations(bench, customers);
+  const conversations = await openConversations(bench, customers);
   const references: string[] = [];
-  for (const customer of customers) {
-    const conversationId = await conversationIdOf(bench, customer);
+  for (const conversationId of conversations) {
     const command = parseSendRequest({ conversationId, text: 'We are looking into it.' }, undefined);
     if (!command.ok) throw new Error(command.error.message);
     const sent = await bench.app.send(command.value, silentLogger);

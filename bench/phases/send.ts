@@ -7,7 +7,7 @@ import type { BenchChannel } from '../context';
 import { signedPostAndBatch } from '../floors';
 import { compare, type Comparison } from '../measure';
 import type { Progress } from '../progress';
-import { conversationIdOf, openConversations } from './route';
+import { openConversations } from './route';
 
 const SEND_POOL = 3;
 const CUSTOMERS = 50;
@@ -31,9 +31,7 @@ export async function sendPhase(
 ): Promise<SendFigures> {
   const { bench } = ctx;
   const customers = Array.from({ length: CUSTOMERS }, (_, k) => customerNumber(SEND_POOL, k));
-  await openConversations(bench, customers);
-  const conversations: string[] = [];
-  for (const customer of customers) conversations.push(await conversationIdOf(bench, customer));
+  const conversations = await openConversations(bench, customers);
   let sent = 0;
   const send = async (i: number) => {
     const command = parseSendRequest(
