@@ -1,6 +1,6 @@
 import { ServiceBusClient } from '@azure/service-bus';
 
-import { type App, buildApp, resetApp, useApp } from '../shared/app';
+import { type App, type AppParts, buildApp, resetApp, useApp } from '../shared/app';
 import { type Env, loadConfig } from '../shared/config';
 import type { Logger } from '../shared/log';
 import type { SecretProvider } from '../shared/secrets';
@@ -66,6 +66,8 @@ export interface ChannelOptions {
   dynamicsRelay?: RelayOptions;
   /** Test knob: shorter pauses for the router's retry of a passing failure. */
   routeRetry?: BackoffOptions;
+  /** Test knob: a shorter retry schedule for the outbound webhooks, and their jitter. */
+  webhooks?: AppParts['webhooks'];
   /** Keep the embedded broker's messages in this file between runs (`--data`). */
   brokerDataFile?: string;
   /** How long stop() waits for the triggers to finish what was acknowledged. Default 10 s. */
@@ -173,6 +175,7 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
       secrets: options.secrets,
       dynamics: options.dynamicsRelay ? { relay: options.dynamicsRelay } : undefined,
       routeRetry: options.routeRetry,
+      webhooks: options.webhooks,
       // Its publishers' socket too, as the triggers' below (local/noDelayTransport.ts).
       serviceBusOptions: noDelayClientOptions(env.ServiceBusConnection!),
     });

@@ -3,13 +3,16 @@ import type { DeadLetterSource } from './deadLetters';
 
 /**
  * The entities of this channel whose triggers dead-letter (docs/deploy.md §Alerts): the inbound queue, the
- * channel events subscription the Dynamics relay reads, and the agent activities queue.
+ * channel events subscriptions the Dynamics relay and the webhook fan-out read, the agent activities queue, and the
+ * webhook deliveries queue (a delivery its endpoint never took is kept as failed instead: docs/webhooks.md).
  */
 export function channelDeadLetterSources(env: Env): DeadLetterSource[] {
   return [
     { queue: env.INBOUND_QUEUE_NAME || 'sms-inbound' },
     { topic: env.CHANNEL_EVENTS_TOPIC || 'channel-events', subscription: 'dynamics' },
     { queue: env.DYNAMICS_ACTIVITIES_QUEUE || 'dynamics-activities' },
+    { topic: env.CHANNEL_EVENTS_TOPIC || 'channel-events', subscription: 'webhooks' },
+    { queue: env.WEBHOOK_DELIVERIES_QUEUE || 'webhook-deliveries' },
   ];
 }
 

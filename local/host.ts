@@ -70,6 +70,7 @@ async function main() {
     `  Service Bus     ${parts.broker ? `embedded broker ${channel.env.ServiceBusConnection}` : 'the configured namespace'}`,
     `  Telesign        ${parts.sandbox ? `sandbox ${channel.sandbox!.url} (customer id ${SANDBOX_ACCOUNT.customerId}; its API key is in README)` : channel.env.TELESIGN_API_BASE_URL}`,
     `  Dynamics 365    ${dynamicsLine(channel)}`,
+    `  Webhooks        ${webhooksLine(channel)}`,
     `  support number  ${SANDBOX_ACCOUNT.supportNumber}`,
     '',
     'Try it:',
@@ -121,6 +122,13 @@ function dynamicsLine(channel: Channel): string {
     return `sandbox ${channel.dynamicsSandbox.url} (the agent's side: npm run sms -- agent …; webhook ${channel.http.url}/api/dynamics)`;
   const url = channel.env.DYNAMICS_MESSAGING_URL;
   return url ? `the Messaging API at ${url}` : 'bridge off (no DYNAMICS_MESSAGING_URL)';
+}
+
+/** Endpoint names only: a URL's query can hold a credential (docs/webhooks.md). */
+function webhooksLine(channel: Channel): string {
+  const endpoints = channel.app.config.webhooks?.endpoints;
+  if (!endpoints) return 'none (WEBHOOK_ENDPOINTS; try npm run sms -- webhooks listen, docs/webhooks.md)';
+  return `${endpoints.map((e) => `${e.name} (${e.events.join(', ')})`).join('; ')}; npm run sms -- webhooks status`;
 }
 
 main().catch((error) => {

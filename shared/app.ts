@@ -4,6 +4,7 @@ import type { ConversationAction } from './domain/conversationState';
 import type { InboundEvent } from './domain/inboundEvent';
 import { createDynamicsBridge, type DynamicsBridge, type DynamicsBridgeDeps } from './dynamicsBridge';
 import type { Logger } from './log';
+import { createOutboundWebhooks, type OutboundWebhookDeps, type OutboundWebhooks } from './outboundWebhooks';
 import { failure, type Outcome } from './outcome';
 import type { EventOutbox } from './ports/eventOutbox';
 import { type AgentActivityPublisher, createAgentActivityPublisher } from './queue/activityPublisher';
@@ -11,6 +12,7 @@ import { type ChannelEventPublisher, createChannelEventPublisher } from './queue
 import { createServiceBusPublisher, type EventPublisher } from './queue/eventPublisher';
 import { createQueueProbe } from './queue/queueProbe';
 import { createServiceBusClient, type ServiceBusClientOptions } from './queue/serviceBusClient';
+import { createWebhookDeliveryQueue } from './queue/webhookDeliveryQueue';
 import {
   createCachedSecretProvider,
   createKeyVaultSecretClient,
@@ -46,6 +48,7 @@ import { createSendsInFlight } from './storage/sendsInFlight';
 import { createTableClients, ensureTables, type TableClients } from './storage/tableClients';
 import { probeTable } from './storage/tableProbe';
 import { createTableStores } from './storage/tableStores';
+import { createWebhookEndpointStates, createWebhookFailures, createWebhookHolds } from './storage/webhookStore';
 import { type CallbackVerifier, createCallbackVerifier } from './telesign/callbackVerifier';
 import { createTelesignClient, type TelesignClient } from './telesign/client';
 
@@ -75,6 +78,8 @@ export interface App {
   health(): Promise<Health>;
   /** The Dynamics bridge: present only when `config.dynamics` is set (docs/dynamics-protocol.md). */
   dynamics?: DynamicsBridge;
+  /** The outbound webhooks: present only when WEBHOOK_ENDPOINTS lists an endpoint (docs/webhooks.md). */
+  webhooks?: OutboundWebhooks;
   close(): Promise<void>;
 }
 
@@ -108,6 +113,8 @@ export interface AppParts {
   activities?: AgentActivityPublisher;
   /** Stand-ins and shorter pauses for the Dynamics bridge (tests). */
   dynamics?: Pick<DynamicsBridgeDeps, 'messaging' | 'relay' | 'authenticator'>;
+  /** Stand-ins for the outbound webhooks' clock, jitter, DNS and retry schedule (tests). */
+  webhooks?: Pick<OutboundWebhookDeps, 'now' | 'random' | 'resolve' | 'retryScheduleMs'>;
   /** Shorter pauses for the router's retry of a passing failure (tests). */
   routeRetry?: BackoffOptions;
   /** Transport options for the app's Service Bus client: the local host turns Nagle off on its broker socket. */
@@ -119,7 +126,10 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
   const topic = config.channelEventsTopic;
   const bridgeOn = config.dynamics !== undefined;
   const needsServiceBus =
-    !parts.publisher || (topic !== undefined && !parts.channelEvents) || (bridgeOn && !parts.activities);
+    !parts.publisher ||
+    (topic !== undefined && !parts.channelEvents) ||
+    (bridgeOn && !parts.activities) ||
+    config.webhooks !== undefined;
   const serviceBus = needsServiceBus ? createServiceBusClient(config.serviceBus, parts.serviceBusOptions) : undefined;
   const publisher = parts.publisher ?? createServiceBusPublisher(serviceBus!, config.inboundQueueName);
   const channelEvents =
@@ -203,15 +213,20 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
   const queueProbe =
     parts.queueProbe ??
     (parts.publisher ? async () => undefined : createQueueProbe(serviceBus!, config.inboundQueueName));
-  const health = createHealthCheck({
-    storage: async () => {
-      await ready();
-      await probeTable(tables.threads);
+  const health = createHealthCheck(
+    {
+      storage: async () => {
+        await ready();
+        await probeTable(tables.threads);
+      },
+      queue: queueProbe,
+      // Through the cache: a cached key is a working key as far as the channel is concerned.
+      secrets: async () => void (await secrets.get(config.accounts[0].apiKeySecretName)),
     },
-    queue: queueProbe,
-    // Through the cache: a cached key is a working key as far as the channel is concerned.
-    secrets: async () => void (await secrets.get(config.accounts[0].apiKeySecretName)),
-  });
+    {
+      details: async () => (webhooks ? { webhooks: await webhooks.health() } : {}),
+    },
+  );
 
   const change = (id: string, action: ConversationAction, logger: Logger) =>
     withTables(async (deps) => {
@@ -239,9 +254,23 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
       ...parts.dynamics,
     });
 
+  const webhookQueue = config.webhooks && createWebhookDeliveryQueue(serviceBus!, config.webhookDeliveriesQueue);
+  const webhooks =
+    webhookQueue &&
+    createOutboundWebhooks(config.webhooks, {
+      holds: createWebhookHolds(tables.webhooks),
+      failures: createWebhookFailures(tables.webhooks),
+      endpointStates: createWebhookEndpointStates(tables.webhooks),
+      queue: webhookQueue,
+      secrets,
+      ready,
+      ...parts.webhooks,
+    });
+
   return {
     config,
     dynamics,
+    webhooks,
     conversations: {
       list: (query, logger) => withTables((deps) => listConversations(query, deps))(logger),
       get: (id, logger) => withTables((deps) => getConversation(id, deps))(logger),
@@ -293,6 +322,7 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
       await publisher.close();
       await channelEvents?.close();
       await activities?.close();
+      await webhookQueue?.close();
       await serviceBus?.close();
     },
   };

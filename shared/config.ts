@@ -4,6 +4,8 @@ import { isShortCode, normalizePhone } from './domain/phone';
 import { type RoutingRules, routingRulesSchema } from './domain/routingRules';
 import { type DynamicsSettings, readDynamicsSettings } from './dynamics/settings';
 import { type Env, SettingError, settingText } from './settingReading';
+import type { DeliveryMode } from './webhooks/connectionPlan';
+import { readWebhookSettings, webhookSettingNames, type WebhookSettings } from './webhooks/endpointSettings';
 
 /**
  * Every setting the bundle reads, validated once. In Azure they are app settings; locally they come from
@@ -114,6 +116,10 @@ export interface Config {
   dynamics?: DynamicsSettings;
   /** The session queue the Dynamics webhook's activities wait in (session = the Dynamics conversation id). */
   dynamicsActivitiesQueue: string;
+  /** The outbound webhooks (docs/webhooks.md); absent while WEBHOOK_ENDPOINTS lists none. */
+  webhooks?: WebhookConfig;
+  /** The session queue webhook deliveries wait in (session = endpoint and thread). */
+  webhookDeliveriesQueue: string;
   tables: TableSettings;
   routingRules: RoutingRules;
   /** Idle days after which the auto-close timer closes a conversation in each state; 0 = never. */
@@ -136,6 +142,9 @@ export const settingNames = {
   inboundQueueName: 'INBOUND_QUEUE_NAME',
   channelEventsTopic: 'CHANNEL_EVENTS_TOPIC',
   dynamicsActivitiesQueue: 'DYNAMICS_ACTIVITIES_QUEUE',
+  webhookDeliveriesQueue: 'WEBHOOK_DELIVERIES_QUEUE',
+  webhookEndpoints: webhookSettingNames.endpoints,
+  webhookTimeout: webhookSettingNames.timeout,
   storageConnection: 'AzureWebJobsStorage',
   storageTableUri: 'AzureWebJobsStorage__tableServiceUri',
   storageClientId: 'AzureWebJobsStorage__clientId',
@@ -230,6 +239,26 @@ function readChannelEventsTopic(env: Env): string | undefined {
 }
 
 /** The bridge's own reader names its settings; its errors are start-up errors like every other setting's. */
+export interface WebhookConfig extends WebhookSettings {
+  /** Where the deliveries go from: in Azure https only and no private address (shared/webhooks/addressPolicy.ts). */
+  mode: DeliveryMode;
+}
+
+/**
+ * A local run is one that reads its secrets from LOCAL_SECRETS outside App Service (which always sets
+ * WEBSITE_SITE_NAME): only there may an endpoint be plain http on loopback.
+ */
+function readWebhooks(env: Env, secrets: SecretSettings): WebhookConfig | undefined {
+  const mode: DeliveryMode = secrets.kind === 'local' && !settingText(env, 'WEBSITE_SITE_NAME') ? 'local' : 'azure';
+  try {
+    const settings = readWebhookSettings(env, { local: mode === 'local' });
+    return settings.endpoints.length ? { ...settings, mode } : undefined;
+  } catch (error) {
+    if (error instanceof SettingError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
 function readDynamics(env: Env): DynamicsSettings | undefined {
   try {
     return readDynamicsSettings(env);
@@ -271,6 +300,13 @@ export function loadConfig(env: Env): Config {
       `Setting ${settingNames.channelEventsTopic} is missing: the Dynamics bridge reads the channel events from that topic.`,
     );
   }
+  const secrets = readSecrets(env);
+  const webhooks = readWebhooks(env, secrets);
+  if (webhooks && channelEventsTopic === undefined) {
+    throw new ConfigError(
+      `Setting ${settingNames.channelEventsTopic} is missing: the webhooks deliver the channel events of that topic.`,
+    );
+  }
   return {
     accounts,
     telesignApiBaseUrl: parseSetting(
@@ -279,7 +315,7 @@ export function loadConfig(env: Env): Config {
       httpUrl,
       settingText(env, settingNames.telesignApiBaseUrl) ?? 'https://rest-api.telesign.com',
     ).replace(/\/+$/, ''),
-    secrets: readSecrets(env),
+    secrets,
     secretCacheTtlMs: ttlSeconds * 1000,
     serviceBus: readServiceBus(env),
     inboundQueueName: parseSetting(
@@ -295,6 +331,13 @@ export function loadConfig(env: Env): Config {
       settingNames.dynamicsActivitiesQueue,
       z.string().regex(/^[A-Za-z0-9][\w.\-]{0,259}$/, 'a queue name'),
       settingText(env, settingNames.dynamicsActivitiesQueue) ?? 'dynamics-activities',
+    ),
+    webhooks,
+    webhookDeliveriesQueue: parseSetting(
+      env,
+      settingNames.webhookDeliveriesQueue,
+      z.string().regex(/^[A-Za-z0-9][\w.\-]{0,259}$/, 'a queue name'),
+      settingText(env, settingNames.webhookDeliveriesQueue) ?? 'webhook-deliveries',
     ),
     tables: readTables(env),
     routingRules: settingText(env, settingNames.routingRules)

@@ -31,14 +31,19 @@ export const WEBHOOK_RETRY_JITTER = 0.1;
 /**
  * The pause before the next attempt, given how many attempts were made so far (0: none yet, so the first one goes
  * at once); undefined once the last attempt was made, when the delivery is dead-lettered. `random` returns a
- * number in [0, 1), like Math.random, and is passed in so that a test can pin it.
+ * number in [0, 1), like Math.random, and is passed in so that a test can pin it; so is the schedule, which a test
+ * shortens.
  */
-export function nextAttemptDelayMs(attemptsMade: number, random: () => number): number | undefined {
+export function nextAttemptDelayMs(
+  attemptsMade: number,
+  random: () => number,
+  schedule: readonly number[] = WEBHOOK_RETRY_SCHEDULE_MS,
+): number | undefined {
   if (!Number.isInteger(attemptsMade) || attemptsMade < 0) {
     throw new RangeError(`attemptsMade must be a whole number from 0, not ${attemptsMade}`);
   }
-  if (attemptsMade >= WEBHOOK_MAX_ATTEMPTS) return undefined;
-  const base = WEBHOOK_RETRY_SCHEDULE_MS[attemptsMade];
+  if (attemptsMade >= schedule.length) return undefined;
+  const base = schedule[attemptsMade];
   const r = random();
   if (!(r >= 0 && r <= 1)) throw new RangeError(`random() must return a number from 0 to 1, not ${r}`);
   return Math.round(base * (1 + WEBHOOK_RETRY_JITTER * (2 * r - 1)));

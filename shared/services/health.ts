@@ -8,6 +8,12 @@ export type CheckStatus = 'ok' | 'unavailable';
 export interface Health {
   status: 'ok' | 'degraded';
   checks: Record<CheckName, CheckStatus>;
+  /**
+   * With webhooks configured: how many endpoints, and how many answered 410 and get nothing until their setting
+   * changes (docs/webhooks.md). Counts only: an endpoint's name defaults to its host. A disabled endpoint does not
+   * make the channel degraded: the channel itself works, and a load balancer must not take it out of rotation.
+   */
+  webhooks?: { endpoints: number; disabled: number };
 }
 
 export type Probes = Record<CheckName, () => Promise<void>>;
@@ -17,6 +23,7 @@ export interface HealthOptions {
   timeoutMs?: number;
   /** How long one answer is reused. */
   cacheMs?: number;
+  details?: HealthDetails;
   now?: () => number;
 }
 
@@ -36,18 +43,24 @@ async function run(probe: () => Promise<void>, timeoutMs: number): Promise<Check
   }
 }
 
-export async function checkHealth(probes: Probes, timeoutMs: number): Promise<Health> {
+/** What health reports beyond the checks; a failure leaves it out rather than failing the answer. */
+export type HealthDetails = () => Promise<Pick<Health, 'webhooks'>>;
+
+export async function checkHealth(probes: Probes, timeoutMs: number, details?: HealthDetails): Promise<Health> {
   const names = Object.keys(probes) as CheckName[];
-  const results = await Promise.all(names.map((name) => run(probes[name], timeoutMs)));
+  const [results, extra] = await Promise.all([
+    Promise.all(names.map((name) => run(probes[name], timeoutMs))),
+    details ? details().catch(() => ({})) : {},
+  ]);
   const checks = Object.fromEntries(names.map((name, i) => [name, results[i]])) as Health['checks'];
-  return { status: results.every((r) => r === 'ok') ? 'ok' : 'degraded', checks };
+  return { status: results.every((r) => r === 'ok') ? 'ok' : 'degraded', checks, ...extra };
 }
 
 export function createHealthCheck(probes: Probes, options: HealthOptions = {}): () => Promise<Health> {
-  const { timeoutMs = 5000, cacheMs = 5000, now = Date.now } = options;
+  const { timeoutMs = 5000, cacheMs = 5000, now = Date.now, details } = options;
   let last: { at: number; answer: Promise<Health> } | undefined;
   return () => {
-    if (!last || now() - last.at >= cacheMs) last = { at: now(), answer: checkHealth(probes, timeoutMs) };
+    if (!last || now() - last.at >= cacheMs) last = { at: now(), answer: checkHealth(probes, timeoutMs, details) };
     return last.answer;
   };
 }

@@ -13,6 +13,7 @@ export const tableNames = {
   dynamicsLinks: 'dynamicsLinks',
   outbox: 'outbox',
   sendsInFlight: 'sendsInFlight',
+  webhooks: 'webhooks',
 } as const;
 
 export type TableName = keyof typeof tableNames;
