@@ -55,11 +55,22 @@ param autoCloseWaitingDays int = 7
 @description('Name of the session-enabled Service Bus queue between the callback and the router (INBOUND_QUEUE_NAME).')
 param inboundQueueName string = 'sms-inbound'
 
-@description('Name of the Service Bus topic the channel events are published to after each commit (CHANNEL_EVENTS_TOPIC); the Dynamics bridge reads it.')
+@description('Name of the Service Bus topic the channel events are published to after each commit (CHANNEL_EVENTS_TOPIC); the Dynamics bridge and the outbound webhooks read it.')
 param channelEventsTopicName string = 'channel-events'
 
 @description('Name of the session-enabled Service Bus queue the Dynamics webhook\'s activities wait in (DYNAMICS_ACTIVITIES_QUEUE).')
 param dynamicsActivitiesQueueName string = 'dynamics-activities'
+
+@description('Name of the session-enabled Service Bus queue the outbound webhook deliveries and their scheduled retries wait in (WEBHOOK_DELIVERIES_QUEUE).')
+param webhookDeliveriesQueueName string = 'webhook-deliveries'
+
+@description('The outbound webhook endpoints as the app reads them from WEBHOOK_ENDPOINTS: a JSON array, as a string, of { "name" (optional), "url" (https), "secretName" (the name of the Key Vault secret that holds its whsec_ signing secret: the secret itself is never a parameter), "events" (event types, or ["*"]) }. Empty (the default) delivers no webhook and leaves the setting unset (docs/webhooks.md).')
+param webhookEndpoints string = ''
+
+@minValue(1)
+@maxValue(60)
+@description('Seconds a webhook delivery waits for the endpoint to answer before it counts as failed and is retried (WEBHOOK_TIMEOUT_SECONDS).')
+param webhookTimeoutSeconds int = 15
 
 @description('Messaging API base URL of the Dynamics organisation, https://m-<organization id>.<geo>.omnichannelengagementhub.com (DYNAMICS_MESSAGING_URL). Empty leaves the Dynamics bridge off: then no DYNAMICS_* setting is set and the parameters below are ignored (docs/dynamics.md).')
 param dynamicsMessagingUrl string = ''
@@ -226,6 +237,7 @@ module serviceBus 'app/servicebus.bicep' = {
     queueName: inboundQueueName
     channelEventsTopicName: channelEventsTopicName
     dynamicsActivitiesQueueName: dynamicsActivitiesQueueName
+    webhookDeliveriesQueueName: webhookDeliveriesQueueName
   }
 }
 
@@ -274,6 +286,8 @@ module rbac 'app/rbac.bicep' = {
     channelEventsTopicName: serviceBus.outputs.channelEventsTopicName
     dynamicsSubscriptionName: serviceBus.outputs.dynamicsSubscriptionName
     dynamicsActivitiesQueueName: serviceBus.outputs.dynamicsActivitiesQueueName
+    webhooksSubscriptionName: serviceBus.outputs.webhooksSubscriptionName
+    webhookDeliveriesQueueName: serviceBus.outputs.webhookDeliveriesQueueName
     keyVaultName: keyVault.outputs.name
     applicationInsightsName: monitoring.outputs.name
     managedIdentityPrincipalId: identity.outputs.principalId
@@ -299,6 +313,9 @@ module api 'app/api.bicep' = {
     inboundQueueName: serviceBus.outputs.queueName
     channelEventsTopicName: serviceBus.outputs.channelEventsTopicName
     dynamicsActivitiesQueueName: serviceBus.outputs.dynamicsActivitiesQueueName
+    webhookDeliveriesQueueName: serviceBus.outputs.webhookDeliveriesQueueName
+    webhookEndpoints: webhookEndpoints
+    webhookTimeoutSeconds: webhookTimeoutSeconds
     dynamicsMessagingUrl: dynamicsMessagingUrl
     dynamicsOrganizationId: dynamicsOrganizationId
     dynamicsChannelId: dynamicsChannelId
@@ -356,6 +373,7 @@ output SERVICE_BUS_NAMESPACE string = serviceBus.outputs.name
 output INBOUND_QUEUE_NAME string = serviceBus.outputs.queueName
 output CHANNEL_EVENTS_TOPIC string = serviceBus.outputs.channelEventsTopicName
 output DYNAMICS_ACTIVITIES_QUEUE string = serviceBus.outputs.dynamicsActivitiesQueueName
+output WEBHOOK_DELIVERIES_QUEUE string = serviceBus.outputs.webhookDeliveriesQueueName
 // The base URL for the channel record's msdyn_webhookurl: Dynamics appends /v3/conversations/{id}/activities.
 output DYNAMICS_WEBHOOK_URL string = 'https://${api.outputs.defaultHostName}/api/dynamics'
 output STORAGE_ACCOUNT_NAME string = storage.outputs.name

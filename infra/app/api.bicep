@@ -44,6 +44,15 @@ param channelEventsTopicName string
 @description('DYNAMICS_ACTIVITIES_QUEUE: session queue the Dynamics webhook\'s activities wait in.')
 param dynamicsActivitiesQueueName string
 
+@description('WEBHOOK_DELIVERIES_QUEUE: session queue the outbound webhook deliveries and their retries wait in.')
+param webhookDeliveriesQueueName string
+
+@description('WEBHOOK_ENDPOINTS: the webhook endpoints, a JSON array as text, each naming its signing secret in Key Vault (never the secret); empty for none, and then the setting is not set.')
+param webhookEndpoints string
+
+@description('WEBHOOK_TIMEOUT_SECONDS: how long a webhook delivery waits for the endpoint\'s answer.')
+param webhookTimeoutSeconds int
+
 @description('DYNAMICS_MESSAGING_URL: the organisation\'s Messaging API base URL; empty leaves the Dynamics bridge off and sets no DYNAMICS_* setting.')
 param dynamicsMessagingUrl string
 
@@ -68,7 +77,7 @@ param dynamicsCustomerPhoneFormat string
 @description('Any other DYNAMICS_* setting, by name (docs/dynamics.md lists them), set only with the bridge on.')
 param dynamicsOtherSettings object
 
-@description('URI of the Key Vault holding the Telesign API keys.')
+@description('URI of the Key Vault holding the Telesign API keys and the webhook signing secrets.')
 param keyVaultUri string
 
 @description('TELESIGN_ACCOUNTS: accounts and numbers, each naming its API key secret (never the key).')
@@ -109,11 +118,12 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing
   name: applicationInsightsName
 }
 
-// Every setting shared/config.ts reads in Azure, and the host's own connections (tests/unit/infra.test.ts
-// checks the list against settingNames). The template owns them: a setting changed by hand in the portal is
-// reset by the next deployment, so change the parameter instead. Deliberately absent: FUNCTIONS_WORKER_RUNTIME
-// and FUNCTIONS_EXTENSION_VERSION (Flex Consumption takes the runtime from functionAppConfig and refuses them),
-// and the connection-string forms AzureWebJobsStorage, ServiceBusConnection and LOCAL_SECRETS (laptops only).
+// Every setting shared/config.ts reads in Azure (but WEBHOOK_ENDPOINTS, in webhookAppSettings below), and the
+// host's own connections (tests/unit/infra.test.ts checks the list against settingNames). The template owns them: a
+// setting changed by hand in the portal is reset by the next deployment, so change the parameter instead.
+// Deliberately absent: FUNCTIONS_WORKER_RUNTIME and FUNCTIONS_EXTENSION_VERSION (Flex Consumption takes the runtime
+// from functionAppConfig and refuses them), and the connection-string forms AzureWebJobsStorage, ServiceBusConnection
+// and LOCAL_SECRETS (laptops only).
 var appSettings = [
   // Host storage and the app's tables, through the identity. The app reads tableServiceUri and clientId.
   {
@@ -158,8 +168,9 @@ var appSettings = [
     name: 'INBOUND_QUEUE_NAME'
     value: inboundQueueName
   }
-  // Read by the publisher and by relayToDynamics' trigger (%CHANNEL_EVENTS_TOPIC%). Always set: the topic is
-  // always deployed, and with the bridge off the function on its one subscription completes each event at once.
+  // Read by the publisher and by the triggers of relayToDynamics and fanOutWebhooks (%CHANNEL_EVENTS_TOPIC%). Always
+  // set: the topic is always deployed, and with the bridge off, or no webhook endpoint, the function on each of its
+  // two subscriptions completes each event at once.
   {
     name: 'CHANNEL_EVENTS_TOPIC'
     value: channelEventsTopicName
@@ -170,6 +181,17 @@ var appSettings = [
   {
     name: 'DYNAMICS_ACTIVITIES_QUEUE'
     value: dynamicsActivitiesQueueName
+  }
+  // Read by the sender of fanOutWebhooks and of the scheduled retries and by deliverWebhooks' trigger
+  // (%WEBHOOK_DELIVERIES_QUEUE%), so always set, with or without endpoints, for the same reason.
+  {
+    name: 'WEBHOOK_DELIVERIES_QUEUE'
+    value: webhookDeliveriesQueueName
+  }
+  // 1 to 60 seconds: main.bicep holds the parameter to the bounds the app accepts.
+  {
+    name: 'WEBHOOK_TIMEOUT_SECONDS'
+    value: string(webhookTimeoutSeconds)
   }
   {
     name: 'KEY_VAULT_URL'
@@ -256,7 +278,21 @@ var dynamicsAppSettings = [
 
 var dynamicsOtherAppSettings = map(items(dynamicsOtherSettings), s => { name: s.key, value: string(s.value) })
 
-var allAppSettings = empty(dynamicsMessagingUrl) ? appSettings : concat(appSettings, dynamicsAppSettings, dynamicsOtherAppSettings)
+// The webhook endpoints, added only when webhookEndpoints is given: without the setting no event is delivered
+// anywhere (shared/webhooks/endpointSettings.ts). Each endpoint names the Key Vault secret that holds its whsec_
+// signing secret, which the app reads with Key Vault Secrets User like the Telesign API keys: no secret is set here.
+var webhookAppSettings = [
+  {
+    name: 'WEBHOOK_ENDPOINTS'
+    value: webhookEndpoints
+  }
+]
+
+var bridgeAppSettings = empty(dynamicsMessagingUrl) ? [] : concat(dynamicsAppSettings, dynamicsOtherAppSettings)
+
+var webhookEndpointAppSettings = empty(webhookEndpoints) ? [] : webhookAppSettings
+
+var allAppSettings = concat(appSettings, bridgeAppSettings, webhookEndpointAppSettings)
 
 module functionApp 'br/public:avm/res/web/site:0.19.3' = {
   name: '${serviceName}-flex-consumption'

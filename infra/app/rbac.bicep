@@ -2,12 +2,13 @@
 // the one queue, topic or subscription), and each assignment is named guid(scope, principal, role) so that
 // deploying again finds it instead of duplicating it.
 //
-// Service Bus: Data Owner on each entity a trigger reads (the inbound queue, the dynamics subscription, the
-// activities queue) and Data Sender on the topic, which is only published to. Data Owner is the one built-in role
-// with the Manage right, which the target-based scaler needs to read an entity's message count: without it the
-// scale controller rethrows UnauthorizedAccessException and the app does not scale on queue length. It covers
-// sending and receiving too, so those entities get no separate Sender or Receiver assignment. Scoped to the
-// entity, it cannot create, delete or read any other entity of the namespace.
+// Service Bus: Data Owner on each entity a trigger reads (the inbound queue, the dynamics and webhooks
+// subscriptions, the activities queue, the webhook deliveries queue) and Data Sender on the topic, which is only
+// published to. Data Owner is the one built-in role with the Manage right, which the target-based scaler needs to
+// read an entity's message count: without it the scale controller rethrows UnauthorizedAccessException and the app
+// does not scale on queue length. It covers sending and receiving too, so those entities get no separate Sender or
+// Receiver assignment (the webhook deliveries queue is both received from and sent to). Scoped to the entity, it
+// cannot create, delete or read any other entity of the namespace.
 
 @description('Storage account holding the host data and the app tables.')
 param storageAccountName string
@@ -27,7 +28,13 @@ param dynamicsSubscriptionName string
 @description('Queue the Dynamics webhook sends activities to and applyAgentActivity receives them from.')
 param dynamicsActivitiesQueueName string
 
-@description('Key Vault holding the Telesign API keys.')
+@description('Subscription of the channel events topic that fanOutWebhooks receives from.')
+param webhooksSubscriptionName string
+
+@description('Queue fanOutWebhooks sends the webhook deliveries to, deliverWebhooks receives them from and sends its scheduled retries to.')
+param webhookDeliveriesQueueName string
+
+@description('Key Vault holding the Telesign API keys and the webhook signing secrets.')
 param keyVaultName string
 
 @description('Application Insights component receiving the telemetry.')
@@ -51,11 +58,12 @@ param operatorPrincipalType string = 'User'
 var roles = {
   // Send only: the services publish the channel events to the topic.
   serviceBusDataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
-  // Send, receive and Manage on one entity: the triggers of routeInbound, relayToDynamics and applyAgentActivity
-  // receive, the scale controller reads the message counts, and telesignCallback (and the health probe) and the
-  // Dynamics webhook send to the two queues.
+  // Send, receive and Manage on one entity: the triggers of routeInbound, relayToDynamics, applyAgentActivity,
+  // fanOutWebhooks and deliverWebhooks receive, the scale controller reads the message counts, and
+  // telesignCallback (and the health probe), the Dynamics webhook, fanOutWebhooks and deliverWebhooks (its
+  // scheduled retries) send to the three queues.
   serviceBusDataOwner: '090c5cfd-751d-490a-894a-3ce6f1109419'
-  // Reads the Telesign API keys; cannot list, write or delete them.
+  // Reads the Telesign API keys and the webhook signing secrets; cannot list, write or delete them.
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   // Threads, references, consent, the conversation index: the app creates its tables at start and reads and
   // writes entities.
@@ -94,6 +102,16 @@ resource dynamicsSubscription 'Microsoft.ServiceBus/namespaces/topics/subscripti
 resource dynamicsActivitiesQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' existing = {
   parent: serviceBus
   name: dynamicsActivitiesQueueName
+}
+
+resource webhooksSubscription 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2024-01-01' existing = {
+  parent: channelEventsTopic
+  name: webhooksSubscriptionName
+}
+
+resource webhookDeliveriesQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' existing = {
+  parent: serviceBus
+  name: webhookDeliveriesQueueName
 }
 
 resource keyVault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
@@ -137,6 +155,26 @@ resource dynamicsSubscriptionOwner 'Microsoft.Authorization/roleAssignments@2022
 resource dynamicsActivitiesOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(dynamicsActivitiesQueue.id, managedIdentityPrincipalId, roles.serviceBusDataOwner)
   scope: dynamicsActivitiesQueue
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataOwner)
+    principalId: managedIdentityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource webhooksSubscriptionOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(webhooksSubscription.id, managedIdentityPrincipalId, roles.serviceBusDataOwner)
+  scope: webhooksSubscription
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataOwner)
+    principalId: managedIdentityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource webhookDeliveriesOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(webhookDeliveriesQueue.id, managedIdentityPrincipalId, roles.serviceBusDataOwner)
+  scope: webhookDeliveriesQueue
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataOwner)
     principalId: managedIdentityPrincipalId

@@ -1,6 +1,7 @@
-// The queue between telesignCallback and routeInbound, the channel events topic with its subscription, and the
-// queue behind the Dynamics webhook. Written with native resources rather than the AVM module so that every
-// entity property the channel relies on is in plain sight here.
+// The queue between telesignCallback and routeInbound, the channel events topic with its two subscriptions (the
+// Dynamics relay's and the outbound webhooks'), the queue behind the Dynamics webhook, and the queue the outbound
+// webhook deliveries and their retries wait in. Written with native resources rather than the AVM module so that
+// every entity property the channel relies on is in plain sight here.
 
 @description('Name of the Service Bus namespace.')
 param name string
@@ -19,6 +20,9 @@ param channelEventsTopicName string
 
 @description('Name of the queue the Dynamics webhook\'s activities wait in (the app reads it from DYNAMICS_ACTIVITIES_QUEUE).')
 param dynamicsActivitiesQueueName string
+
+@description('Name of the queue the outbound webhook deliveries and their retries wait in (the app reads it from WEBHOOK_DELIVERIES_QUEUE).')
+param webhookDeliveriesQueueName string
 
 // Standard: sessions and duplicate detection are not offered on Basic. Local (SAS) authentication is off, so a
 // connection string cannot reach the namespace even if one were written down somewhere.
@@ -81,10 +85,11 @@ resource channelEventsTopic 'Microsoft.ServiceBus/namespaces/topics@2024-01-01' 
   }
 }
 
-// The one reaction that reads the topic today: relayToDynamics. Each subscription here has a function that reads
-// it (tests/unit/infra.test.ts): one nobody reads would fill up, and a full subscription makes the topic refuse
-// every publish, which fails every trigger that changes a conversation. With the bridge off the function
-// completes each event without doing anything.
+// The two reactions that read the topic: relayToDynamics (subscription dynamics) and fanOutWebhooks (subscription
+// webhooks). Each subscription here has a function that reads it (tests/unit/infra.test.ts): one nobody reads would
+// fill up, and a full subscription makes the topic refuse every publish, which fails every trigger that changes a
+// conversation. With the bridge off, or no webhook endpoint configured, the function completes each event without
+// doing anything.
 resource dynamicsSubscription 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2024-01-01' = {
   parent: channelEventsTopic
   name: 'dynamics'
@@ -95,6 +100,24 @@ resource dynamicsSubscription 'Microsoft.ServiceBus/namespaces/topics/subscripti
     // A transient Dynamics failure is retried inside the handler first, then thrown for redelivery; after ten
     // deliveries the event is dead-lettered, where an operator can read it (docs/deploy.md). A permanent refusal
     // (400) is thrown too, and in Azure the host dead-letters it the same way, after ten deliveries.
+    maxDeliveryCount: 10
+    defaultMessageTimeToLive: 'P14D'
+    deadLetteringOnMessageExpiration: true
+    deadLetteringOnFilterEvaluationExceptions: true
+    lockDuration: 'PT1M'
+  }
+}
+
+resource webhooksSubscription 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2024-01-01' = {
+  parent: channelEventsTopic
+  name: 'webhooks'
+  properties: {
+    // Session = thread: fanOutWebhooks queues a thread's events for each endpoint in the order they were committed.
+    requiresSession: true
+    // The fan-out only sends to the webhook deliveries queue, which drops the copies a failed fan-out had already
+    // queued (same message ids), so a thrown fan-out is simply redelivered; after ten deliveries (an event it cannot
+    // read, or the queue unavailable that long) the event is dead-lettered, where an operator can read it
+    // (docs/deploy.md).
     maxDeliveryCount: 10
     defaultMessageTimeToLive: 'P14D'
     deadLetteringOnMessageExpiration: true
@@ -126,11 +149,46 @@ resource dynamicsActivitiesQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01
   }
 }
 
+// The outbound webhook deliveries (docs/webhooks.md): one message per channel event and endpoint that wants it.
+resource webhookDeliveriesQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
+  parent: namespace
+  name: webhookDeliveriesQueueName
+  properties: {
+    // One session per endpoint and thread (sessionId = <endpoint key>.<threadId>): each endpoint gets a
+    // conversation's events in order, and an endpoint that is slow or down holds up only its own sessions, never
+    // another endpoint nor another conversation.
+    requiresSession: true
+    // fanOutWebhooks queues each delivery with messageId = <eventId>.<endpoint key>, so a fan-out redelivered after
+    // a failure queues the same messages and the queue drops them; a retry or a replay goes under an id of its own.
+    // An hour covers the ten deliveries of the webhooks subscription, each a lock of at most a minute renewed for up
+    // to five (host.json), as for the topic.
+    requiresDuplicateDetection: true
+    duplicateDetectionHistoryTimeWindow: 'PT1H'
+    // A retry is not a redelivery: deliverWebhooks makes one attempt per message and, for a 429, a 5xx or a
+    // timeout, sends a scheduled message into the same session (scheduledEnqueueTimeUtc, up to about 10 h ahead:
+    // the Standard Webhooks schedule 0, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h), so no function waits. A thrown
+    // delivery (storage or the queue unavailable) is redelivered; after ten deliveries it is kept in the
+    // dead-letter queue for an operator (docs/deploy.md), not dropped. A delivery whose last attempt failed is not
+    // thrown: it is completed and kept as failed in the webhooks table, for npm run sms -- webhooks failed|replay.
+    maxDeliveryCount: 10
+    // Counted from when a scheduled message is enqueued, so fourteen days are far more than the longest pause.
+    defaultMessageTimeToLive: 'P14D'
+    deadLetteringOnMessageExpiration: true
+    // The trigger renews the session lock while an attempt runs (host.json maxAutoLockRenewalDuration); an attempt
+    // gives up after WEBHOOK_TIMEOUT_SECONDS, at most 60 s.
+    lockDuration: 'PT1M'
+    maxSizeInMegabytes: 1024
+    enablePartitioning: false
+  }
+}
+
 output name string = namespace.name
 output id string = namespace.id
 output queueName string = queue.name
 output channelEventsTopicName string = channelEventsTopic.name
 output dynamicsSubscriptionName string = dynamicsSubscription.name
 output dynamicsActivitiesQueueName string = dynamicsActivitiesQueue.name
+output webhooksSubscriptionName string = webhooksSubscription.name
+output webhookDeliveriesQueueName string = webhookDeliveriesQueue.name
 // The host name from the endpoint (https://<name>.servicebus.windows.net:443/), right in every cloud.
 output fullyQualifiedNamespace string = split(split(namespace.properties.serviceBusEndpoint, '//')[1], ':')[0]

@@ -6,8 +6,10 @@ import { parse as parseYaml } from 'yaml';
 import { PACKAGE_DIR } from '../../local/packageZip';
 import { loadConfig, settingNames } from '../../shared/config';
 import { phoneFormats } from '../../shared/domain/phoneFormat';
+import { WEBHOOK_RETRY_SCHEDULE_MS } from '../../shared/domain/webhookRetry';
 import { dynamicsSettingNames, readDynamicsSettings } from '../../shared/dynamics/settings';
 import { tableNames } from '../../shared/storage/tableClients';
+import { readWebhookSettings, readWebhookTimeoutMs, webhookSettingNames } from '../../shared/webhooks/endpointSettings';
 
 /**
  * Bicep cannot be compiled here (docs/deploy.md has operators run `az bicep build` first), so these tests read
@@ -70,6 +72,9 @@ function roleAssignments(bicep: string) {
 
 describe('app settings in infra/app/api.bicep', () => {
   const settings = appSettings();
+  // Set only when their parameter is given (WEBHOOK_ENDPOINTS, when webhookEndpoints is not empty): read by
+  // shared/config.ts all the same, and absent means none.
+  const conditional = appSettings('webhookAppSettings');
 
   // Read by shared/config.ts, but only on a laptop: in Azure each has an identity-based replacement, and setting
   // one there would switch the app to a connection string or to API keys in plain settings.
@@ -98,7 +103,7 @@ describe('app settings in infra/app/api.bicep', () => {
       (name) => !localOnly.has(name) && !optionalLeftToDefault.has(name),
     );
     expect(required.length).toBeGreaterThan(0);
-    expect(required.filter((name) => !settings.has(name))).toEqual([]);
+    expect(required.filter((name) => !settings.has(name) && !conditional.has(name))).toEqual([]);
   });
 
   it('sets none of the laptop-only settings, nor what Flex Consumption refuses', () => {
@@ -123,8 +128,9 @@ describe('app settings in infra/app/api.bicep', () => {
       .join('\n');
     const connections = [...sources.matchAll(/connection: '(\w+)'/g)].map((m) => m[1]);
     const percentNames = [
+      // A key settingNames lacks stays visible as itself: undefined would slip through toEqual([]).
       ...[...sources.matchAll(/%\$\{settingNames\.(\w+)\}%/g)].map(
-        (m) => settingNames[m[1] as keyof typeof settingNames],
+        (m) => (settingNames as Record<string, string>)[m[1]] ?? `settingNames.${m[1]}`,
       ),
       ...[...sources.matchAll(/'%(\w+)%'/g)].map((m) => m[1]),
     ];
@@ -159,7 +165,9 @@ describe('app settings in infra/app/api.bicep', () => {
     expect(config.accounts[0].apiKeySecretName).toBe('telesign-api-key');
     expect(config.channelEventsTopic).toBe('channel-events');
     expect(config.dynamicsActivitiesQueue).toBe('dynamics-activities');
+    expect(config.webhookDeliveriesQueue).toBe('webhook-deliveries');
     expect(config.dynamics).toBeUndefined();
+    expect(config.webhooks).toBeUndefined();
   });
 });
 
@@ -186,6 +194,13 @@ const produced: Record<string, string> = {
   AUTO_CLOSE_WAITING_DAYS: '7',
   CHANNEL_EVENTS_TOPIC: 'channel-events',
   DYNAMICS_ACTIVITIES_QUEUE: 'dynamics-activities',
+  WEBHOOK_DELIVERIES_QUEUE: 'webhook-deliveries',
+  WEBHOOK_TIMEOUT_SECONDS: '15',
+  // With webhook endpoints (webhookEndpoints given):
+  WEBHOOK_ENDPOINTS: JSON.stringify([
+    { name: 'crm', url: 'https://hooks.example.com/sms', secretName: 'webhook-crm', events: ['message.received'] },
+    { url: 'https://flows.example.net/hook', secretName: 'webhook-flow', events: ['*'] },
+  ]),
   // With the bridge on (dynamicsMessagingUrl given):
   DYNAMICS_MESSAGING_URL: 'https://m-example.us.omnichannelengagementhub.com',
   DYNAMICS_ORGANIZATION_ID: '00000000-0000-0000-0000-00000000000a',
@@ -203,8 +218,9 @@ describe('the Dynamics bridge settings in infra/app/api.bicep', () => {
 
   it('adds them only when dynamicsMessagingUrl is given, any other DYNAMICS_* setting with them', () => {
     expect(api).toMatch(
-      /^var allAppSettings = empty\(dynamicsMessagingUrl\) \? appSettings : concat\(appSettings, dynamicsAppSettings, dynamicsOtherAppSettings\)$/m,
+      /^var bridgeAppSettings = empty\(dynamicsMessagingUrl\) \? \[\] : concat\(dynamicsAppSettings, dynamicsOtherAppSettings\)$/m,
     );
+    expect(api).toMatch(/^var allAppSettings = concat\(appSettings, bridgeAppSettings, webhookEndpointAppSettings\)$/m);
     expect(api).toMatch(/^var dynamicsOtherAppSettings = map\(items\(dynamicsOtherSettings\), /m);
     expect(api).toMatch(/^\s*appSettings: allAppSettings$/m);
     expect(bridge.get(dynamicsSettingNames.messagingUrl)).toBe('dynamicsMessagingUrl');
@@ -254,6 +270,49 @@ describe('the Dynamics bridge settings in infra/app/api.bicep', () => {
 
   it("defaults the tenant to the deployment's own", () => {
     expect(main).toMatch(/dynamicsTenantId: !empty\(dynamicsTenantId\) \? dynamicsTenantId : tenant\(\)\.tenantId/);
+  });
+});
+
+describe('the webhook settings in infra/app/api.bicep', () => {
+  const base = appSettings();
+  const endpoints = appSettings('webhookAppSettings');
+  const deliveriesQueue = settingNames.webhookDeliveriesQueue;
+  const params = new Set([...api.matchAll(/^param (\w+) /gm)].map((m) => m[1]));
+
+  it("always sets the deliveries queue, which deliverWebhooks' trigger names, and the timeout", () => {
+    expect(read('functions/deliverWebhooks.ts')).toMatch(/queueName: `%\$\{settingNames\.webhookDeliveriesQueue\}%`/);
+    expect(base.get(deliveriesQueue)).toBe('webhookDeliveriesQueueName');
+    expect(base.get(webhookSettingNames.timeout)).toBe('string(webhookTimeoutSeconds)');
+    expect(params.has('webhookDeliveriesQueueName') && params.has('webhookTimeoutSeconds')).toBe(true);
+  });
+
+  it('adds WEBHOOK_ENDPOINTS only when webhookEndpoints is given, and nothing else with it', () => {
+    expect([...endpoints]).toEqual([[webhookSettingNames.endpoints, 'webhookEndpoints']]);
+    expect(base.has(webhookSettingNames.endpoints)).toBe(false);
+    expect(api).toMatch(/^var webhookEndpointAppSettings = empty\(webhookEndpoints\) \? \[\] : webhookAppSettings$/m);
+    expect(api).toMatch(/^var allAppSettings = concat\(appSettings, bridgeAppSettings, webhookEndpointAppSettings\)$/m);
+    expect(api).toMatch(/^param webhookEndpoints string$/m);
+  });
+
+  it('sets every webhook setting the app reads, and no signing secret: each endpoint names its Key Vault secret', () => {
+    const set = new Set([...base.keys(), ...endpoints.keys()]);
+    expect(Object.values(webhookSettingNames).filter((name) => !set.has(name))).toEqual([]);
+    expect([...set].filter((name) => /SECRET(?!_NAME)/.test(name) && name.startsWith('WEBHOOK_'))).toEqual([]);
+    expect(api).not.toMatch(/'whsec_/);
+  });
+
+  it('gives the app webhook settings it accepts, with HTTPS endpoints in Azure', () => {
+    const settings = readWebhookSettings(produced, { local: false });
+    expect(settings.endpoints.map((e) => e.secretName)).toEqual(['webhook-crm', 'webhook-flow']);
+    expect(settings.timeoutMs).toBe(15_000);
+    // Without webhookEndpoints the setting is absent: no endpoint, nothing delivered.
+    const { WEBHOOK_ENDPOINTS: _, ...without } = produced;
+    expect(readWebhookSettings(without, { local: false }).endpoints).toEqual([]);
+    // And shared/config.ts turns the webhooks on with them, in Azure's mode.
+    const names = [...base.keys(), ...endpoints.keys()];
+    const config = loadConfig(Object.fromEntries(names.map((name) => [name, produced[name]])));
+    expect(config.webhooks?.mode).toBe('azure');
+    expect(config.webhooks?.endpoints).toHaveLength(2);
   });
 });
 
@@ -335,6 +394,22 @@ describe('role assignments in infra/app/rbac.bicep', () => {
       because: () => readsQueue('dynamicsActivitiesQueue') && sendsTo('shared/queue/activityPublisher.ts', 'queueName'),
     },
     {
+      ...owner,
+      scope: 'webhooksSubscription',
+      on: 'Microsoft.ServiceBus/namespaces/topics/subscriptions',
+      named: 'webhooksSubscriptionName',
+      because: () => readsSubscription('webhooks'),
+    },
+    {
+      // fanOutWebhooks sends the deliveries, deliverWebhooks receives them and sends its scheduled retries.
+      ...owner,
+      scope: 'webhookDeliveriesQueue',
+      on: queues,
+      named: 'webhookDeliveriesQueueName',
+      because: () =>
+        readsQueue('webhookDeliveriesQueue') && sendsTo('shared/queue/webhookDeliveryQueue.ts', 'queueName'),
+    },
+    {
       role: 'Key Vault Secrets User',
       id: '4633458b-17de-408a-b874-0445c86b69e6',
       scope: 'keyVault',
@@ -402,9 +477,17 @@ describe('role assignments in infra/app/rbac.bicep', () => {
       .filter((a) => a.role === ownerVar)
       .map((a) => a.scope)
       .sort();
-    expect(ownedScopes).toEqual(['dynamicsActivitiesQueue', 'dynamicsSubscription', 'inboundQueue']);
-    expect(readsQueue('inboundQueueName') && readsQueue('dynamicsActivitiesQueue')).toBe(true);
-    expect(readsSubscription('dynamics')).toBe(true);
+    expect(ownedScopes).toEqual([
+      'dynamicsActivitiesQueue',
+      'dynamicsSubscription',
+      'inboundQueue',
+      'webhookDeliveriesQueue',
+      'webhooksSubscription',
+    ]);
+    expect(
+      readsQueue('inboundQueueName') && readsQueue('dynamicsActivitiesQueue') && readsQueue('webhookDeliveriesQueue'),
+    ).toBe(true);
+    expect(readsSubscription('dynamics') && readsSubscription('webhooks')).toBe(true);
     // Why it is there, next to the role, for whoever is tempted to narrow it back to Data Receiver.
     expect(rbac).toMatch(/target-based scaler/);
     expect(rbac).toMatch(/UnauthorizedAccessException/);
@@ -416,6 +499,10 @@ describe('role assignments in infra/app/rbac.bicep', () => {
     expect(rbacModule).toMatch(/channelEventsTopicName: serviceBus\.outputs\.channelEventsTopicName\n/);
     expect(rbacModule).toMatch(/dynamicsSubscriptionName: serviceBus\.outputs\.dynamicsSubscriptionName\n/);
     expect(rbacModule).toMatch(/dynamicsActivitiesQueueName: serviceBus\.outputs\.dynamicsActivitiesQueueName\n/);
+    expect(rbacModule).toMatch(/webhooksSubscriptionName: serviceBus\.outputs\.webhooksSubscriptionName\n/);
+    expect(rbacModule).toMatch(/webhookDeliveriesQueueName: serviceBus\.outputs\.webhookDeliveriesQueueName\n/);
+    expect(serviceBus).toMatch(/^output webhooksSubscriptionName string = webhooksSubscription\.name$/m);
+    expect(serviceBus).toMatch(/^output webhookDeliveriesQueueName string = webhookDeliveriesQueue\.name$/m);
   });
 
   it('names every role assignment in every template guid(scope, principal, role)', () => {
@@ -473,6 +560,39 @@ describe('the resources', () => {
     expect(read('functions/routeInbound.ts')).toMatch(/app\.serviceBusQueue\('routeInbound',/);
   });
 
+  it('bounds webhookTimeoutSeconds as the app does, 15 s by default, and passes it and the endpoints through', () => {
+    expect(main).toMatch(
+      /@minValue\(1\)\n@maxValue\(60\)\n@description\([^\n]*\)\nparam webhookTimeoutSeconds int = 15\n/,
+    );
+    // The app refuses what the template refuses, and accepts both bounds.
+    for (const [seconds, accepted] of [
+      ['0', false],
+      ['1', true],
+      ['60', true],
+      ['61', false],
+    ] as const) {
+      const read = () => readWebhookTimeoutMs({ [webhookSettingNames.timeout]: seconds });
+      if (accepted) expect(read()).toBe(Number(seconds) * 1000);
+      else expect(read).toThrow(webhookSettingNames.timeout);
+    }
+    expect(readWebhookTimeoutMs({})).toBe(15_000);
+    const apiModule = /^module api '[^']+' = \{\n([\s\S]*?)\n\}/m.exec(main)![1];
+    expect(apiModule).toMatch(/^\s*webhookTimeoutSeconds: webhookTimeoutSeconds$/m);
+    expect(apiModule).toMatch(/^\s*webhookEndpoints: webhookEndpoints$/m);
+    expect(apiModule).toMatch(/^\s*webhookDeliveriesQueueName: serviceBus\.outputs\.webhookDeliveriesQueueName$/m);
+  });
+
+  it('names the webhook deliveries queue webhook-deliveries, and has no webhook endpoint by default', () => {
+    expect(main).toMatch(/^@description\([^\n]*\)\nparam webhookDeliveriesQueueName string = 'webhook-deliveries'$/m);
+    const serviceBusModule = /^module serviceBus '[^']+' = \{\n([\s\S]*?)\n\}/m.exec(main)![1];
+    expect(serviceBusModule).toMatch(/^\s*webhookDeliveriesQueueName: webhookDeliveriesQueueName$/m);
+    expect(main).toMatch(/^@description\('[^\n]*WEBHOOK_ENDPOINTS[^\n]*'\)\nparam webhookEndpoints string = ''$/m);
+    expect(read('infra/main.parameters.json')).toContain('"value": "${WEBHOOK_ENDPOINTS=}"');
+    // The sample local settings name the same queue.
+    const sample = JSON.parse(read('local.settings.sample.json')) as { Values: Record<string, string> };
+    expect(sample.Values.WEBHOOK_DELIVERIES_QUEUE).toBe('webhook-deliveries');
+  });
+
   it('runs the app on Flex Consumption, Node 22, as the user-assigned identity', () => {
     expect(main).toMatch(/name: 'FC1'\n\s*tier: 'FlexConsumption'/);
     expect(api).toMatch(/kind: 'functionapp,linux'/);
@@ -519,17 +639,22 @@ describe('the resources', () => {
     ...serviceBus.matchAll(/^resource (\w+) 'Microsoft\.ServiceBus\/namespaces\/([\w/]+)@[^']+' = \{\n/gm),
   ].map((m) => ({ symbol: m[1], type: m[2] }));
 
-  it('declares the inbound queue, the channel events topic with one subscription, and the activities queue', () => {
+  it('declares the inbound queue, the channel events topic with two subscriptions, and the activities and webhook deliveries queues', () => {
     expect(serviceBusEntities).toEqual([
       { symbol: 'queue', type: 'queues' },
       { symbol: 'channelEventsTopic', type: 'topics' },
       { symbol: 'dynamicsSubscription', type: 'topics/subscriptions' },
+      { symbol: 'webhooksSubscription', type: 'topics/subscriptions' },
       { symbol: 'dynamicsActivitiesQueue', type: 'queues' },
+      { symbol: 'webhookDeliveriesQueue', type: 'queues' },
     ]);
     expect(entity('queue')).toMatch(/^\s*name: queueName$/m);
     expect(entity('channelEventsTopic')).toMatch(/^\s*name: channelEventsTopicName$/m);
     expect(entity('dynamicsSubscription')).toMatch(/^\s*parent: channelEventsTopic$/m);
     expect(entity('dynamicsActivitiesQueue')).toMatch(/^\s*name: dynamicsActivitiesQueueName$/m);
+    expect(entity('webhooksSubscription')).toMatch(/^\s*parent: channelEventsTopic$/m);
+    expect(entity('webhooksSubscription')).toMatch(/^\s*name: 'webhooks'$/m);
+    expect(entity('webhookDeliveriesQueue')).toMatch(/^\s*name: webhookDeliveriesQueueName$/m);
   });
 
   it('makes the queue session-enabled, deduplicating, dead-lettering, with ten deliveries', () => {
@@ -558,12 +683,18 @@ describe('the resources', () => {
     expect(comment).toMatch(/redelivered/);
   });
 
-  it('reads the topic through session subscriptions that dead-letter after ten deliveries', () => {
-    const subscription = entity('dynamicsSubscription');
-    expect(subscription).toMatch(/requiresSession: true/);
-    expect(subscription).toMatch(/maxDeliveryCount: 10\n/);
-    expect(subscription).toMatch(/deadLetteringOnMessageExpiration: true/);
-  });
+  it.each(['dynamicsSubscription', 'webhooksSubscription'])(
+    'reads the topic through session subscriptions that dead-letter after ten deliveries (%s)',
+    (symbol) => {
+      const subscription = entity(symbol);
+      expect(subscription).toMatch(/requiresSession: true/);
+      expect(subscription).toMatch(/maxDeliveryCount: 10\n/);
+      expect(subscription).toMatch(/defaultMessageTimeToLive: 'P14D'\n/);
+      expect(subscription).toMatch(/deadLetteringOnMessageExpiration: true/);
+      expect(subscription).toMatch(/deadLetteringOnFilterEvaluationExceptions: true/);
+      expect(subscription).toMatch(/lockDuration: 'PT1M'\n/);
+    },
+  );
 
   it('declares exactly the subscriptions the functions read, so none fills up unread', () => {
     const read = filesUnder('functions')
@@ -587,6 +718,39 @@ describe('the resources', () => {
     // Dynamics makes up to three webhook attempts of ten seconds each (docs/dynamics-protocol.md §5).
     expect(seconds).toBeGreaterThan(30);
     expect(comment).toMatch(/Dynamics retries/);
+  });
+
+  it('makes the webhook deliveries queue one session per endpoint and thread, retried by scheduled messages, and says why', () => {
+    const queue = entity('webhookDeliveriesQueue');
+    expect(queue).toMatch(/requiresSession: true/);
+    expect(queue).toMatch(/requiresDuplicateDetection: true/);
+    expect(queue).toMatch(/maxDeliveryCount: 10\n/);
+    expect(queue).toMatch(/defaultMessageTimeToLive: 'P14D'\n/);
+    expect(queue).toMatch(/deadLetteringOnMessageExpiration: true/);
+    expect(queue).toMatch(/lockDuration: 'PT1M'\n/);
+    // The session id the sender gives each delivery: the endpoint and the thread.
+    expect(read('shared/queue/webhookDeliveryQueue.ts')).toMatch(
+      /sessionId: deliverySessionId\(delivery\.endpoint, delivery\.threadId\)/,
+    );
+    expect(queue).toMatch(/One session per endpoint and thread/);
+    // A fan-out redelivered after a failure queues the same ids again, for as long as the topic's own window.
+    const { seconds, comment } = duplicateWindow(queue);
+    expect(seconds).toBe(duplicateWindow(entity('channelEventsTopic')).seconds);
+    expect(comment).toMatch(/fanOutWebhooks queues each delivery with messageId = <eventId>\.<endpoint key>/);
+    // Retries wait in Service Bus as scheduled messages, on the schedule the code keeps, each well within the time
+    // to live (counted from when the scheduled message is enqueued).
+    expect(queue).toMatch(/scheduledEnqueueTimeUtc/);
+    expect(read('shared/queue/webhookDeliveryQueue.ts')).toMatch(/scheduledEnqueueTimeUtc: dueAt/);
+    const unit = { s: 1000, min: 60_000, h: 3_600_000 } as const;
+    const schedule = /the Standard Webhooks schedule ([^)]*)\)/
+      .exec(queue.replace(/\n\s*\/\/ /g, ' '))![1]
+      .split(', ')
+      .map((pause) => {
+        const [n, u] = pause.split(' ');
+        return Number(n) * (u ? unit[u as keyof typeof unit] : 1);
+      });
+    expect(schedule).toEqual([...WEBHOOK_RETRY_SCHEDULE_MS]);
+    expect(Math.max(...schedule)).toBeLessThan(14 * 24 * unit.h);
   });
 
   it('describes every parameter', () => {
@@ -620,6 +784,7 @@ describe('the resources', () => {
       'INBOUND_QUEUE_NAME',
       'CHANNEL_EVENTS_TOPIC',
       'DYNAMICS_ACTIVITIES_QUEUE',
+      'WEBHOOK_DELIVERIES_QUEUE',
       'DYNAMICS_WEBHOOK_URL',
       'MANAGED_IDENTITY_CLIENT_ID',
       'MANAGED_IDENTITY_PRINCIPAL_ID',
