@@ -1,10 +1,21 @@
 import { Command } from 'commander';
 
+import type { TableSettings } from '../shared/config';
 import { normalizePhone } from '../shared/domain/phone';
+import type { OutboundWebhooks } from '../shared/outboundWebhooks';
 import { deadLetterClient } from './deadLetterClient';
 import { entityOf, listDeadLetters, replayDeadLetters } from './deadLetters';
 import { channelDeadLetterSources, sourceNamed } from './deadLetterSources';
-import { defaultPorts, embeddedParts, LOCAL_FUNCTION_KEY, readLocalSettings } from './localSettings';
+import {
+  defaultPorts,
+  embeddedParts,
+  LOCAL_FUNCTION_KEY,
+  LOCAL_WEBHOOK_SECRET_NAME,
+  readLocalSettings,
+} from './localSettings';
+import { openWebhookAdmin, storageAccountUri } from './webhookAdmin';
+import { deliveryLine, failedLine, localEndpointsSetting, refusedLine } from './webhookDeliveryLine';
+import { DEFAULT_WEBHOOK_RECEIVER_PORT, localWebhookSecrets, startWebhookReceiver } from './webhookReceiver';
 
 /**
  * `npm run sms -- <command>`: try the running local channel (`npm start`) from a terminal. It talks to the
@@ -207,6 +218,15 @@ agent
     console.log(agentSummary(await agentCall(ref, 'end')));
   });
 
+/** The Service Bus the local channel uses: --service-bus, else the embedded broker or local.settings.json's. */
+function serviceBusConnection(): string {
+  const chosen = program.opts<{ serviceBus?: string }>().serviceBus;
+  if (chosen) return chosen;
+  return embeddedParts(env).broker
+    ? `Endpoint=sb://127.0.0.1:${defaultPorts.broker};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true`
+    : env.ServiceBusConnection!;
+}
+
 program
   .command('dead-letters')
   .description('what a trigger gave up on (inbound events, Dynamics relays, agent activities); --replay puts it back')
@@ -219,13 +239,7 @@ program
   .action(async (o: { namespace?: string; queue?: string; replay?: boolean }) => {
     // In Azure the entity names are the template's defaults unless its parameters changed them: then --queue.
     const sources = o.queue ? [sourceNamed(o.queue)] : channelDeadLetterSources(o.namespace ? {} : env);
-    const chosen = program.opts<{ serviceBus?: string }>().serviceBus;
-    const connectionString = chosen
-      ? chosen
-      : embeddedParts(env).broker
-        ? `Endpoint=sb://127.0.0.1:${defaultPorts.broker};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true`
-        : env.ServiceBusConnection!;
-    const client = deadLetterClient({ namespace: o.namespace, connectionString });
+    const client = deadLetterClient({ namespace: o.namespace, connectionString: serviceBusConnection() });
     try {
       for (const source of sources) {
         const letters = o.replay ? await replayDeadLetters(client, source) : await listDeadLetters(client, source);
@@ -240,6 +254,132 @@ program
       await client.close();
     }
   });
+
+function integerOption(value: string, what: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(`${what} must be a whole number from ${min} to ${max}.`);
+  return n;
+}
+
+// The channel's outbound webhooks (docs/webhooks.md): subcommands sit side by side under `webhooks`.
+const webhooks = program.command('webhooks').description('the outbound webhooks (docs/webhooks.md)');
+webhooks
+  .command('listen')
+  .description(
+    "receive the local channel's webhook deliveries, verify each with the standardwebhooks package and print it",
+  )
+  .option('--port <n>', 'the port to listen on, on 127.0.0.1', String(DEFAULT_WEBHOOK_RECEIVER_PORT))
+  .option('--secret-name <name>', 'the LOCAL_SECRETS entry holding the whsec_ secret(s)', LOCAL_WEBHOOK_SECRET_NAME)
+  .option(
+    '--status <code>',
+    'the status to answer a verified delivery with: 500 to make the channel retry, 410 to disable the endpoint',
+    '204',
+  )
+  .action(async (o: { port: string; secretName: string; status: string }) => {
+    const port = integerOption(o.port, '--port', 0, 65535);
+    const status = integerOption(o.status, '--status', 200, 599);
+    const secrets = localWebhookSecrets(env, o.secretName);
+    const receiver = await startWebhookReceiver({
+      port,
+      secrets,
+      answer: () => status,
+      onDelivery: (d) => console.log(deliveryLine(d, status)),
+      onRefused: (r) => console.log(refusedLine(r)),
+    }).catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'EADDRINUSE' ? new Error(`Port ${port} is taken: give another with --port <n>.`) : error;
+    });
+    console.log(
+      `Listening on ${receiver.url}: every delivery verified with the local secret ${o.secretName}${secrets.length > 1 ? ` (${secrets.length} values, as while it is rotated: either verifies)` : ''} and answered ${status}.`,
+    );
+    console.log("For npm start to deliver here, set WEBHOOK_ENDPOINTS in local.settings.json's Values to");
+    console.log(`  ${localEndpointsSetting(receiver.url, o.secretName)}`);
+    console.log('that is, the line');
+    console.log(`  "WEBHOOK_ENDPOINTS": ${JSON.stringify(localEndpointsSetting(receiver.url, o.secretName))},`);
+    console.log('and restart npm start. Ctrl-C stops.');
+    await new Promise<void>((resolve) => process.once('SIGINT', resolve));
+    await receiver.close();
+  });
+
+type AdminOptions = { namespace?: string; storageAccount?: string };
+
+/**
+ * The local channel's table and queue, or with --namespace and --storage-account a deployment's, signed in as the
+ * operator (az login). The endpoints come from WEBHOOK_ENDPOINTS: local.settings.json, or the environment.
+ */
+async function withWebhookAdmin(o: AdminOptions, work: (webhooks: OutboundWebhooks) => Promise<void>) {
+  if (Boolean(o.namespace) !== Boolean(o.storageAccount))
+    throw new Error('Give --namespace and --storage-account together, to reach a deployment.');
+  const local = !o.namespace;
+  // A deployment's endpoints are its app setting, exported into the environment (docs/webhooks.md).
+  const endpoints = process.env.WEBHOOK_ENDPOINTS;
+  const settings = endpoints === undefined ? env : { ...env, WEBHOOK_ENDPOINTS: endpoints };
+  const tables: TableSettings = local
+    ? { kind: 'connectionString', connectionString: env.AzureWebJobsStorage || 'UseDevelopmentStorage=true' }
+    : { kind: 'identity', tableServiceUri: storageAccountUri(o.storageAccount!) };
+  const client = deadLetterClient({ namespace: o.namespace, connectionString: serviceBusConnection() });
+  const admin = openWebhookAdmin(settings, { tables, serviceBus: client, local });
+  try {
+    await work(admin.webhooks);
+  } finally {
+    await admin.close();
+    await client.close();
+  }
+}
+
+const adminOptions = (command: Command) =>
+  command
+    .option('--namespace <name>', "a deployment's Service Bus namespace (sb-…), with --storage-account; az login")
+    .option('--storage-account <name>', "a deployment's storage account (st…), with --namespace");
+
+adminOptions(
+  webhooks
+    .command('status')
+    .description(
+      'each endpoint: enabled or disabled (it answered 410), failed deliveries, conversations held by a retry',
+    ),
+).action((o: AdminOptions) =>
+  withWebhookAdmin(o, async (w) => {
+    for (const e of await w.status())
+      console.log(
+        `${e.name}: ${e.state}${e.disabledAt ? ` since ${e.disabledAt} (answered 410; change its url or secretName to enable it)` : ''}, ${e.failed} failed, ${e.retrying} conversation(s) waiting on a retry`,
+      );
+  }),
+);
+
+adminOptions(
+  webhooks
+    .command('failed')
+    .description('the deliveries given up on, oldest first, with their reason')
+    .option('--endpoint <name>', 'only this endpoint'),
+).action((o: AdminOptions & { endpoint?: string }) =>
+  withWebhookAdmin(o, async (w) => {
+    const failed = await w.failed(o.endpoint, 1000);
+    console.log(failed.length ? `${failed.length} failed deliveries` : 'no failed delivery');
+    for (const line of failed.map(failedLine)) console.log(`  ${line}`);
+  }),
+);
+
+adminOptions(
+  webhooks
+    .command('replay [eventIds...]')
+    .description('send failed deliveries again (all of them, or these webhook-ids), with the same webhook-id')
+    .option('--endpoint <name>', 'only this endpoint'),
+).action((eventIds: string[], o: AdminOptions & { endpoint?: string }) =>
+  withWebhookAdmin(o, async (w) => {
+    const result = await w.replay(
+      { endpoint: o.endpoint, eventIds: eventIds.length ? eventIds : undefined },
+      { info: () => undefined, warn: () => undefined, error: () => undefined },
+    );
+    console.log(
+      result.replayed.length
+        ? `requeued ${result.replayed.length}; each is delivered with its webhook-id, in its conversation's order`
+        : 'nothing to replay',
+    );
+    for (const line of result.replayed.map(failedLine)) console.log(`  ${line}`);
+    if (result.notFound.length) console.log(`not among the failed deliveries: ${result.notFound.join(', ')}`);
+  }),
+);
 
 program.parseAsync().catch((error) => {
   console.error(error instanceof Error ? error.message : String(error));

@@ -19,6 +19,18 @@ export const SANDBOX_ACCOUNT = {
 export const LOCAL_FUNCTION_KEY = 'local-function-key';
 export const LOCAL_ADMIN_KEY = 'local-admin-key';
 
+/**
+ * The local secret a webhook endpoint of a local run signs with, and that `npm run sms -- webhooks listen` verifies
+ * with: name it as the endpoint's `secretName` in WEBHOOK_ENDPOINTS.
+ */
+export const LOCAL_WEBHOOK_SECRET_NAME = 'webhook-local';
+/**
+ * A local development secret, not a secret: it is public (it is in this repository and the README), so an endpoint
+ * that trusts it trusts anyone. It is in the Standard Webhooks form, `whsec_` and a 32-byte key in base64; Azure
+ * signs with a secret from Key Vault instead.
+ */
+export const LOCAL_WEBHOOK_SECRET = 'whsec_vGf9m2HRX3YIznYVlv3goX9iMs2Cun72ee0+/JxkQRk=';
+
 /** Seconds between runs of every timer function, instead of its schedule: to watch the hourly auto-close work. */
 export const LOCAL_TIMER_INTERVAL_SECONDS = 'LOCAL_TIMER_INTERVAL_SECONDS';
 
@@ -56,10 +68,14 @@ export const localDefaults: Env = {
       ],
     },
   ]),
-  LOCAL_SECRETS: JSON.stringify({ [SANDBOX_ACCOUNT.apiKeySecretName]: SANDBOX_ACCOUNT.apiKey }),
+  LOCAL_SECRETS: JSON.stringify({
+    [SANDBOX_ACCOUNT.apiKeySecretName]: SANDBOX_ACCOUNT.apiKey,
+    [LOCAL_WEBHOOK_SECRET_NAME]: LOCAL_WEBHOOK_SECRET,
+  }),
   INBOUND_QUEUE_NAME: 'sms-inbound',
   CHANNEL_EVENTS_TOPIC: 'channel-events',
   DYNAMICS_ACTIVITIES_QUEUE: 'dynamics-activities',
+  WEBHOOK_DELIVERIES_QUEUE: 'webhook-deliveries',
   ServiceBusConnection: EMBEDDED,
   AzureWebJobsStorage: 'UseDevelopmentStorage=true',
   TELESIGN_API_BASE_URL: EMBEDDED,
