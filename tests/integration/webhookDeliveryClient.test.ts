@@ -19,13 +19,27 @@ import {
   outcomeOf,
 } from '../../shared/webhooks/deliveryClient';
 import { exchange, RESPONSE_BODY_CAP_BYTES } from '../../shared/webhooks/httpExchange';
+import { expectValidDelivery } from '../support/webhookSchemas';
 
 const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
 const SECRET = newSecret();
+/** A message.received payload as the channel builds it (docs/webhooks.md), with text that JSON must escape. */
 const BODY = JSON.stringify({
   type: 'message.received',
   timestamp: '2026-12-07T10:00:00.000Z',
-  data: { conversationId: 'c-1', text: 'Grüße, 👋 "quoted" \\ and more' },
+  data: {
+    conversationId: 'c-1',
+    threadId: 'T1abcdefghijklmnopqrst',
+    messageId: 'T1abcdefghijklmnopqrst.2.1',
+    referenceId: '0123456789ABCDEF0123456789ABCDEF',
+    from: { digits: '15555550100', e164: '+15555550100' },
+    to: { digits: '14252306549', e164: '+14252306549' },
+    text: 'Grüße, 👋 "quoted" \\ and more',
+    segments: 1,
+    encoding: 'UCS-2',
+    startedConversation: true,
+    consent: { kind: 'none' },
+  },
 });
 // Stands for Power Automate's `sig`: it must show up in no result.
 const CREDENTIAL = 'sig-Zm9yYmlkZGVu';
@@ -126,6 +140,7 @@ describe('deliverOnce in local mode, to a real receiver', () => {
     expect(receiver.received).toHaveLength(1);
     const [delivery] = receiver.received;
     expect(delivery.body).toBe(BODY);
+    expectValidDelivery(delivery.body);
     expect(delivery.headers['content-type']).toBe('application/json');
     expect(delivery.headers['webhook-id']).toBe('evt_01JEXAMPLE0000000000000001');
     expect(delivery.headers['user-agent']).toMatch(/telesign-sms-channel/);
