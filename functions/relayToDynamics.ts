@@ -2,7 +2,7 @@ import { app, type InvocationContext } from '@azure/functions';
 
 import { getApp } from '../shared/app';
 import { settingNames } from '../shared/config';
-import { parseChannelEventBody } from '../shared/domain/channelEventBody';
+import { channelEventOf } from './support/channelEventOf';
 import { contextLogger } from './support/contextLogger';
 
 /**
@@ -14,21 +14,8 @@ export async function relayToDynamics(message: unknown, ctx: InvocationContext):
   const bridge = getApp().dynamics;
   if (!bridge) return;
   const logger = contextLogger(ctx);
-  let body;
-  try {
-    body = parseChannelEventBody(message);
-  } catch (error) {
-    logger.error('channel event refused: not valid; it will be redelivered, then dead-lettered', {
-      messageId: ctx.triggerMetadata?.messageId,
-      reason: error instanceof Error ? error.message.slice(0, 500) : 'unknown',
-    });
-    throw error;
-  }
-  if (!body.known) {
-    logger.info('channel event of an unknown type skipped', { eventId: body.id, type: body.type.slice(0, 64) });
-    return;
-  }
-  await bridge.relay(body.event, logger);
+  const event = channelEventOf(message, ctx, logger);
+  if (event) await bridge.relay(event, logger);
 }
 
 app.serviceBusTopic('relayToDynamics', {

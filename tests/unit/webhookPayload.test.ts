@@ -1,19 +1,9 @@
-import { type ChannelEvent, channelEventSchema } from '../../shared/domain/channelEvents';
+import type { ChannelEvent } from '../../shared/domain/channelEvents';
 import { webhookEventTypes } from '../../shared/domain/webhookEventTypes';
 import { wantsEvent, webhookPayloadOf } from '../../shared/domain/webhookPayload';
+import { base, customer, event, support } from '../support/channelEventFixtures';
 
-const customer = { digits: '15555550100', e164: '+15555550100' };
-const support = { digits: '14252306549', e164: '+14252306549' };
-const base = {
-  schemaVersion: 1,
-  id: 'ce-0123456789abcdef0123456789abcdef01234567',
-  at: '2026-12-07T10:00:00.000Z',
-  account: 'TELESIGN-CUSTOMER-ID',
-  threadId: 'T1abcdefghijklmnopqrst',
-  conversationId: 'T1abcdefghijklmnopqrst.2',
-};
 const ids = { conversationId: base.conversationId, threadId: base.threadId };
-const event = (fields: Record<string, unknown>): ChannelEvent => channelEventSchema.parse({ ...base, ...fields });
 
 const received = event({
   type: 'message.received',

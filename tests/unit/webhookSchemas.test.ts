@@ -1,6 +1,4 @@
 import {
-  type ChannelEvent,
-  channelEventSchema,
   consentChangedEventSchema,
   conversationStartedEventSchema,
   conversationStateChangedEventSchema,
@@ -12,6 +10,7 @@ import { messageStatuses } from '../../shared/domain/deliveryStatus';
 import { messageOrigins } from '../../shared/domain/thread';
 import { webhookEventTypes } from '../../shared/domain/webhookEventTypes';
 import { webhookPayloadOf } from '../../shared/domain/webhookPayload';
+import { base, customer, event, support } from '../support/channelEventFixtures';
 import {
   documentedExamples,
   documentedSchemas,
@@ -19,19 +18,7 @@ import {
   webhookSchemaValidator,
 } from '../support/webhookSchemas';
 
-/** Built as tests/unit/webhookPayload.test.ts builds them: every event goes through the channel event schema. */
-const customer = { digits: '15555550100', e164: '+15555550100' };
-const support = { digits: '14252306549', e164: '+14252306549' };
 const shortCode = { digits: '55555', e164: '55555' };
-const base = {
-  schemaVersion: 1,
-  id: 'ce-0123456789abcdef0123456789abcdef01234567',
-  at: '2026-12-07T10:00:00.000Z',
-  account: 'TELESIGN-CUSTOMER-ID',
-  threadId: 'T1abcdefghijklmnopqrst',
-  conversationId: 'T1abcdefghijklmnopqrst.2',
-};
-const event = (fields: Record<string, unknown>): ChannelEvent => channelEventSchema.parse({ ...base, ...fields });
 
 const message = { segments: 1, encoding: 'GSM-7' };
 
