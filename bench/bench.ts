@@ -8,6 +8,7 @@ import { type LocalRoutingFigures, localRoutingPhase } from './phases/localRouti
 import { routeJoin, routeReport, routeStart } from './phases/route';
 import { sendPhase } from './phases/send';
 import { TableGrowth } from './phases/tableGrowth';
+import { type WebhookFigures, webhooksPhase } from './phases/webhooks';
 import { noProgress, type Progress } from './progress';
 import { type BenchSizes, reducedSizes } from './sizes';
 
@@ -24,6 +25,8 @@ export interface BenchResults {
   endToEnd: Array<{ name: string; figures: Figures }>;
   localRouting: LocalRoutingFigures;
   bridge: BridgeFigures;
+  /** Outbound webhooks: a change committed until the endpoint answered its delivery. */
+  webhooks: WebhookFigures;
   keyVault: { readsPer1000Sends: number; sends: number };
   /** Resident set size after each phase, MiB (one process: bench, host, Azurite, broker, sandboxes). */
   rss: Array<{ phase: string; mib: number }>;
@@ -45,7 +48,8 @@ export function plannedUnits(sizes: BenchSizes): number {
     growth +
     2 * sizes.sendOps * side +
     2 * sizes.localEvents +
-    sizes.bridge.threads * (sizes.bridge.messages + sizes.bridge.replies)
+    sizes.bridge.threads * (sizes.bridge.messages + sizes.bridge.replies) +
+    sizes.webhooks.threads * sizes.webhooks.messages
   );
 }
 
@@ -115,6 +119,10 @@ export async function runBench(sizes: BenchSizes, progress: Progress = noProgres
   const bridge = await bridgePhase({ ...sizes.bridge, progress });
   after('bridge');
 
+  progress.phase('webhooks: event committed → endpoint answered');
+  const webhooks = await webhooksPhase({ ...sizes.webhooks, progress });
+  after('webhooks');
+
   return {
     date: new Date().toISOString(),
     node: process.version,
@@ -131,6 +139,7 @@ export async function runBench(sizes: BenchSizes, progress: Progress = noProgres
     ],
     localRouting,
     bridge,
+    webhooks,
     keyVault,
     rss,
     seconds: (performance.now() - started) / 1000,

@@ -136,6 +136,11 @@ export async function compare(options: CompareOptions): Promise<Comparison> {
   };
 }
 
+/** Figures of latencies measured elsewhere (ms), at a rate measured elsewhere (per second). */
+export function latencyFigures(latencies: number[], perSecond: number): Figures {
+  return figuresOf({ ...emptySide(), latencies, rates: [perSecond] }, false);
+}
+
 /** `count` operations, `concurrency` at a time, not compared with anything (warm-ups, end-to-end rows). */
 export async function timed(count: number, concurrency: number, op: Op, progress?: Progress): Promise<Figures> {
   const side = emptySide();

@@ -114,6 +114,20 @@ export function printResults(r: BenchResults, out: (line: string) => void = cons
     `bridge: ${r.bridge.threads} threads at once, each ${r.bridge.messages} SMS in order, then ${r.bridge.replies} agent replies in order`,
   );
   out('');
+  const w = r.webhooks;
+  const types = Object.entries(w.byType)
+    .map(([type, n]) => `${n} ${type}`)
+    .join(', ');
+  out(
+    `webhooks: SMS → endpoint answered (event committed → answer): ${w.deliveries} deliveries (${types}), ${w.perSecond.toFixed(0)}/s`,
+  );
+  out(
+    `  message.received: p50 ${num(w.received.p50)} ms, p95 ${num(w.received.p95)} ms, max ${num(w.received.max)} ms; every delivery: p50 ${num(w.all.p50)} ms, p95 ${num(w.all.p95)} ms, max ${num(w.all.max)} ms`,
+  );
+  out(
+    `  SMS callback POSTed → its message.received answered: p50 ${num(w.smsToAnswered.p50)} ms, p95 ${num(w.smsToAnswered.p95)} ms; ${w.threads} threads at once, each ${w.messages} SMS in order`,
+  );
+  out('');
   out(`RSS after each phase (MiB): ${r.rss.map((x) => `${x.phase} ${x.mib.toFixed(0)}`).join(', ')}`);
 }
 

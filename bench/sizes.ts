@@ -17,6 +17,8 @@ export interface BenchSizes {
   listingLimits: number[];
   localEvents: number;
   bridge: { threads: number; messages: number; replies: number };
+  /** Threads at once and SMS per thread of the webhook phase (each SMS after the previous one's delivery). */
+  webhooks: { threads: number; messages: number };
 }
 
 const FULL = { threads: [1, 1_000, 10_000], messages: 5_000 };
@@ -36,6 +38,7 @@ export function benchSizes(scale = Number(process.env.BENCH_SCALE ?? 1)): BenchS
     listingLimits: [25, 100],
     localEvents: s(400, 8),
     bridge: { threads: s(40, 2), messages: Math.min(5, s(5, 2)), replies: Math.min(5, s(5, 2)) },
+    webhooks: { threads: s(8, 2), messages: Math.min(10, s(10, 2)) },
   };
 }
 

@@ -120,7 +120,8 @@ export async function handleWebhookDelivery(
   async function attemptHead(head: WebhookDelivery, attemptsMade: number, current: Hold | undefined) {
     const attempts = attemptsMade + 1;
     const where = { endpoint: head.endpoint, eventId: head.eventId, type: head.type, attempt: attempts };
-    const endpoint = deps.endpoints.find((e) => e.name === head.endpoint);
+    // Names are unique regardless of case (the setting's rule), so renaming "CRM" to "crm" keeps its deliveries.
+    const endpoint = deps.endpoints.find((e) => e.name.toLowerCase() === head.endpoint.toLowerCase());
     if (!endpoint) {
       logger.warn('webhook delivery kept as failed: its endpoint is no longer configured', where);
       return settle(current, head, attempts, {

@@ -27,6 +27,7 @@ const tiny: BenchSizes = {
   listingLimits: [3],
   localEvents: 3,
   bridge: { threads: 1, messages: 1, replies: 1 },
+  webhooks: { threads: 2, messages: 2 },
 };
 
 const wellFormed = (f: Figures, ops: number) => {
@@ -66,9 +67,26 @@ describe('npm run bench, on tiny sizes', () => {
     expect(results.localRouting.routedPerSecond).toBeGreaterThan(0);
     expect(Number.isFinite(results.localRouting.ratio)).toBe(true);
     expect(results.rss.map((r) => r.phase)).toContain('bridge');
+    expect(results.rss.map((r) => r.phase)).toContain('webhooks');
     expect(results.rss.every((r) => r.mib > 0)).toBe(true);
     expect(results.cpus).toBeGreaterThan(0);
     expect(results.node).toBe(process.version);
+  });
+
+  it('measures the webhook deliveries: every message.received and every conversation started, once each', () => {
+    const w = results.webhooks;
+    const sms = tiny.webhooks.threads * tiny.webhooks.messages;
+    expect(w.byType['message.received']).toBe(sms);
+    expect(w.byType['conversation.started']).toBe(tiny.webhooks.threads);
+    expect(w.deliveries).toBe(Object.values(w.byType).reduce((a, b) => a + b, 0));
+    expect(w.received.ops).toBe(sms);
+    expect(w.all.ops).toBe(w.deliveries);
+    expect(w.smsToAnswered.ops).toBe(sms);
+    wellFormed(w.smsToAnswered, sms);
+    // Milliseconds of Date.now(): a delivery answered within the millisecond of its commit is a 0.
+    for (const f of [w.received, w.all])
+      for (const x of [f.p50, f.p95, f.max]) expect(Number.isFinite(x) && x >= 0).toBe(true);
+    expect(w.perSecond).toBeGreaterThan(0);
   });
 
   it('counts the floors exactly: a point read + a batch is 2 requests (3 with the index put), an index page 1, the send floor 1 batch', () => {
@@ -107,12 +125,16 @@ describe('npm run bench, on tiny sizes', () => {
     printResults(results, (line) => lines.push(line));
     const text = lines.join('\n');
     for (const c of results.comparisons) expect(text).toContain(c.name);
+    expect(text).toContain(
+      `webhooks: SMS → endpoint answered (event committed → answer): ${results.webhooks.deliveries} deliveries`,
+    );
     expect(text).toContain('sizes reduced by BENCH_SCALE');
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'bench-')), 'results.json');
     writeResults(results, file);
     const written = JSON.parse(readFileSync(file, 'utf8'));
     expect(written.comparisons).toHaveLength(results.comparisons.length);
     expect(written.cpus).toBe(results.cpus);
+    expect(written.webhooks.received.ops).toBe(results.webhooks.received.ops);
     expect(typeof written.date).toBe('string');
   });
 
