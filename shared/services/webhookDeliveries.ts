@@ -161,15 +161,19 @@ export async function handleWebhookDelivery(
               ? 'secret'
               : 'refused';
     const took = 'durationMs' in result ? result.durationMs : undefined;
-    const log = outcome === 'delivered' ? logger.info : logger.warn;
-    log('webhook delivery attempt', {
-      ...where,
+    const attemptLog = {
+      endpoint: head.endpoint,
+      eventId: head.eventId,
+      type: head.type,
+      attempt: attempts,
       outcome,
       answer: detail,
       durationMs: took,
       ...(outcome === 'delivered' ? { latencyMs: deps.now().getTime() - Date.parse(head.committedAt) } : {}),
       ...('reason' in result ? { reason: result.reason } : {}),
-    });
+    };
+    if (outcome === 'delivered') logger.info('webhook delivery attempt', { ...attemptLog });
+    else logger.warn('webhook delivery attempt', { ...attemptLog });
 
     switch (outcome) {
       case 'delivered':
