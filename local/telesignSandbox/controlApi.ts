@@ -15,6 +15,8 @@ export interface ControlApiDeps {
   sent(): SentMessage[];
   simulateInbound(input: InboundInput): Promise<InboundResult>;
   injectFaults(faults: Fault[]): void;
+  faultSwitch(): Fault | null;
+  setFaultSwitch(fault: Fault | null): void;
 }
 
 const inboundSchema = z.object({
@@ -36,6 +38,7 @@ const faultSchema = z.union([
   z.object({ dropConnection: z.literal(true) }).strict(),
 ]);
 const faultsSchema = z.array(faultSchema);
+const faultSwitchSchema = z.object({ fault: faultSchema.nullable() }).strict();
 
 export async function handleControl(
   deps: ControlApiDeps,
@@ -60,6 +63,13 @@ export async function handleControl(
     deps.injectFaults(faults);
     return sendJson(res, 200, { queued: faults.length });
   }
+  if (route === 'GET /sandbox/fault-switch') return sendJson(res, 200, { fault: deps.faultSwitch() });
+  if (route === 'PUT /sandbox/fault-switch') {
+    const body = await parseJson(req, res, faultSwitchSchema);
+    if (!body) return;
+    deps.setFaultSwitch(body.fault);
+    return sendJson(res, 200, { fault: deps.faultSwitch() });
+  }
   return sendJson(res, 404, { error: `no control route ${route}` });
 }
 
@@ -77,14 +87,16 @@ async function parseJson<T>(req: IncomingMessage, res: ServerResponse, schema: z
   try {
     json = JSON.parse(raw.toString('utf8'));
   } catch {
-    sendJson(res, 400, { error: 'body is not JSON' });
+    sendJson(res, 400, { error: 'body is not JSON', message: 'the body must be a JSON document' });
     return undefined;
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
     sendJson(res, 400, {
       error: 'invalid body',
-      issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+      message: issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '),
+      issues,
     });
     return undefined;
   }

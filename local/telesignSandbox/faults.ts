@@ -1,4 +1,7 @@
-/** Faults queued for the next `POST /v1/messaging` requests, one per request, in order. */
+/**
+ * Faults for Telesign's routes: one-shot ones queued for the next `POST /v1/messaging` requests, one per request, in
+ * order; and a switch that, while on, gives its fault to every `/v1/` request (after any queued one), until off.
+ */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { sendJson, sendText } from '../sandboxRuntime/httpServer';
@@ -14,6 +17,19 @@ export class FaultQueue {
 
   next(): Fault | undefined {
     return this.queue.shift();
+  }
+}
+
+/** The persistent fault: null when off. A copy goes in and out, so a caller cannot change it behind our back. */
+export class FaultSwitch {
+  private fault: Fault | null = null;
+
+  set(fault: Fault | null): void {
+    this.fault = fault === null ? null : { ...fault };
+  }
+
+  current(): Fault | null {
+    return this.fault === null ? null : { ...this.fault };
   }
 }
 

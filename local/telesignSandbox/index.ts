@@ -11,6 +11,10 @@
  *   POST /sandbox/inbound   {from, to, text, customerId?} -> {referenceId, callbackStatus}
  *   GET  /sandbox/messages  -> SentMessage[]
  *   POST /sandbox/faults    [{status: 429|500|503, retryAfterSeconds?} | {hang: true} | {dropConnection: true}]
+ *                           one-shot: each is played on the next POST /v1/messaging, in order
+ *   GET  /sandbox/fault-switch  -> {fault: null | <fault>}
+ *   PUT  /sandbox/fault-switch  {fault: null | <fault>} -> {fault}; while on, every /v1/ request gets it (a queued
+ *                           one-shot fault first); null switches it off
  *
  * Delivery reports are POSTed, signed per §Callback signature, to the callback URL; which ones depends on the
  * destination number (matched on its last four digits, so any country code works):

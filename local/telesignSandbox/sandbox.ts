@@ -8,7 +8,7 @@ import { Accounts } from './accounts';
 import { inboundSmsPayload } from './callbackPayloads';
 import { CallbackSender } from './callbackSender';
 import { CONTROL_PREFIX, type ControlApiDeps, handleControl } from './controlApi';
-import { FaultQueue } from './faults';
+import { describeFault, FaultQueue, FaultSwitch } from './faults';
 import { MessageStore } from './messageStore';
 import { NonceStore } from './nonceStore';
 import { scheduleReports } from './reportScheduler';
@@ -23,6 +23,7 @@ const DEFAULT_CALLBACK_RETRY_DELAYS_MS: [number, number] = [10_000, 30_000];
 export class TelesignSandbox {
   private readonly store = new MessageStore();
   private readonly faults = new FaultQueue();
+  private readonly switchedFault = new FaultSwitch();
   private callbackUrl: string | undefined;
   private readonly accounts: Accounts;
   private readonly logger: Logger;
@@ -75,6 +76,20 @@ export class TelesignSandbox {
     this.faults.push(faults);
   }
 
+  /**
+   * While `fault` is on, every request to Telesign's `/v1/` routes gets it (after any fault queued with
+   * injectFaults); null switches it off. A hung request is closed by stop().
+   */
+  setFaultSwitch(fault: Fault | null): void {
+    this.switchedFault.set(fault);
+    this.logger.info('telesign sandbox: fault switch', { fault: fault === null ? 'off' : describeFault(fault) });
+  }
+
+  /** The fault switched on, or null. */
+  faultSwitch(): Fault | null {
+    return this.switchedFault.current();
+  }
+
   async simulateInbound(input: InboundInput): Promise<InboundResult> {
     const customerId = input.customerId ?? this.accounts.firstCustomerId();
     if (this.accounts.apiKeyFor(customerId) === undefined) throw new Error(`unknown customer id ${customerId}`);
@@ -105,6 +120,8 @@ export class TelesignSandbox {
     sent: () => this.sent(),
     simulateInbound: (input) => this.simulateInbound(input),
     injectFaults: (faults) => this.injectFaults(faults),
+    faultSwitch: () => this.faultSwitch(),
+    setFaultSwitch: (fault) => this.setFaultSwitch(fault),
   };
 
   private get telesignDeps(): TelesignApiDeps {
@@ -114,6 +131,7 @@ export class TelesignSandbox {
       dateToleranceMs: this.dateToleranceMs,
       store: this.store,
       faults: this.faults,
+      faultSwitch: this.switchedFault,
       logger: this.logger,
       onAccepted: (message) =>
         scheduleReports(

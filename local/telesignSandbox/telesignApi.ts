@@ -1,10 +1,13 @@
-/** Telesign's own routes: `POST /v1/messaging` and `GET /v1/messaging/{reference_id}`. */
+/**
+ * Telesign's own routes: `POST /v1/messaging` and `GET /v1/messaging/{reference_id}`. A queued fault is played on
+ * the next `POST /v1/messaging`; the fault switch, while on, on every `/v1/` request, as an outage would.
+ */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { type Logger, maskPhone } from '../../shared/log';
 import { BodyTooLargeError, readBody, safeDecode, sendJson } from '../sandboxRuntime/httpServer';
 import type { Accounts } from './accounts';
-import { describeFault, type FaultQueue, playFault } from './faults';
+import { describeFault, type FaultQueue, type FaultSwitch, playFault } from './faults';
 import type { MessageStore } from './messageStore';
 import type { NonceStore } from './nonceStore';
 import { verifyRequestAuth } from './requestAuth';
@@ -18,6 +21,7 @@ export interface TelesignApiDeps {
   dateToleranceMs: number;
   store: MessageStore;
   faults: FaultQueue;
+  faultSwitch: FaultSwitch;
   logger: Logger;
   /** Called once a send is accepted, to schedule its delivery reports. */
   onAccepted(message: SentMessage): void;
@@ -33,13 +37,14 @@ export async function handleTelesign(
   path: string,
 ): Promise<void> {
   const method = req.method ?? 'GET';
+  // A queued fault goes first, and only on a send; the switch then catches every request under /v1/.
+  const fault = (path === MESSAGING && method === 'POST' && deps.faults.next()) || deps.faultSwitch.current();
+  if (fault) {
+    deps.logger.info('telesign sandbox: playing fault', { fault: describeFault(fault), path });
+    return playFault(fault, req, res);
+  }
   if (path === MESSAGING) {
     if (method !== 'POST') return sendJson(res, 405, notFoundBody('Method not allowed.'), { Allow: 'POST' });
-    const fault = deps.faults.next();
-    if (fault) {
-      deps.logger.info('telesign sandbox: playing fault', { fault: describeFault(fault) });
-      return playFault(fault, req, res);
-    }
     return send(deps, req, res, path);
   }
   const status = STATUS_PATH.exec(path);

@@ -196,6 +196,22 @@ describe('npm run package', () => {
     expect(ours.filter((n) => /^(functions|shared|bench|docs|infra)\//.test(n))).toEqual([]);
   });
 
+  it('holds nothing of the local console (issue 16): no local/ path, no console page, no code that names it', () => {
+    // The console is `npm start`'s alone: local/console/ (its server side) and local/console/page/ (index.html,
+    // console.css, and console.ts compiled to dist/local/console/page/). None of it may reach Azure.
+    const ours = names.filter((n) => !n.startsWith('node_modules/'));
+    expect(ours.filter((n) => /(^|\/)local\//.test(n))).toEqual([]);
+    expect(names.filter((n) => /(^|\/)local\/console(\/|$)/.test(n))).toEqual([]);
+    expect(ours.filter((n) => /console/i.test(n))).toEqual([]);
+    expect(ours.filter((n) => /\.(html?|css)$/i.test(n))).toEqual([]);
+    // Nor does the shipped code require or serve it from elsewhere.
+    const byName = new Map(entries.map((e) => [e.name, e]));
+    const naming = ours
+      .filter((n) => n.endsWith('.js'))
+      .filter((n) => /local\/console|console\/page|console\.css/.test(extract(zip, byName.get(n)!).toString('utf8')));
+    expect(naming).toEqual([]);
+  });
+
   it("leaves out the dependencies' source maps and type declarations, and the packages Node never loads", () => {
     const dependencyFiles = names.filter((n) => n.startsWith('node_modules/'));
     expect(dependencyFiles.filter((n) => /\.(map|d\.[cm]?ts)$/.test(n))).toEqual([]);
