@@ -20,6 +20,7 @@ const fakeChannel = {
   azurite: { endpoint: 'http://127.0.0.1:10002/devstoreaccount1' },
   env: { ServiceBusConnection: 'embedded' },
   sandbox: { url: 'http://127.0.0.1:7072' },
+  app: { config: {} },
   stop: async () => undefined,
 };
 
