@@ -238,7 +238,6 @@ function readChannelEventsTopic(env: Env): string | undefined {
       );
 }
 
-/** The bridge's own reader names its settings; its errors are start-up errors like every other setting's. */
 export interface WebhookConfig extends WebhookSettings {
   /** Where the deliveries go from: in Azure https only and no private address (shared/webhooks/addressPolicy.ts). */
   mode: DeliveryMode;
@@ -259,6 +258,7 @@ function readWebhooks(env: Env, secrets: SecretSettings): WebhookConfig | undefi
   }
 }
 
+/** The bridge's own reader names its settings; its errors are start-up errors like every other setting's. */
 function readDynamics(env: Env): DynamicsSettings | undefined {
   try {
     return readDynamicsSettings(env);
