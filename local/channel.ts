@@ -10,6 +10,8 @@ import { type AzuriteTables, startAzuriteTables } from './azurite';
 import { EmbeddedBroker } from './broker';
 import { pendingMessages, readBrokerData, writeBrokerData } from './brokerData';
 import { brokerEntities, fromSettings, unsetSettings } from './brokerEntities';
+import { consolePages } from './console';
+import { createEventHub } from './console/eventHub';
 import { DynamicsSandbox, type DynamicsSandboxOptions } from './dynamicsSandbox';
 import { withEmbeddedDynamics } from './dynamicsSandboxSettings';
 import { hostServiceBusSettings } from './hostJson';
@@ -170,6 +172,8 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
     if (broker && brokerFile) stops.push(async () => void (kept = writeBrokerData(brokerFile, broker)));
 
     const config = loadConfig(env);
+    // The console's live view (local/console/): every change's events, after the reactions.
+    const hub = createEventHub();
     const app = buildApp(config, {
       telesign: options.telesignClient,
       secrets: options.secrets,
@@ -178,6 +182,7 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
       webhooks: options.webhooks,
       // Its publishers' socket too, as the triggers' below (local/noDelayTransport.ts).
       serviceBusOptions: noDelayClientOptions(env.ServiceBusConnection!),
+      observe: (events) => hub.publish(events),
     });
     useApp(app);
     stops.push(() => resetApp());
@@ -185,6 +190,12 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
 
     const functionKey = env.LOCAL_FUNCTION_KEY || LOCAL_FUNCTION_KEY;
     const adminKey = env.LOCAL_ADMIN_KEY || LOCAL_ADMIN_KEY;
+    // Nagle off on the triggers' socket to the embedded broker or the emulator (local/noDelayTransport.ts). Made
+    // before the HTTP host, whose console reads dead letters through it.
+    const serviceBusClient = new ServiceBusClient(
+      env.ServiceBusConnection!,
+      noDelayClientOptions(env.ServiceBusConnection!),
+    );
     const http = await startHttpHost({
       port: ports.http,
       host: options.host,
@@ -192,17 +203,25 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
       functionKey,
       adminKey,
       logger: options.logger,
+      pages: consolePages({
+        hub,
+        functionKey,
+        adminKey,
+        app,
+        env,
+        broker,
+        serviceBus: serviceBusClient,
+        telesignSandboxUrl: sandbox?.url,
+        dynamicsSandboxUrl: dynamicsSandbox?.url,
+      }),
     });
     stops.push(() => http.close());
+    // Before the host closes (stops run in reverse): open event streams end rather than hold the stop.
+    stops.push(async () => hub.close());
     sandbox?.setCallbackUrl(`${http.url}/api/telesign/callback`);
     // The dispatcher appends /v3/conversations/{id}/activities, the route of functions/dynamicsActivities.ts.
     dynamicsSandbox?.setWebhookUrl(`${http.url}/api/dynamics`);
 
-    // Nagle off on the triggers' socket to the embedded broker or the emulator (local/noDelayTransport.ts).
-    const serviceBusClient = new ServiceBusClient(
-      env.ServiceBusConnection!,
-      noDelayClientOptions(env.ServiceBusConnection!),
-    );
     stops.push(() => serviceBusClient.close());
     // A trigger whose entity names a setting left empty has nothing to read: it is reported and not run, where the
     // Functions host would fail to start the function.

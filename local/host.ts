@@ -74,6 +74,7 @@ async function main() {
     `  support number  ${SANDBOX_ACCOUNT.supportNumber}`,
     '',
     'Try it:',
+    `  Console         ${channel.http.url}/`,
     `  npm run sms -- inbound --from +15555550100 --to +${SANDBOX_ACCOUNT.supportNumber} --text "Hi, my order has not arrived"`,
     '  npm run sms -- conversations',
     '  npm run sms -- send --conversation <id> --text "Sorry about that, checking now"',

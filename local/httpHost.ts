@@ -22,6 +22,11 @@ export interface HttpHostOptions {
   /** Accepted for authLevel `admin`, and for `function` too, as in Azure. */
   adminKey: string;
   logger: Logger;
+  /**
+   * Pages outside /api/ (the local console, local/console/): tried before the 404; true when it answered. Never
+   * a function, so never in the Azure route table.
+   */
+  pages?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 }
 
 export interface HttpHost {
@@ -132,7 +137,10 @@ export async function startHttpHost(options: HttpHostOptions): Promise<HttpHost>
       const target = targetOf(req);
       if ('refused' in target) return send(res, 400, errorBody('invalid_request', target.refused));
       const { url } = target;
-      if (!url.pathname.startsWith('/api/')) return send(res, 404, errorBody('not_found', 'Routes live under /api/.'));
+      if (!url.pathname.startsWith('/api/')) {
+        if (options.pages && (await options.pages(req, res, url))) return;
+        return send(res, 404, errorBody('not_found', 'Routes live under /api/.'));
+      }
       const path = url.pathname.slice('/api/'.length);
       const method = (req.method ?? 'GET').toUpperCase();
       let candidates;

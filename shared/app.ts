@@ -1,5 +1,6 @@
 import type { TelesignAccount } from './config';
 import { type Config, type Env, loadConfig } from './config';
+import type { ChannelEvent } from './domain/channelEvents';
 import type { ConversationAction } from './domain/conversationState';
 import type { InboundEvent } from './domain/inboundEvent';
 import { createDynamicsBridge, type DynamicsBridge, type DynamicsBridgeDeps } from './dynamicsBridge';
@@ -36,7 +37,7 @@ import type { Conversation, ConversationDetail, Message } from './services/conve
 import { createHealthCheck, type Health } from './services/health';
 import { type CallbackInput, ingestCallback, type Ingested } from './services/ingest';
 import { publishChannelEvents, republishChannelEvents } from './services/publishChannelEvents';
-import { type React, reactAfterCommit, runReactions } from './services/reactions';
+import { observing, type React, reactAfterCommit, runReactions } from './services/reactions';
 import { type RouteDeps, routeEvent, type RouteResult } from './services/route';
 import { routeWithRetry } from './services/routeRetry';
 import { type SendDeps, sendMessage, type SendOptions } from './services/send';
@@ -119,6 +120,11 @@ export interface AppParts {
   routeRetry?: BackoffOptions;
   /** Transport options for the app's Service Bus client: the local host turns Nagle off on its broker socket. */
   serviceBusOptions?: ServiceBusClientOptions;
+  /**
+   * Sees every change's channel events after the reactions (the local console's live view). Best effort: what it
+   * throws is ignored, so a watcher can never fail or repeat a change.
+   */
+  observe?: (events: readonly ChannelEvent[]) => void;
 }
 
 export function buildApp(config: Config, parts: AppParts = {}): App {
@@ -191,6 +197,7 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
     runReactions([
       ...(channelEvents ? [publishChannelEvents(channelEvents, outbox)] : []),
       autoReplies({ accounts: config.accounts, send: (c, o, logger) => send(c, logger, o) }),
+      ...(parts.observe ? [observing(parts.observe)] : []),
     ]);
   // The router's events are replayed by Service Bus when the publish fails, which keeps a thread's order; a change
   // nothing would replay (an API call, auto-close) keeps its events in the outbox instead of losing them.

@@ -52,6 +52,23 @@ export function runReactions(reactions: readonly Reaction[]): React {
   };
 }
 
+/**
+ * A watcher as the last reaction: it sees the events once the real reactions have run, and whatever it throws is
+ * dropped, so a watcher can never fail the change or bring its events back for a redelivery.
+ */
+export function observing(observe: (events: readonly ChannelEvent[]) => void): Reaction {
+  return {
+    name: 'observe',
+    async react(events) {
+      try {
+        observe(events);
+      } catch {
+        // a watcher's failure is its own
+      }
+    },
+  };
+}
+
 const queueFailureIn = (error: unknown): AppError | undefined =>
   error instanceof AppError && error.code === 'queue_unavailable'
     ? error

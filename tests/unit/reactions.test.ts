@@ -1,5 +1,5 @@
 import type { ChannelEvent } from '../../shared/domain/channelEvents';
-import { type Reaction, runReactions } from '../../shared/services/reactions';
+import { observing, type Reaction, runReactions } from '../../shared/services/reactions';
 import { auditedLogger } from '../support/capturingLogger';
 
 const event = { type: 'conversation.started', id: 'ce-1' } as ChannelEvent;
@@ -43,5 +43,17 @@ describe('runReactions', () => {
     expect(error).toBeInstanceOf(AggregateError);
     expect((error as AggregateError).errors.map((e: Error) => e.message)).toEqual(['a', 'b']);
     expect((error as Error).message).toMatch(/first, second/);
+  });
+});
+
+describe('observing', () => {
+  it('sees the events after the reactions, and what it throws changes nothing', async () => {
+    const calls: string[] = [];
+    const watcher = observing((events) => {
+      calls.push(`observe:${events.map((e) => e.id).join(',')}`);
+      throw new Error('a broken watcher');
+    });
+    await expect(runReactions([recording('first', calls), watcher])([event], context)).resolves.toBeUndefined();
+    expect(calls).toEqual(['first:ce-1', 'observe:ce-1']);
   });
 });
