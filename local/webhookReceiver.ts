@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 
+import { signingSecretsOf } from '../shared/webhooks/signature';
+
 /**
  * A webhook consumer for a local run (`npm run sms -- webhooks listen`): it verifies every delivery the way a
  * subscriber would, with the Standard Webhooks specification's own `standardwebhooks` package, against the raw body
@@ -252,5 +254,5 @@ export function localWebhookSecrets(env: Record<string, string | undefined>, sec
       `Setting LOCAL_SECRETS (local.settings.json) holds no secret named ${secretName}: add "${secretName}": "whsec_…" ` +
         '(the built-in development one is LOCAL_WEBHOOK_SECRET in local/localSettings.ts), or give --secret-name.',
     );
-  return value.trim().split(/\s+/);
+  return signingSecretsOf(value);
 }

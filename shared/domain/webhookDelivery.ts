@@ -76,6 +76,15 @@ export const deliverySessionId = (endpoint: string, threadId: string) => `${endp
 export const fannedOutMessageId = (endpoint: string, eventId: string) => `${eventId}.${endpointKey(endpoint)}`;
 
 /**
+ * An attempt a hold schedules (`a<n>`) or an operator's replay (`r`): `nonce` is fresh each time, because the queue
+ * drops a repeated id for an hour, and a replayed event's attempts are not repeats of its first ones.
+ */
+export const attemptMessageId = (d: WebhookDelivery, attempt: number, nonce: string) =>
+  `${fannedOutMessageId(d.endpoint, d.eventId)}.a${attempt}.${nonce}`;
+export const replayMessageId = (d: WebhookDelivery, nonce: string) =>
+  `${fannedOutMessageId(d.endpoint, d.eventId)}.r${nonce}`;
+
+/**
  * What an endpoint's setting was when it answered 410: the endpoint stays disabled until it changes. The URL is
  * hashed, not kept, because its query can hold a credential.
  */

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 
 import {
+  attemptMessageId,
   type DeliveryMessage,
-  endpointKey,
   parseDeliveryMessage,
   type WebhookDelivery,
 } from '../domain/webhookDelivery';
@@ -15,7 +15,7 @@ import type { SecretProvider } from '../secrets';
 import type { DeliveryAttempt, DeliveryResult } from '../webhooks/deliveryClient';
 import { outcomeOf } from '../webhooks/deliveryClient';
 import type { WebhookEndpoint } from '../webhooks/endpointSettings';
-import { WebhookSecretError } from '../webhooks/signature';
+import { signingSecretsOf, WebhookSecretError } from '../webhooks/signature';
 import type { EndpointGate } from './webhookEndpointGate';
 
 /**
@@ -55,9 +55,9 @@ export class HoldChangedError extends Error {
   }
 }
 
-/** A fresh id each time a hold schedules an attempt, so a replayed event's attempts are not taken for repeats. */
-export const attemptMessageId = (d: WebhookDelivery, attempt: number) =>
-  `${d.eventId}.${endpointKey(d.endpoint)}.a${attempt}.${randomBytes(6).toString('hex')}`;
+/** The id of an attempt a hold schedules, fresh each time (shared/domain/webhookDelivery.ts). */
+export const newAttemptMessageId = (d: WebhookDelivery, attempt: number) =>
+  attemptMessageId(d, attempt, randomBytes(6).toString('hex'));
 
 export const awaitedMessage = (hold: HoldState, now: Date): QueuedDelivery => ({
   messageId: hold.awaiting.messageId,
@@ -69,8 +69,9 @@ const isSecretProblem = (error: unknown): error is Error =>
   error instanceof WebhookSecretError ||
   (isAppError(error) && (error.code === 'secret_not_found' || error.code === 'secrets_unavailable'));
 
-/** `whsec_…`, or two of them separated by white space while the secret is rotated. */
-const secretsOf = (value: string) => value.trim().split(/\s+/);
+/** The attempt's answer in a word for logs and reasons: the status, or what stood in for one. */
+const answerOf = (result: DeliveryResult | { kind: 'unsigned' }): string =>
+  result.kind === 'answered' ? String(result.status) : result.kind === 'unsigned' ? 'secret' : result.kind;
 
 type Settlement = { kept?: { reason: string; description: string } };
 
@@ -141,7 +142,7 @@ export async function handleWebhookDelivery(
 
     let result: DeliveryResult | { kind: 'unsigned'; reason: string };
     try {
-      const secrets = secretsOf(await deps.secrets.get(endpoint.secretName));
+      const secrets = signingSecretsOf(await deps.secrets.get(endpoint.secretName));
       result = await deps.attempt({ endpoint, id: head.eventId, body: head.body, secrets, timeoutMs: deps.timeoutMs });
     } catch (error) {
       // The signing secret is missing, malformed or unreadable: that is the operator's to fix, or Key Vault's to
@@ -150,16 +151,7 @@ export async function handleWebhookDelivery(
       result = { kind: 'unsigned', reason: error.message.slice(0, 300) };
     }
     const outcome = result.kind === 'unsigned' ? 'retry' : outcomeOf(result);
-    const detail =
-      result.kind === 'answered'
-        ? String(result.status)
-        : result.kind === 'timeout'
-          ? 'timeout'
-          : result.kind === 'network'
-            ? 'network'
-            : result.kind === 'unsigned'
-              ? 'secret'
-              : 'refused';
+    const detail = answerOf(result);
     const took = 'durationMs' in result ? result.durationMs : undefined;
     const attemptLog = {
       endpoint: head.endpoint,
@@ -213,7 +205,7 @@ export async function handleWebhookDelivery(
         const state: HoldState = {
           head,
           awaiting: {
-            messageId: attemptMessageId(head, attempts),
+            messageId: newAttemptMessageId(head, attempts),
             attempt: attempts,
             dueAt: new Date(deps.now().getTime() + delay).toISOString(),
           },
@@ -255,7 +247,7 @@ export async function handleWebhookDelivery(
     }
     const state: HoldState = {
       head: next.delivery,
-      awaiting: { messageId: attemptMessageId(next.delivery, 0), attempt: 0, dueAt: deps.now().toISOString() },
+      awaiting: { messageId: newAttemptMessageId(next.delivery, 0), attempt: 0, dueAt: deps.now().toISOString() },
       writtenBy: messageId,
     };
     if (!(await deps.holds.promote(head.endpoint, head.threadId, current.version, next, state)))

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-import { endpointKey } from '../domain/webhookDelivery';
+import { replayMessageId } from '../domain/webhookDelivery';
 import type { Logger } from '../log';
 import type { FailedDelivery, WebhookFailures } from '../ports/webhookStore';
 import type { WebhookDeliveryQueue } from '../queue/webhookDeliveryQueue';
@@ -33,7 +33,7 @@ export async function replayFailedDeliveries(
       await deps.queue.send(
         [
           {
-            messageId: `${delivery.eventId}.${endpointKey(delivery.endpoint)}.r${randomBytes(6).toString('hex')}`,
+            messageId: replayMessageId(delivery, randomBytes(6).toString('hex')),
             message: { kind: 'replay', attempt: 0, delivery },
           },
         ],

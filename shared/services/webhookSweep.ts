@@ -1,7 +1,7 @@
 import type { Logger } from '../log';
 import type { WebhookHolds } from '../ports/webhookStore';
 import type { WebhookDeliveryQueue } from '../queue/webhookDeliveryQueue';
-import { attemptMessageId, awaitedMessage, OVERDUE_MS } from './webhookDeliveries';
+import { awaitedMessage, newAttemptMessageId, OVERDUE_MS } from './webhookDeliveries';
 
 /** Holds looked at per run; a backlog is worked off by the next runs. */
 const SWEEP_LIMIT = 200;
@@ -26,7 +26,7 @@ export async function resendOverdueAttempts(
       head,
       awaiting: {
         ...hold.awaiting,
-        messageId: attemptMessageId(head, hold.awaiting.attempt),
+        messageId: newAttemptMessageId(head, hold.awaiting.attempt),
         dueAt: now.toISOString(),
       },
       writtenBy: hold.writtenBy,

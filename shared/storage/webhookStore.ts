@@ -35,6 +35,14 @@ const parkedRow = (seq: number) => `p-${String(seq).padStart(12, '0')}`;
 type Row = Record<string, unknown> & { etag?: string };
 
 /**
+ * A hold's version, opaque to its callers, is its place counter and its ETag: parking needs both, and they come
+ * with the one read the delivery made, so parking reads nothing more. Every write is conditional on the ETag.
+ */
+const versionOf = (row: Row) => `${Number(row.nextSeq ?? 0)}|${String(row.etag)}`;
+const etagOf = (version: string) => version.slice(version.indexOf('|') + 1);
+const seqOf = (version: string) => Number(version.slice(0, version.indexOf('|')));
+
+/**
  * `headParts` is always written: a Merge keeps the columns it does not name, so a head that fits in one property
  * after one that did not must say so, or the old parts would be read after it.
  */
@@ -55,7 +63,7 @@ function holdOf(row: Row): Hold {
     awaiting: JSON.parse(String(row.awaiting)) as Hold['awaiting'],
     writtenBy: String(row.writtenBy),
     ...(row.lastOutcome ? { lastOutcome: String(row.lastOutcome) } : {}),
-    version: String(row.etag),
+    version: versionOf(row),
   };
 }
 
@@ -71,17 +79,6 @@ async function committed(client: TableClient, actions: TransactionAction[], what
 }
 
 export function createWebhookHolds(client: TableClient): WebhookHolds {
-  /** The next place in line, kept on the hold row; read with it, so parking needs no query. */
-  const nextSeq = async (partition: string): Promise<{ seq: number; version: string } | undefined> => {
-    try {
-      const row = await client.getEntity<Row>(partition, HOLD_ROW, { queryOptions: { select: ['nextSeq'] } });
-      return { seq: Number(row.nextSeq ?? 0), version: String(row.etag) };
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw storageError(error, 'read a webhook hold');
-    }
-  };
-
   return {
     async get(endpoint, threadId) {
       try {
@@ -112,7 +109,7 @@ export function createWebhookHolds(client: TableClient): WebhookHolds {
         await client.updateEntity(
           { partitionKey: holdPartition(endpoint, threadId), rowKey: HOLD_ROW, ...stateColumns(state) },
           'Merge',
-          { etag: version },
+          { etag: etagOf(version) },
         );
         return true;
       } catch (error) {
@@ -123,29 +120,30 @@ export function createWebhookHolds(client: TableClient): WebhookHolds {
 
     async park(endpoint, threadId, hold, delivery) {
       const partitionKey = holdPartition(endpoint, threadId);
-      // The hold as the caller read it may predate the last parking; its place counter is read with its version.
-      const line = await nextSeq(partitionKey);
-      if (!line || line.version !== hold.version) return 'conflict';
+      const seq = seqOf(hold.version);
+      // The hold's update goes first: under a stale version it fails before the creates, as a 412, so that a 409
+      // can only be the marker of a delivery already in line.
       const actions: TransactionAction[] = [
+        ['update', { partitionKey, rowKey: HOLD_ROW, nextSeq: seq + 1 }, 'Merge', { etag: etagOf(hold.version) }],
         ['create', { partitionKey, rowKey: eventRow(delivery.eventId) }],
         [
           'create',
           {
             partitionKey,
-            rowKey: parkedRow(line.seq),
-            seq: line.seq,
+            rowKey: parkedRow(seq),
+            seq,
             ...splitColumn('delivery', JSON.stringify(delivery)),
           },
         ],
-        ['update', { partitionKey, rowKey: HOLD_ROW, nextSeq: line.seq + 1 }, 'Merge', { etag: line.version }],
       ];
       try {
         await client.submitTransaction(actions);
         return 'parked';
       } catch (error) {
-        // 409 can only be the marker (the place was read with the version): this event is in line already.
+        // 409: this event is in line already (a stale hold fails as a 412 first).
         if (statusOf(error) === 409) return 'duplicate';
-        if (isConflict(error)) return 'conflict';
+        // 412 or 404: the hold changed, or is gone, since it was read.
+        if (isConflict(error) || isNotFound(error)) return 'conflict';
         throw storageError(error, 'park a webhook delivery');
       }
     },
@@ -176,7 +174,7 @@ export function createWebhookHolds(client: TableClient): WebhookHolds {
       return committed(
         client,
         [
-          ['update', { partitionKey, rowKey: HOLD_ROW, ...stateColumns(state) }, 'Merge', { etag: version }],
+          ['update', { partitionKey, rowKey: HOLD_ROW, ...stateColumns(state) }, 'Merge', { etag: etagOf(version) }],
           ['delete', { partitionKey, rowKey: parkedRow(parked.seq) }],
           ['delete', { partitionKey, rowKey: eventRow(parked.delivery.eventId) }],
         ],
@@ -186,7 +184,7 @@ export function createWebhookHolds(client: TableClient): WebhookHolds {
 
     async release(endpoint, threadId, version) {
       try {
-        await client.deleteEntity(holdPartition(endpoint, threadId), HOLD_ROW, { etag: version });
+        await client.deleteEntity(holdPartition(endpoint, threadId), HOLD_ROW, { etag: etagOf(version) });
         return true;
       } catch (error) {
         if (isConflict(error) || isNotFound(error)) return false;

@@ -46,6 +46,12 @@ function checkSecret(secret: string, index: number, count: number): void {
   }
 }
 
+/**
+ * What a signing secret's setting holds: one `whsec_` secret, or two separated by white space while it is rotated
+ * (docs/webhooks.md §Settings). The sender signs with each, a receiver accepts either.
+ */
+export const signingSecretsOf = (value: string): string[] => value.trim().split(/\s+/);
+
 /** What a header may carry without being rejected or split by the HTTP client; channel event ids are far inside it. */
 const HEADER_SAFE_ID = /^[\x21-\x7e]{1,255}$/;
 
