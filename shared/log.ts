@@ -29,16 +29,25 @@ const NUMBER_DIGITS = 7;
 /**
  * What may be a number: digits with `+` and single separators standing on their own (`+1 (555) 555-0100`), or
  * seven digits and more anywhere (`ref15555550100x`); and what is not, matched first so its digits are left
- * alone: a word of hex digits with a letter (a Telesign reference id, a hash, a GUID's parts).
+ * alone: a GUID, and a word of hex digits with a letter (a Telesign reference id, a hash).
  */
 const HEX_WORD = String.raw`(?<![\p{L}\p{N}])[0-9A-Fa-f]*[A-Fa-f][0-9A-Fa-f]*(?![\p{L}\p{N}])`;
+/**
+ * A GUID as a whole (Dynamics' correlation ids): judged part by part, one whose first group happens to hold only
+ * digits (one random GUID in 40) would lose it to the number rule.
+ */
+const GUID_SHAPE = String.raw`[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}`;
+const GUID = String.raw`(?<![\p{L}\p{N}])${GUID_SHAPE}(?![\p{L}\p{N}])`;
+const IS_GUID = new RegExp(`^${GUID_SHAPE}$`);
 const FORMATTED = String.raw`(?<![\p{L}\p{N}])\+?\d(?:[ ().-]{0,2}\d)+(?![\p{L}\p{N}])`;
 const PLAIN = String.raw`\d{${NUMBER_DIGITS},}`;
-const NUMBER_LIKE = new RegExp(`${HEX_WORD}|${FORMATTED}|${PLAIN}`, 'gu');
+const NUMBER_LIKE = new RegExp(`${GUID}|${HEX_WORD}|${FORMATTED}|${PLAIN}`, 'gu');
 
 function maskNumbers(text: string): string {
   return text.replace(NUMBER_LIKE, (found) =>
-    !/[A-Fa-f]/.test(found) && found.replace(/\D/g, '').length >= NUMBER_DIGITS ? maskPhone(found) : found,
+    !IS_GUID.test(found) && !/[A-Fa-f]/.test(found) && found.replace(/\D/g, '').length >= NUMBER_DIGITS
+      ? maskPhone(found)
+      : found,
   );
 }
 
