@@ -39,15 +39,19 @@ const PATTERNS: Array<[Leak['kind'], RegExp]> = [
   ['phone number', /(?<![\p{L}\p{N}*])\+\d(?:[ ().-]{1,2}\d+){2,}(?![\p{L}\p{N}])/gu],
 ];
 
+/** A GUID (a correlation or delivery id) is not a number, even when a group of it holds only digits. */
+const GUID = /(?<![\p{L}\p{N}])[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}(?![\p{L}\p{N}])/gu;
+
 export function leaksIn(line: string): Leak[] {
   const leaks: Leak[] = [];
   for (const secret of knownSecrets)
     if (line.includes(secret)) leaks.push({ kind: 'secret', line: line.split(secret).join('[secret]') });
   for (const [kind, pattern] of PATTERNS) {
-    const redacted = line.replace(pattern, (found) =>
+    const scanned = kind === 'phone number' ? line.replace(GUID, '[guid]') : line;
+    const redacted = scanned.replace(pattern, (found) =>
       kind === 'phone number' && found.replace(/\D/g, '').length < 7 ? found : `[${kind}]`,
     );
-    if (redacted !== line) leaks.push({ kind, line: redacted });
+    if (redacted !== scanned) leaks.push({ kind, line: redacted });
   }
   return leaks;
 }
