@@ -186,6 +186,35 @@ describe('an agent reply', () => {
     expect(smsSent).toEqual([{ to: customer, text: 'Yes, Cy here.' }]);
   });
 
+  it('longer than 1,600 characters goes out as several SMS cut at word boundaries, in order, each once, even when Dynamics delivers the webhook twice', async () => {
+    const customer = newCustomer();
+    const id = await customerWrites(customer, 'Tell me everything');
+    sandbox.accept(id, { id: 'agent-4', name: 'Di' });
+    await applyQueued();
+    // Words of uneven length and no sentence end: only a space can end a part.
+    const words = Array.from({ length: 600 }, (_, i) => `word${i}${'x'.repeat(i % 7)}`);
+    const text = words.join(' ');
+    expect(text.length).toBeGreaterThan(3_200);
+    statuses = [];
+    sandbox.setWebhookFaults({ duplicate: { next: 1 } });
+    sandbox.reply(id, text);
+    await sandbox.webhookIdle();
+    expect(statuses).toEqual([200, 200]);
+    const bodies = [...queued.values()];
+    expect(bodies).toHaveLength(1);
+    // Applied twice, as Service Bus redelivers a message whose lock was lost: the parts still go once.
+    await applyQueued();
+    for (const body of bodies) await bridge.applyActivity(body, logger());
+
+    expect(smsSent.length).toBeGreaterThanOrEqual(3);
+    expect(smsSent.every((sms) => sms.to === customer)).toBe(true);
+    const parts = smsSent.map((sms) => sms.text);
+    expect(parts.every((part) => part.length <= 1_600)).toBe(true);
+    expect(new Set(parts).size).toBe(parts.length);
+    // Each part is whole words, and the parts in the order sent are the reply.
+    expect(parts.flatMap((part) => part.split(' '))).toEqual(words);
+  });
+
   it('is not sent to a customer who opted out, and the agent is told', async () => {
     const customer = newCustomer();
     const id = await customerWrites(customer, 'hi');
@@ -227,5 +256,39 @@ describe('a system event', () => {
     await applyQueued();
     expect(smsSent).toEqual([]);
     expect(await conversationOf(customer)).toMatchObject({ state: 'closed' });
+  });
+
+  it.each([
+    ['an end', (id: string) => sandbox.end(id), 'AgentEndSession'],
+    ["a supervisor's force close", (id: string) => sandbox.forceClose(id), 'SupervisorForceClosedConversation'],
+    ['a timeout', (id: string) => sandbox.timeout(id), 'ConversationClosed'],
+  ])("from %s closes ours, with the event's name as the close reason", async (_name, act, eventName) => {
+    const customer = newCustomer();
+    const id = await customerWrites(customer, 'hi');
+    sandbox.accept(id);
+    await applyQueued();
+    act(id);
+    await applyQueued();
+    expect(smsSent).toEqual([]);
+    expect(await conversationOf(customer)).toMatchObject({ state: 'closed', closeReason: eventName });
+  });
+
+  it('from a transfer, or of a name the bridge does not know, is noted on the timeline, sends no SMS, and changes no state', async () => {
+    const customer = newCustomer();
+    const id = await customerWrites(customer, 'hi');
+    sandbox.accept(id);
+    await applyQueued();
+    sandbox.transfer(id, { to: 'agent', outcome: 'failed' });
+    sandbox.sendEvent(id, 'SomethingNewFromDynamics');
+    await expect(applyQueued()).resolves.toBeUndefined();
+    expect(smsSent).toEqual([]);
+    const conversation = await conversationOf(customer);
+    expect(conversation).toMatchObject({ state: 'active' });
+    expect(conversation?.notes?.map((n) => n.event)).toEqual([
+      'dynamics:TransferToAgentInitiated',
+      'dynamics:TransferToAgentFailed',
+      'dynamics:SomethingNewFromDynamics',
+    ]);
+    expect(lines.some((l) => l.includes('"event":"SomethingNewFromDynamics","action":"note"'))).toBe(true);
   });
 });

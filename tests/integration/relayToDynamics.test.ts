@@ -12,6 +12,7 @@ import { createDynamicsBridge, type DynamicsBridge } from '../../shared/dynamics
 import { DeadLetterError } from '../../shared/errors';
 import { createMemoryStores } from '../../shared/memory/memoryStores';
 import type { Stores } from '../../shared/ports/stores';
+import { autoReplies } from '../../shared/services/autoReplies';
 import { changeConversation } from '../../shared/services/conversations';
 import { routeEvent } from '../../shared/services/route';
 import { sendMessage } from '../../shared/services/send';
@@ -22,7 +23,7 @@ import { acceptingTelesign } from '../support/acceptingTelesign';
 import { capturingLogger } from '../support/capturingLogger';
 import { dynamicsSandboxEnv } from '../support/dynamicsSandboxEnv';
 import { inboundEvent, testConfig, testRules, uniqueRef } from '../support/routeHarness';
-import { account1 } from '../support/telesignFixtures';
+import { account1, accountsSetting } from '../support/telesignFixtures';
 
 const SECRET_NAME = 'dynamics-client-secret';
 const SUPPORT = '14252306549';
@@ -214,6 +215,49 @@ describe('what follows in a linked conversation', () => {
     ]);
     const conversationId = conversationIdOf(customer);
     expect(activityIds(id)).toEqual([`${conversationId}.2`, reply.messageId, auto.messageId, `${conversationId}.5`]);
+  });
+
+  it("mirrors our automatic HELP reply to a customer's HELP as an automated message after it", async () => {
+    const help = 'Support line: reply STOP to opt out, START to opt back in. Msg&data rates may apply.';
+    const accounts = JSON.parse(accountsSetting(account1)) as Array<{ supportNumbers: Record<string, unknown>[] }>;
+    accounts[0].supportNumbers[0].autoReplies = { help };
+    const sentEvents: ChannelEvent[] = [];
+    // The reaction the app runs after the router's commit, with the real send service behind it.
+    const replies = autoReplies({
+      accounts: testConfig({ TELESIGN_ACCOUNTS: JSON.stringify(accounts) }).accounts,
+      send: async (command, options, log) => {
+        const { result, events } = await sendMessage(
+          command,
+          {
+            ...routeDeps(),
+            logger: log,
+            secrets: { get: async () => 'key', invalidate() {} },
+            telesignFor: () => telesign,
+          },
+          options,
+        );
+        sentEvents.push(...events);
+        return result;
+      },
+    });
+    const customer = newCustomer();
+    await relayAll(await receive(customer, 'first'));
+    const id = await linkedId(customer);
+    const helpEvents = await receive(customer, 'HELP');
+    expect(helpEvents.find((e) => e.type === 'message.received')).toMatchObject({ consent: { kind: 'help' } });
+    // As in the app: the router's events are published first, then the reactions run.
+    await relayAll(helpEvents);
+    await replies.react(helpEvents, { logger: logger() });
+    const reply = sentEvents.find((e): e is MessageSentEvent => e.type === 'message.sent');
+    expect(reply).toMatchObject({ origin: 'auto_reply', text: help });
+    await relayAll(sentEvents);
+
+    expect(messagesIn(id)).toEqual([
+      ['first', false],
+      ['HELP', false],
+      [help, true],
+    ]);
+    expect(activityIds(id)).toEqual([`${conversationIdOf(customer)}.2`, reply!.messageId]);
   });
 
   it("never mirrors an agent's own reply (origin dynamics) back", async () => {
