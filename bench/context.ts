@@ -5,6 +5,7 @@ import { type App, buildApp } from '../shared/app';
 import { type Env, loadConfig, type TelesignAccount } from '../shared/config';
 import { silentLogger } from '../shared/log';
 import type { Stores } from '../shared/ports/stores';
+import type { ChannelEventPublisher } from '../shared/queue/channelEventPublisher';
 import type { EventPublisher } from '../shared/queue/eventPublisher';
 import { createCachedSecretProvider, createKeyVaultSecretClient, createKeyVaultSecretSource } from '../shared/secrets';
 import { type RequestCounter, requestCounter } from '../shared/storage/requestCounter';
@@ -35,9 +36,12 @@ function withoutTopic(env: Env): Env {
   return rest;
 }
 
-export async function startBenchApp(env: Env, parts: { publisher?: EventPublisher } = {}): Promise<BenchApp> {
+export async function startBenchApp(
+  env: Env,
+  parts: { publisher?: EventPublisher; channelEvents?: ChannelEventPublisher } = {},
+): Promise<BenchApp> {
   const connectionString = env.AzureWebJobsStorage!;
-  const config = loadConfig(withoutTopic(env));
+  const config = loadConfig(parts.channelEvents ? env : withoutTopic(env));
   const tables = createTableClients({ kind: 'connectionString', connectionString });
   const counter = requestCounter();
   counter.attach(Object.values(tables));
@@ -52,6 +56,7 @@ export async function startBenchApp(env: Env, parts: { publisher?: EventPublishe
     tables,
     secrets,
     ...(parts.publisher ? { publisher: parts.publisher, queueProbe: async () => undefined } : {}),
+    ...(parts.channelEvents ? { channelEvents: parts.channelEvents } : {}),
   });
   await app.ready();
   return {
@@ -116,11 +121,18 @@ const noQueue: EventPublisher = {
   close: async () => undefined,
 };
 
+/**
+ * The isolated store's app is configured as deployed, with the channel events topic, so that its listing answers
+ * from the index as a deployment's does (the conversation-index reaction keeps it current there). No one reads
+ * its events here: they are dropped.
+ */
+const droppedEvents: ChannelEventPublisher = { publish: async () => undefined, close: async () => undefined };
+
 export async function startIsolatedStore(channelEnv: Env): Promise<IsolatedStore> {
   const azurite = await startAzuriteTables({ port: 0 });
   const bench = await startBenchApp(
     { ...channelEnv, AzureWebJobsStorage: azurite.connectionString },
-    { publisher: noQueue },
+    { publisher: noQueue, channelEvents: droppedEvents },
   );
   return { azurite, bench, stop: stopping(bench, azurite) };
 }

@@ -55,7 +55,7 @@ param autoCloseWaitingDays int = 7
 @description('Name of the session-enabled Service Bus queue between the callback and the router (INBOUND_QUEUE_NAME).')
 param inboundQueueName string = 'sms-inbound'
 
-@description('Name of the Service Bus topic the channel events are published to after each commit (CHANNEL_EVENTS_TOPIC); the Dynamics bridge and the outbound webhooks read it.')
+@description('Name of the Service Bus topic the channel events are published to after each commit (CHANNEL_EVENTS_TOPIC); the Dynamics bridge, the outbound webhooks and the conversations index read it.')
 param channelEventsTopicName string = 'channel-events'
 
 @description('Name of the session-enabled Service Bus queue the Dynamics webhook\'s activities wait in (DYNAMICS_ACTIVITIES_QUEUE).')
@@ -287,6 +287,7 @@ module rbac 'app/rbac.bicep' = {
     dynamicsSubscriptionName: serviceBus.outputs.dynamicsSubscriptionName
     dynamicsActivitiesQueueName: serviceBus.outputs.dynamicsActivitiesQueueName
     webhooksSubscriptionName: serviceBus.outputs.webhooksSubscriptionName
+    conversationIndexSubscriptionName: serviceBus.outputs.conversationIndexSubscriptionName
     webhookDeliveriesQueueName: serviceBus.outputs.webhookDeliveriesQueueName
     keyVaultName: keyVault.outputs.name
     applicationInsightsName: monitoring.outputs.name

@@ -3,8 +3,9 @@ import type { DeadLetterSource } from './deadLetters';
 
 /**
  * The entities of this channel whose triggers dead-letter (docs/deploy.md §Alerts): the inbound queue, the
- * channel events subscriptions the Dynamics relay and the webhook fan-out read, the agent activities queue, and the
- * webhook deliveries queue (a delivery its endpoint never took is kept as failed instead: docs/webhooks.md).
+ * channel events subscriptions the Dynamics relay and the webhook fan-out read, the agent activities queue, the
+ * webhook deliveries queue (a delivery its endpoint never took is kept as failed instead: docs/webhooks.md), and the
+ * channel events subscription the conversations index reads.
  */
 export function channelDeadLetterSources(env: Env): DeadLetterSource[] {
   return [
@@ -13,6 +14,7 @@ export function channelDeadLetterSources(env: Env): DeadLetterSource[] {
     { queue: env.DYNAMICS_ACTIVITIES_QUEUE || 'dynamics-activities' },
     { topic: env.CHANNEL_EVENTS_TOPIC || 'channel-events', subscription: 'webhooks' },
     { queue: env.WEBHOOK_DELIVERIES_QUEUE || 'webhook-deliveries' },
+    { topic: env.CHANNEL_EVENTS_TOPIC || 'channel-events', subscription: 'conversation-index' },
   ];
 }
 

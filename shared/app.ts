@@ -1,6 +1,6 @@
 import type { TelesignAccount } from './config';
 import { type Config, type Env, loadConfig } from './config';
-import type { ChannelEvent } from './domain/channelEvents';
+import type { ChannelEvent, ChannelEventBase } from './domain/channelEvents';
 import type { ConversationAction } from './domain/conversationState';
 import type { InboundEvent } from './domain/inboundEvent';
 import { createDynamicsBridge, type DynamicsBridge, type DynamicsBridgeDeps } from './dynamicsBridge';
@@ -24,6 +24,7 @@ import {
 import { autoCloseIdle, type AutoCloseResult } from './services/autoClose';
 import { autoReplies } from './services/autoReplies';
 import type { BackoffOptions } from './services/backoff';
+import { fileConversationAgain } from './services/conversationIndexing';
 import type { ListQuery, PageQuery } from './services/conversationRequests';
 import {
   changeConversation,
@@ -71,6 +72,8 @@ export interface App {
     messages(id: string, query: PageQuery, logger: Logger): Promise<Outcome<Page<Message>>>;
     change(id: string, action: ConversationAction, logger: Logger): Promise<Outcome<ConversationDetail>>;
     autoClose(logger: Logger): Promise<AutoCloseResult>;
+    /** The `conversation-index` reaction: files the event's conversation in the index again, as it now is. */
+    fileAgain(event: ChannelEventBase, logger: Logger): Promise<void>;
   };
   /** Publishes the channel events an outage left in the outbox; how many went. */
   republishChannelEvents(logger: Logger): Promise<number>;
@@ -209,6 +212,8 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
     index: stores.index,
     conversations: stores.conversations,
     logger,
+    // With the topic there, the conversation-index subscription files every conversation again after each event.
+    indexKeptCurrent: channelEvents !== undefined,
   });
   const withTables =
     <T>(work: (deps: ConversationDeps) => Promise<T>) =>
@@ -296,6 +301,15 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
           await reactOrKeep(events, { logger });
           return result;
         })(logger),
+      // Through a storage outage as the router goes through one: retried inside the delivery, so that the
+      // subscription's redeliveries are not spent in seconds.
+      fileAgain: (event, logger) =>
+        routeWithRetry(
+          () => withTables(async (deps) => void (await fileConversationAgain(event, deps)))(logger),
+          logger,
+          parts.routeRetry,
+          { eventId: event.id },
+        ),
     },
     async republishChannelEvents(logger) {
       if (!channelEvents) return 0;

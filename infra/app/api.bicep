@@ -168,9 +168,10 @@ var appSettings = [
     name: 'INBOUND_QUEUE_NAME'
     value: inboundQueueName
   }
-  // Read by the publisher and by the triggers of relayToDynamics and fanOutWebhooks (%CHANNEL_EVENTS_TOPIC%). Always
-  // set: the topic is always deployed, and with the bridge off, or no webhook endpoint, the function on each of its
-  // two subscriptions completes each event at once.
+  // Read by the publisher and by the triggers of relayToDynamics, fanOutWebhooks and indexConversations
+  // (%CHANNEL_EVENTS_TOPIC%). Always set: the topic is always deployed, and with the bridge off, or no webhook
+  // endpoint, relayToDynamics or fanOutWebhooks completes each event at once. indexConversations always works: it
+  // keeps the conversations index current, and with this setting the listing answers from the index alone.
   {
     name: 'CHANNEL_EVENTS_TOPIC'
     value: channelEventsTopicName

@@ -2,13 +2,13 @@
 // the one queue, topic or subscription), and each assignment is named guid(scope, principal, role) so that
 // deploying again finds it instead of duplicating it.
 //
-// Service Bus: Data Owner on each entity a trigger reads (the inbound queue, the dynamics and webhooks
-// subscriptions, the activities queue, the webhook deliveries queue) and Data Sender on the topic, which is only
-// published to. Data Owner is the one built-in role with the Manage right, which the target-based scaler needs to
-// read an entity's message count: without it the scale controller rethrows UnauthorizedAccessException and the app
-// does not scale on queue length. It covers sending and receiving too, so those entities get no separate Sender or
-// Receiver assignment (the webhook deliveries queue is both received from and sent to). Scoped to the entity, it
-// cannot create, delete or read any other entity of the namespace.
+// Service Bus: Data Owner on each entity a trigger reads (the inbound queue, the dynamics, webhooks and
+// conversation-index subscriptions, the activities queue, the webhook deliveries queue) and Data Sender on the
+// topic, which is only published to. Data Owner is the one built-in role with the Manage right, which the
+// target-based scaler needs to read an entity's message count: without it the scale controller rethrows
+// UnauthorizedAccessException and the app does not scale on queue length. It covers sending and receiving too, so
+// those entities get no separate Sender or Receiver assignment (the webhook deliveries queue is both received from
+// and sent to). Scoped to the entity, it cannot create, delete or read any other entity of the namespace.
 
 @description('Storage account holding the host data and the app tables.')
 param storageAccountName string
@@ -30,6 +30,9 @@ param dynamicsActivitiesQueueName string
 
 @description('Subscription of the channel events topic that fanOutWebhooks receives from.')
 param webhooksSubscriptionName string
+
+@description('Subscription of the channel events topic that indexConversations receives from.')
+param conversationIndexSubscriptionName string
 
 @description('Queue fanOutWebhooks sends the webhook deliveries to, deliverWebhooks receives them from and sends its scheduled retries to.')
 param webhookDeliveriesQueueName string
@@ -59,8 +62,8 @@ var roles = {
   // Send only: the services publish the channel events to the topic.
   serviceBusDataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
   // Send, receive and Manage on one entity: the triggers of routeInbound, relayToDynamics, applyAgentActivity,
-  // fanOutWebhooks and deliverWebhooks receive, the scale controller reads the message counts, and
-  // telesignCallback (and the health probe), the Dynamics webhook, fanOutWebhooks and deliverWebhooks (its
+  // fanOutWebhooks, deliverWebhooks and indexConversations receive, the scale controller reads the message counts,
+  // and telesignCallback (and the health probe), the Dynamics webhook, fanOutWebhooks and deliverWebhooks (its
   // scheduled retries) send to the three queues.
   serviceBusDataOwner: '090c5cfd-751d-490a-894a-3ce6f1109419'
   // Reads the Telesign API keys and the webhook signing secrets; cannot list, write or delete them.
@@ -107,6 +110,11 @@ resource dynamicsActivitiesQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01
 resource webhooksSubscription 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2024-01-01' existing = {
   parent: channelEventsTopic
   name: webhooksSubscriptionName
+}
+
+resource conversationIndexSubscription 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2024-01-01' existing = {
+  parent: channelEventsTopic
+  name: conversationIndexSubscriptionName
 }
 
 resource webhookDeliveriesQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' existing = {
@@ -165,6 +173,16 @@ resource dynamicsActivitiesOwner 'Microsoft.Authorization/roleAssignments@2022-0
 resource webhooksSubscriptionOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(webhooksSubscription.id, managedIdentityPrincipalId, roles.serviceBusDataOwner)
   scope: webhooksSubscription
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataOwner)
+    principalId: managedIdentityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource conversationIndexSubscriptionOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(conversationIndexSubscription.id, managedIdentityPrincipalId, roles.serviceBusDataOwner)
+  scope: conversationIndexSubscription
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataOwner)
     principalId: managedIdentityPrincipalId

@@ -1,7 +1,7 @@
-// The queue between telesignCallback and routeInbound, the channel events topic with its two subscriptions (the
-// Dynamics relay's and the outbound webhooks'), the queue behind the Dynamics webhook, and the queue the outbound
-// webhook deliveries and their retries wait in. Written with native resources rather than the AVM module so that
-// every entity property the channel relies on is in plain sight here.
+// The queue between telesignCallback and routeInbound, the channel events topic with its three subscriptions (the
+// Dynamics relay's, the outbound webhooks' and the conversations index's), the queue behind the Dynamics webhook,
+// and the queue the outbound webhook deliveries and their retries wait in. Written with native resources rather than
+// the AVM module so that every entity property the channel relies on is in plain sight here.
 
 @description('Name of the Service Bus namespace.')
 param name string
@@ -85,11 +85,11 @@ resource channelEventsTopic 'Microsoft.ServiceBus/namespaces/topics@2024-01-01' 
   }
 }
 
-// The two reactions that read the topic: relayToDynamics (subscription dynamics) and fanOutWebhooks (subscription
-// webhooks). Each subscription here has a function that reads it (tests/unit/infra.test.ts): one nobody reads would
-// fill up, and a full subscription makes the topic refuse every publish, which fails every trigger that changes a
-// conversation. With the bridge off, or no webhook endpoint configured, the function completes each event without
-// doing anything.
+// The three reactions that read the topic: relayToDynamics (subscription dynamics), fanOutWebhooks (subscription
+// webhooks) and indexConversations (subscription conversation-index). Each subscription here has a function that
+// reads it (tests/unit/infra.test.ts): one nobody reads would fill up, and a full subscription makes the topic refuse
+// every publish, which fails every trigger that changes a conversation. With the bridge off, or no webhook endpoint
+// configured, the function completes each event without doing anything; indexConversations always works.
 resource dynamicsSubscription 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2024-01-01' = {
   parent: channelEventsTopic
   name: 'dynamics'
@@ -118,6 +118,25 @@ resource webhooksSubscription 'Microsoft.ServiceBus/namespaces/topics/subscripti
     // queued (same message ids), so a thrown fan-out is simply redelivered; after ten deliveries (an event it cannot
     // read, or the queue unavailable that long) the event is dead-lettered, where an operator can read it
     // (docs/deploy.md).
+    maxDeliveryCount: 10
+    defaultMessageTimeToLive: 'P14D'
+    deadLetteringOnMessageExpiration: true
+    deadLetteringOnFilterEvaluationExceptions: true
+    lockDuration: 'PT1M'
+  }
+}
+
+resource conversationIndexSubscription 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2024-01-01' = {
+  parent: channelEventsTopic
+  name: 'conversation-index'
+  properties: {
+    // Session = thread: indexConversations files a thread's conversations one event at a time, so two events of one
+    // conversation do not race to move its index entry.
+    requiresSession: true
+    // Filing reads the conversation row and writes the index as the row says, so it is idempotent and a thrown
+    // filing (storage unavailable) is simply redelivered; after ten deliveries the event is dead-lettered, where an
+    // operator can read it (docs/deploy.md); its conversation's entry stays as it was until the next event of that
+    // conversation files it again.
     maxDeliveryCount: 10
     defaultMessageTimeToLive: 'P14D'
     deadLetteringOnMessageExpiration: true
@@ -189,6 +208,7 @@ output channelEventsTopicName string = channelEventsTopic.name
 output dynamicsSubscriptionName string = dynamicsSubscription.name
 output dynamicsActivitiesQueueName string = dynamicsActivitiesQueue.name
 output webhooksSubscriptionName string = webhooksSubscription.name
+output conversationIndexSubscriptionName string = conversationIndexSubscription.name
 output webhookDeliveriesQueueName string = webhookDeliveriesQueue.name
 // The host name from the endpoint (https://<name>.servicebus.windows.net:443/), right in every cloud.
 output fullyQualifiedNamespace string = split(split(namespace.properties.serviceBusEndpoint, '//')[1], ':')[0]

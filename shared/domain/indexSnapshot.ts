@@ -15,10 +15,10 @@ export interface IndexSnapshot extends ThreadParties {
 
 /**
  * What an entry keeps of its conversation: the parts a list item shows (notes, up to 50, and the Dynamics link are
- * left out), and only in a state that lists from it (listsFromSnapshot), since no listing reads any other.
+ * left out).
  */
 export function snapshotOf(parties: ThreadParties | undefined, c: ConversationRecord): IndexSnapshot | undefined {
-  if (!parties || !listsFromSnapshot(c.state)) return undefined;
+  if (!parties) return undefined;
   const { notes: _notes, dynamicsConversationId: _link, ...listed } = c;
   return {
     account: parties.account,
@@ -31,8 +31,10 @@ export function snapshotOf(parties: ThreadParties | undefined, c: ConversationRe
 /**
  * Whether an entry's snapshot shows its conversation as it is, so the listing need not read the row. A message
  * joins or leaves a conversation without moving its entry (movesIndexEntry keeps the router's join at one read
- * and one batch), so the snapshot of a conversation that can still take messages may lag in its counts and
- * activity. A closed conversation takes none: every change left to it (a note, an agent's change) goes through
+ * and one batch), so the snapshot of a conversation that can still take messages lags in its counts and activity
+ * until the `conversation-index` reaction files it again (`keptCurrent`: the channel events topic is there to feed
+ * it). A closed conversation takes none: every change left to it (a note, an agent's change) goes through
  * `ConversationIndex.record`.
  */
-export const listsFromSnapshot = (state: ConversationState): boolean => state === 'closed';
+export const listsFromSnapshot = (state: ConversationState, keptCurrent = false): boolean =>
+  keptCurrent || state === 'closed';

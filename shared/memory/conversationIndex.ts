@@ -1,5 +1,5 @@
 import { activityOf, newestActivityFirst } from '../domain/conversationActivity';
-import type { ConversationState } from '../domain/conversationState';
+import { type ConversationState, conversationStates } from '../domain/conversationState';
 import { snapshotOf, type ThreadParties } from '../domain/indexSnapshot';
 import { conversationIdOf, type ConversationRecord } from '../domain/thread';
 import type { ConversationIndex, Cursor, IndexEntry, ScanOptions } from '../ports/conversationIndex';
@@ -38,15 +38,35 @@ function entryOf(threadId: string, c: ConversationRecord, parties?: ThreadPartie
 
 export function createMemoryConversationIndex(): ConversationIndex {
   const states = new Map<ConversationState, Map<Cursor, IndexEntry>>();
+  // Where each conversation is filed in each state, as the Table adapter's locator rows say it.
+  const located = new Map<ConversationState, Map<string, Cursor>>();
   const entriesOf = (state: ConversationState) => {
     let entries = states.get(state);
     if (!entries) states.set(state, (entries = new Map()));
     return entries;
   };
+  const locatorsOf = (state: ConversationState) => {
+    let locators = located.get(state);
+    if (!locators) located.set(state, (locators = new Map()));
+    return locators;
+  };
 
-  function put(threadId: string, c: ConversationRecord, parties?: ThreadParties) {
+  /** Files the conversation under its entry, and removes the entry it was filed under in each state of `lookIn`. */
+  function file(
+    threadId: string,
+    c: ConversationRecord,
+    parties: ThreadParties | undefined,
+    lookIn: readonly ConversationState[],
+  ) {
     const entry = copy(entryOf(threadId, c, parties));
+    for (const state of new Set([...lookIn, entry.state])) {
+      const filed = locatorsOf(state).get(entry.conversationId);
+      if (filed === undefined || (state === entry.state && filed === entry.cursor)) continue;
+      entriesOf(state).delete(filed);
+      locatorsOf(state).delete(entry.conversationId);
+    }
     entriesOf(entry.state).set(entry.cursor, entry);
+    locatorsOf(entry.state).set(entry.conversationId, entry.cursor);
   }
 
   function page(state: ConversationState, options: ScanOptions, after: Cursor | undefined, size: number) {
@@ -61,18 +81,20 @@ export function createMemoryConversationIndex(): ConversationIndex {
 
   return {
     async record(threadId, before, after, parties) {
-      put(threadId, after, parties);
-      if (before && before.n === after.n) {
-        const old = entryOf(threadId, before);
-        if (old.state !== after.state || old.cursor !== entryOf(threadId, after).cursor)
-          entriesOf(old.state).delete(old.cursor);
-      }
+      const isNew = !before || before.n !== after.n;
+      // A new conversation's locator is created: one already there (a replayed start) means looking everywhere.
+      const lookIn = isNew
+        ? conversationStates.filter((s) => locatorsOf(s).has(conversationIdOf(threadId, after.n)))
+        : [before.state, after.state];
+      file(threadId, after, parties, lookIn);
     },
     async put(threadId, conversation, parties) {
-      put(threadId, conversation, parties);
+      file(threadId, conversation, parties, conversationStates);
     },
     async remove(entry) {
       entriesOf(entry.state).delete(entry.cursor);
+      if (locatorsOf(entry.state).get(entry.conversationId) === entry.cursor)
+        locatorsOf(entry.state).delete(entry.conversationId);
     },
     async *scan(state, options = {}) {
       const size = options.pageSize ?? 100;

@@ -9,10 +9,12 @@ import type { ConversationRecord } from '../domain/thread';
  *
  * The conversation itself is the truth. Its entry is a function of it (state, activity, id), so anyone holding
  * the conversation knows which entry it calls for, and an entry that differs is stale by definition. The index
- * is written after the thread's change commits, not with it, and repaired by whoever reads a stale entry.
- * A writer that knows who the conversation is with (`parties`) also keeps a snapshot of it in the entry, in a
- * state that lists from one (domain/indexSnapshot.ts), which a listing answers from without reading the
- * conversation (docs/architecture.md §conversationIndex).
+ * is written after the thread's change commits, not with it. It knows, per state, which entry each conversation
+ * is filed under, so a move removes the entry that is there, whatever activity it was filed at; and a writer that
+ * knows who the conversation is with (`parties`) keeps a snapshot of it in the entry (domain/indexSnapshot.ts).
+ * A message moves no entry on its hot path: the `conversation-index` reaction files the conversation again after
+ * each of its channel events, so entries and snapshots catch up, and a listing can answer from them alone
+ * (docs/architecture.md §conversationIndex).
  */
 
 /** Opaque position in one state's listing: handed back as `after`, to the index that gave it out. */
@@ -42,14 +44,20 @@ export interface ScanOptions {
 }
 
 export interface ConversationIndex {
-  /** After a thread change committed: the entry `after` calls for, then the one `before` called for is removed. */
+  /**
+   * After a thread change committed: files `after` under the entry it calls for, and removes the entry it was filed
+   * under in `before`'s state. With no `before` (or another conversation's), `after` is new and has no entry yet.
+   */
   record(
     threadId: string,
     before: ConversationRecord | undefined,
     after: ConversationRecord,
     parties?: ThreadParties,
   ): Promise<void>;
-  /** Writes the entry a conversation calls for (idempotent), with its snapshot when the parties are given. */
+  /**
+   * Files a conversation under the entry it calls for (idempotent), with its snapshot when the parties are given,
+   * and removes the entry it was filed under in any state.
+   */
   put(threadId: string, conversation: ConversationRecord, parties?: ThreadParties): Promise<void>;
   /** Removes an entry a scan gave out, at the position it gave; an entry already gone is fine. */
   remove(entry: IndexEntry): Promise<void>;

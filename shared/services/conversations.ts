@@ -35,6 +35,11 @@ export interface ConversationDeps {
   consent: ConsentStore;
   now: () => Date;
   logger: Logger;
+  /**
+   * Whether the `conversation-index` reaction keeps every entry current (the channel events topic feeds it): the
+   * listing then answers from the entries' snapshots alone, in every state (domain/indexSnapshot.ts).
+   */
+  indexKeptCurrent?: boolean;
 }
 
 export interface Page<T> {
@@ -47,7 +52,8 @@ const notFound = (id: string) =>
 
 /**
  * Newest activity first, from the index: one query per state read, whatever the page size. An entry whose
- * snapshot shows its conversation as it is (listsFromSnapshot) is the item; any other is checked against its
+ * snapshot shows its conversation as it is (listsFromSnapshot: every one while the index is kept current, a closed
+ * one otherwise) is the item, and costs no other read; any other is checked against its
  * conversation row (the truth): an entry the row disagrees with is repaired and the row decides whether the
  * conversation belongs in this answer (docs/architecture.md §conversationIndex). With no state given, the
  * states' entries are merged into one listing (conversationListing.ts); a conversation met twice (a move whose
@@ -96,8 +102,11 @@ export async function listConversations(
 }
 
 /** The item an entry stands for: its snapshot when that is the conversation as it is, else the row's. */
-function listedView(entry: IndexEntry, deps: Pick<ConversationDeps, 'conversations' | 'index' | 'logger'>) {
-  if (entry.snapshot && listsFromSnapshot(entry.state)) {
+function listedView(
+  entry: IndexEntry,
+  deps: Pick<ConversationDeps, 'conversations' | 'index' | 'logger' | 'indexKeptCurrent'>,
+) {
+  if (entry.snapshot && listsFromSnapshot(entry.state, deps.indexKeptCurrent)) {
     const view: ConversationView = { threadId: entry.threadId, ...entry.snapshot };
     return Promise.resolve(view);
   }
@@ -111,7 +120,7 @@ function listedView(entry: IndexEntry, deps: Pick<ConversationDeps, 'conversatio
  */
 export async function checkEntry(
   entry: IndexEntry,
-  deps: Pick<ConversationDeps, 'conversations' | 'index' | 'logger'>,
+  deps: Pick<ConversationDeps, 'conversations' | 'index' | 'logger' | 'indexKeptCurrent'>,
 ): Promise<ConversationView | undefined> {
   const view = await deps.conversations.read(entry.threadId, entry.n);
   if (!view) {
@@ -120,7 +129,7 @@ export async function checkEntry(
     return undefined;
   }
   if (isFiledAs(entry, view.conversation)) {
-    if (!entry.snapshot && listsFromSnapshot(entry.state))
+    if (!entry.snapshot && listsFromSnapshot(entry.state, deps.indexKeptCurrent))
       await deps.index.put(entry.threadId, view.conversation, view);
   } else {
     await deps.index.put(entry.threadId, view.conversation, view);

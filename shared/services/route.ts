@@ -139,7 +139,7 @@ async function applied(
   deps: RouteDeps,
 ): Promise<WithEvents<RouteResult>> {
   if (deps.index && movesIndexEntry(before, plan.conversation)) {
-    await deps.index.record(event.threadId, before, plan.conversation);
+    await deps.index.record(event.threadId, before, plan.conversation, plan.thread);
   }
   // A keyword whose consent write said "unchanged" may still be ours: a crash before the batch left it there.
   const consent = consentSet ?? (await consentSetBy(event, plan.message, deps.consent));
@@ -174,7 +174,7 @@ async function duplicate(
   // a conversation is never listed twice. A message that filed nothing (it neither started nor moved its
   // conversation) has nothing to converge.
   if (deps.index && replayed.conversation && replayed.filedAs)
-    await deps.index.record(event.threadId, replayed.filedAs, replayed.conversation);
+    await deps.index.record(event.threadId, replayed.filedAs, replayed.conversation, thread);
   return { result: { kind: 'duplicate', eventId: event.eventId, applied: replayed.applied }, events: replayed.events };
 }
 

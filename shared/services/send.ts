@@ -1,6 +1,7 @@
 import { findAccount, type TelesignAccount } from '../config';
 import type { ChannelEvent } from '../domain/channelEvents';
 import { outboundMessageEvents } from '../domain/channelEventsOf';
+import type { ThreadParties } from '../domain/indexSnapshot';
 import type { RoutingRules } from '../domain/routingRules';
 import { startConversation } from '../domain/startConversation';
 import { recordStatus } from '../domain/statusChange';
@@ -189,7 +190,7 @@ async function resolveAndRecord(command: SendCommand, deps: SendDeps, options: S
         : [],
     });
     if (outcome.result === 'conflict') return { committed: false };
-    if (startsNew) await indexStarted(threadId, thread.conversation, updatedConversation, deps);
+    if (startsNew) await indexStarted(threadId, thread.conversation, updatedConversation, updatedThread, deps);
     return done({
       kind: 'recorded',
       value: {
@@ -220,10 +221,11 @@ async function indexStarted(
   threadId: string,
   previous: ConversationRecord | undefined,
   started: ConversationRecord,
+  parties: ThreadParties,
   deps: SendDeps,
 ) {
   try {
-    await deps.index?.record(threadId, previous, started);
+    await deps.index?.record(threadId, previous, started, parties);
   } catch (error) {
     deps.logger.warn('conversation index not updated for a new conversation', {
       threadId,

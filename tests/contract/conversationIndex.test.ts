@@ -152,5 +152,68 @@ eachAdapter((adapter) => {
       expect(await ids('closed', { queue })).toEqual([`${thread}.1`]);
       expect(await ids('open', { queue })).toEqual([`${thread}.2`]);
     });
+
+    it('moves the entry it filed, not the one the caller names, when activity moved no entry in between', async () => {
+      const queue = uniqueId('q');
+      const thread = uniqueId('T');
+      const open = conversationRecord(1, { queue, updatedAt: at(1) });
+      await index().record(thread, undefined, open);
+      // Messages joined (at 2 and 3) without moving the entry; the caller knows the conversation as of the last one.
+      const joined = { ...open, updatedAt: at(3), inboundCount: 3 };
+      const active = { ...joined, state: 'active' as const, updatedAt: at(4) };
+      await index().record(thread, joined, active);
+      expect(await scanned('open', { queue })).toEqual([]);
+      expect((await scanned('active', { queue })).map((e) => [e.conversationId, e.activityAt])).toEqual([
+        [`${thread}.1`, at(4)],
+      ]);
+    });
+
+    it('files a conversation again wherever it was: another activity, another state, twice', async () => {
+      const queue = uniqueId('q');
+      const thread = uniqueId('T');
+      const parties = { account: 'ACCOUNT-1', supportNumber: '14252306549', customerNumber: '15555550100' };
+      const open = conversationRecord(1, { queue, updatedAt: at(1) });
+      await index().record(thread, undefined, open, parties);
+      const later = { ...open, updatedAt: at(3), inboundCount: 2 };
+      await index().put(thread, later, parties);
+      const [entry] = await scanned('open', { queue });
+      expect([entry.activityAt, entry.snapshot?.conversation.inboundCount]).toEqual([at(3), 2]);
+      expect(await scanned('open', { queue })).toHaveLength(1);
+
+      const waiting = { ...later, state: 'waiting' as const, updatedAt: at(5) };
+      await index().put(thread, waiting, parties);
+      await index().put(thread, waiting, parties);
+      for (const state of ['open', 'active', 'closed'] as const) expect(await scanned(state, { queue })).toEqual([]);
+      expect((await scanned('waiting', { queue })).map((e) => e.activityAt)).toEqual([at(5)]);
+      // Back in a state it left: filed there again, once.
+      await index().put(thread, { ...waiting, state: 'open', updatedAt: at(6) }, parties);
+      expect((await scanned('open', { queue })).map((e) => e.activityAt)).toEqual([at(6)]);
+      expect(await scanned('waiting', { queue })).toEqual([]);
+    });
+
+    it('takes a repeated start as the same conversation: one entry, where the last one says', async () => {
+      const queue = uniqueId('q');
+      const thread = uniqueId('T');
+      await index().record(thread, undefined, conversationRecord(1, { queue, updatedAt: at(1) }));
+      await index().record(thread, undefined, conversationRecord(1, { queue, updatedAt: at(2) }));
+      expect((await scanned('open', { queue })).map((e) => e.activityAt)).toEqual([at(2)]);
+    });
+
+    it('removes the entry it gave out, and files the conversation again after that', async () => {
+      const queue = uniqueId('q');
+      const thread = uniqueId('T');
+      const open = conversationRecord(1, { queue, updatedAt: at(1) });
+      await index().record(thread, undefined, open);
+      const [entry] = await scanned('open', { queue });
+      await index().remove(entry);
+      expect(await scanned('open', { queue })).toEqual([]);
+      await index().put(thread, { ...open, updatedAt: at(2) });
+      await index().put(thread, { ...open, updatedAt: at(3) });
+      const [refiled] = await scanned('open', { queue });
+      expect(refiled.activityAt).toBe(at(3));
+      // Idle ranges and cursors read entries only: past the last entry, nothing.
+      expect(await scanned('open', { queue, activityBefore: new Date(at(9)) })).toHaveLength(1);
+      expect(await scanned('open', { queue, after: refiled.cursor })).toEqual([]);
+    });
   });
 });

@@ -1,6 +1,7 @@
 import type { ConversationState } from '../../shared/domain/conversationState';
 import { routingRulesSchema } from '../../shared/domain/routingRules';
 import type { IndexEntry } from '../../shared/ports/conversationIndex';
+import { fileConversationAgain } from '../../shared/services/conversationIndexing';
 import type { ListQuery } from '../../shared/services/conversationRequests';
 import { changeConversation, type ConversationDeps, listConversations } from '../../shared/services/conversations';
 import { type RouteDeps, routeEvent } from '../../shared/services/route';
@@ -157,6 +158,79 @@ eachAdapter((adapter) => {
       expect(await entriesOf(queue, 'open')).toHaveLength(1);
       expect((await listAll({ queue })).ids).toEqual([]);
       expect(await entriesOf(queue, 'open')).toEqual([]);
+    });
+  });
+
+  describe('with the index kept current by the conversation-index reaction', () => {
+    let reads = 0;
+    const kept = (now = () => new Date()): ConversationDeps => {
+      const deps = conversationDeps(now);
+      const conversations = deps.conversations;
+      return {
+        ...deps,
+        indexKeptCurrent: true,
+        conversations: { ...conversations, read: (...a) => (reads++, conversations.read(...a)) },
+      };
+    };
+    const listKept = async (query: Omit<ListQuery, 'limit'>) => {
+      const page = await listConversations({ ...query, limit: 25 }, kept());
+      if (!page.ok) throw page.error;
+      return page.value.items;
+    };
+    const fileAgain = (event: Parameters<typeof fileConversationAgain>[0]) =>
+      fileConversationAgain(event, { ...stores(), logger: auditedLogger });
+    beforeEach(() => (reads = 0));
+
+    it('answers from the entries alone; after a join the reaction brings its order and counts up to date', async () => {
+      const queue = uniqueId('kept');
+      const clock = testClock();
+      const first = await start(queue, clock.now);
+      clock.advance();
+      const second = await start(queue, clock.now);
+      clock.advance();
+      const { events } = await routeEvent(
+        inboundEvent({ from: first.customer, text: 'still there?' }),
+        routeDeps(queue, clock.now),
+      );
+      const shown = (items: Awaited<ReturnType<typeof listKept>>) => items.map((i) => [i.id, i.inboundCount]);
+
+      expect(shown(await listKept({ queue }))).toEqual([
+        [second.id, 1],
+        [first.id, 1],
+      ]);
+      for (const event of events) expect(await fileAgain(event)).toBe('filed');
+      expect(shown(await listKept({ queue }))).toEqual([
+        [first.id, 2],
+        [second.id, 1],
+      ]);
+      expect(shown(await listKept({ queue, state: 'open' }))).toEqual([
+        [first.id, 2],
+        [second.id, 1],
+      ]);
+      expect(reads).toBe(0);
+    });
+
+    it('repairs, on the next event, an entry whose conversation changed state behind its back', async () => {
+      const queue = uniqueId('keptStale');
+      const { id, customer } = await start(queue, testClock().now);
+      const threadId = threadOf(customer);
+      const state = await stores().threads.read(threadId);
+      const closed = { ...state.thread!.conversation!, state: 'closed' as const, updatedAt: new Date().toISOString() };
+      await stores().threads.commit(threadId, state.version, {
+        thread: { ...state.thread!, conversation: closed },
+        conversations: [closed],
+      });
+
+      const event = { schemaVersion: 1 as const, id: uniqueId('ce'), at: closed.updatedAt, account: 'A', threadId };
+      expect(await fileAgain({ ...event, conversationId: id })).toBe('filed');
+      expect(await entriesOf(queue, 'open')).toEqual([]);
+      expect((await entriesOf(queue, 'closed')).map((e) => [e.conversationId, e.activityAt])).toEqual([
+        [id, closed.updatedAt],
+      ]);
+      expect((await listKept({ queue, state: 'open' })).map((i) => i.id)).toEqual([]);
+      expect((await listKept({ queue, state: 'closed' })).map((i) => [i.id, i.state])).toEqual([[id, 'closed']]);
+      expect(reads).toBe(0);
+      expect(await fileAgain({ ...event, conversationId: `${threadId}.9` })).toBe('no_conversation');
     });
   });
 });

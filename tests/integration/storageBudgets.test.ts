@@ -1,12 +1,15 @@
 import type { DeliveryReported } from '../../shared/domain/inboundEvent';
 import { messageIdOf } from '../../shared/domain/thread';
 import { threadIdOf } from '../../shared/domain/threadId';
+import type { ListQuery } from '../../shared/services/conversationRequests';
+import { type ConversationDeps, listConversations } from '../../shared/services/conversations';
 import { routeEvent } from '../../shared/services/route';
 import { type SendDeps, sendMessage } from '../../shared/services/send';
 import { parseSendRequest } from '../../shared/services/sendRequest';
 import { createSendsInFlight } from '../../shared/storage/sendsInFlight';
 import { parseCallback } from '../../shared/telesign/callbackParser';
 import { acceptingTelesign } from '../support/acceptingTelesign';
+import { auditedLogger } from '../support/capturingLogger';
 import {
   inboundEvent,
   reportEvent,
@@ -169,5 +172,32 @@ describe('sending', () => {
     // + the new conversation's index entry.
     expect(cost.queries).toBe(0);
     expect(cost.requests).toBeLessThanOrEqual(6);
+  });
+});
+
+describe('listing', () => {
+  const listingDeps = (): ConversationDeps => ({
+    ...h.stores,
+    now: () => new Date(),
+    logger: auditedLogger,
+    indexKeptCurrent: true,
+  });
+  async function listed(query: ListQuery) {
+    let items = 0;
+    const cost = await costOf(async () => {
+      const page = await listConversations(query, listingDeps());
+      if (!page.ok) throw page.error;
+      items = page.value.items.length;
+    });
+    return { ...cost, items };
+  }
+
+  it('a page with the index kept current: one query per state read, whatever the page size, and nothing else', async () => {
+    const deps = { ...h.deps, index: h.stores.index };
+    for (let i = 0; i < 30; i++) await routeEvent(inboundEvent({ from: newCustomer(), text: 'hello' }), deps);
+    expect(await listed({ limit: 25 })).toEqual({ requests: 4, queries: 4, items: 25 });
+    expect(await listed({ limit: 100 })).toEqual({ requests: 4, queries: 4, items: expect.any(Number) });
+    expect(await listed({ state: 'open', limit: 25 })).toEqual({ requests: 1, queries: 1, items: 25 });
+    expect(await listed({ state: 'open', limit: 100 })).toEqual({ requests: 1, queries: 1, items: expect.any(Number) });
   });
 });

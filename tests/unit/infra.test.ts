@@ -401,6 +401,13 @@ describe('role assignments in infra/app/rbac.bicep', () => {
       because: () => readsSubscription('webhooks'),
     },
     {
+      ...owner,
+      scope: 'conversationIndexSubscription',
+      on: 'Microsoft.ServiceBus/namespaces/topics/subscriptions',
+      named: 'conversationIndexSubscriptionName',
+      because: () => readsSubscription('conversation-index'),
+    },
+    {
       // fanOutWebhooks sends the deliveries, deliverWebhooks receives them and sends its scheduled retries.
       ...owner,
       scope: 'webhookDeliveriesQueue',
@@ -478,6 +485,7 @@ describe('role assignments in infra/app/rbac.bicep', () => {
       .map((a) => a.scope)
       .sort();
     expect(ownedScopes).toEqual([
+      'conversationIndexSubscription',
       'dynamicsActivitiesQueue',
       'dynamicsSubscription',
       'inboundQueue',
@@ -487,7 +495,9 @@ describe('role assignments in infra/app/rbac.bicep', () => {
     expect(
       readsQueue('inboundQueueName') && readsQueue('dynamicsActivitiesQueue') && readsQueue('webhookDeliveriesQueue'),
     ).toBe(true);
-    expect(readsSubscription('dynamics') && readsSubscription('webhooks')).toBe(true);
+    expect(
+      readsSubscription('dynamics') && readsSubscription('webhooks') && readsSubscription('conversation-index'),
+    ).toBe(true);
     // Why it is there, next to the role, for whoever is tempted to narrow it back to Data Receiver.
     expect(rbac).toMatch(/target-based scaler/);
     expect(rbac).toMatch(/UnauthorizedAccessException/);
@@ -500,8 +510,14 @@ describe('role assignments in infra/app/rbac.bicep', () => {
     expect(rbacModule).toMatch(/dynamicsSubscriptionName: serviceBus\.outputs\.dynamicsSubscriptionName\n/);
     expect(rbacModule).toMatch(/dynamicsActivitiesQueueName: serviceBus\.outputs\.dynamicsActivitiesQueueName\n/);
     expect(rbacModule).toMatch(/webhooksSubscriptionName: serviceBus\.outputs\.webhooksSubscriptionName\n/);
+    expect(rbacModule).toMatch(
+      /conversationIndexSubscriptionName: serviceBus\.outputs\.conversationIndexSubscriptionName\n/,
+    );
     expect(rbacModule).toMatch(/webhookDeliveriesQueueName: serviceBus\.outputs\.webhookDeliveriesQueueName\n/);
     expect(serviceBus).toMatch(/^output webhooksSubscriptionName string = webhooksSubscription\.name$/m);
+    expect(serviceBus).toMatch(
+      /^output conversationIndexSubscriptionName string = conversationIndexSubscription\.name$/m,
+    );
     expect(serviceBus).toMatch(/^output webhookDeliveriesQueueName string = webhookDeliveriesQueue\.name$/m);
   });
 
@@ -639,12 +655,13 @@ describe('the resources', () => {
     ...serviceBus.matchAll(/^resource (\w+) 'Microsoft\.ServiceBus\/namespaces\/([\w/]+)@[^']+' = \{\n/gm),
   ].map((m) => ({ symbol: m[1], type: m[2] }));
 
-  it('declares the inbound queue, the channel events topic with two subscriptions, and the activities and webhook deliveries queues', () => {
+  it('declares the inbound queue, the channel events topic with three subscriptions, and the activities and webhook deliveries queues', () => {
     expect(serviceBusEntities).toEqual([
       { symbol: 'queue', type: 'queues' },
       { symbol: 'channelEventsTopic', type: 'topics' },
       { symbol: 'dynamicsSubscription', type: 'topics/subscriptions' },
       { symbol: 'webhooksSubscription', type: 'topics/subscriptions' },
+      { symbol: 'conversationIndexSubscription', type: 'topics/subscriptions' },
       { symbol: 'dynamicsActivitiesQueue', type: 'queues' },
       { symbol: 'webhookDeliveriesQueue', type: 'queues' },
     ]);
@@ -654,6 +671,8 @@ describe('the resources', () => {
     expect(entity('dynamicsActivitiesQueue')).toMatch(/^\s*name: dynamicsActivitiesQueueName$/m);
     expect(entity('webhooksSubscription')).toMatch(/^\s*parent: channelEventsTopic$/m);
     expect(entity('webhooksSubscription')).toMatch(/^\s*name: 'webhooks'$/m);
+    expect(entity('conversationIndexSubscription')).toMatch(/^\s*parent: channelEventsTopic$/m);
+    expect(entity('conversationIndexSubscription')).toMatch(/^\s*name: 'conversation-index'$/m);
     expect(entity('webhookDeliveriesQueue')).toMatch(/^\s*name: webhookDeliveriesQueueName$/m);
   });
 
@@ -683,7 +702,7 @@ describe('the resources', () => {
     expect(comment).toMatch(/redelivered/);
   });
 
-  it.each(['dynamicsSubscription', 'webhooksSubscription'])(
+  it.each(['dynamicsSubscription', 'webhooksSubscription', 'conversationIndexSubscription'])(
     'reads the topic through session subscriptions that dead-letter after ten deliveries (%s)',
     (symbol) => {
       const subscription = entity(symbol);
