@@ -83,5 +83,12 @@ export function createMemoryThreadStore(threads: ThreadPartitions): ThreadStore 
     async getConversation(threadId, n) {
       return copy(threads.of(threadId).conversations.get(n)?.conversation);
     },
+
+    async mark(threadId, marker) {
+      const markers = threads.of(threadId).markers;
+      if (markers.has(markerKey(marker))) return 'exists';
+      markers.set(markerKey(marker), {});
+      return 'marked';
+    },
   };
 }

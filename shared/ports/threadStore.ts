@@ -71,4 +71,9 @@ export interface ThreadStore {
     markers?: { create?: MarkerKey; remove?: MarkerKey },
   ): Promise<CommitResult>;
   getConversation(threadId: string, n: number): Promise<ConversationRecord | undefined>;
+  /**
+   * Creates a marker on its own, beside the head and untouched by its version: what a reaction records of work it
+   * did outside the thread (a message posted to Dynamics), so that a redelivery knows. `exists` when it was there.
+   */
+  mark(threadId: string, marker: MarkerKey): Promise<'marked' | 'exists'>;
 }

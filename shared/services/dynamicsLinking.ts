@@ -18,10 +18,19 @@ export interface ConversationAt {
 }
 
 /**
- * Committed with the link: the customer message that created the Dynamics conversation went in as its start
- * message, so a redelivery of it must not post it again.
+ * The customer message is in Dynamics, so a redelivery of its event must not post it again: committed with the
+ * link when it went in as the start message of the create, and written on its own after a post (`markInDynamics`).
+ * The key keeps the name it had when only a start wrote it, so that markers already stored still count.
  */
-export const startMarker = (messageId: string): MarkerKey => ({ event: `dynamics-start-${messageId}` });
+export const inDynamicsMarker = (messageId: string): MarkerKey => ({ event: `dynamics-start-${messageId}` });
+
+/**
+ * After a post Dynamics took: Dynamics is not known to drop a repeated message id (docs/dynamics-protocol.md §4),
+ * and a post's event comes again when its delivery is not completed (a lock lost, a failure after the post).
+ */
+export async function markInDynamics(threads: ThreadStore, threadId: string, messageId: string): Promise<void> {
+  await threads.mark(threadId, inDynamicsMarker(messageId));
+}
 
 /** The thread and conversation `n` of it, or undefined when either does not exist. */
 export async function readConversation(
@@ -59,7 +68,7 @@ export async function linkConversation(
     const result = await deps.threads.commit(link.threadId, state.version, {
       thread: latest ? { ...thread, conversation: linked } : thread,
       conversations: [linked],
-      markers: [{ key: startMarker(link.startMessageId) }],
+      markers: [{ key: inDynamicsMarker(link.startMessageId) }],
     });
     return result === 'committed' ? done(undefined) : { committed: false };
   }, retry);

@@ -4,7 +4,7 @@ import { conversationIdOf, parseConversationId } from '../domain/thread';
 import type { DynamicsSettings } from '../dynamics/settings';
 import { conversationContextOf } from './dynamicsContext';
 import { createWithStartMessage } from './dynamicsCreate';
-import { linkConversation, readConversation, startMarker } from './dynamicsLinking';
+import { inDynamicsMarker, linkConversation, markInDynamics, readConversation } from './dynamicsLinking';
 import { callDynamics } from './dynamicsRetry';
 import type { NextConversation, NextConversationInput } from './nextConversation';
 import type { RelayDeps } from './relayToDynamics';
@@ -58,10 +58,11 @@ export async function recreateDynamicsConversation(
       deps.threads,
       id.threadId,
       next.conversation.n,
-      startMarker(event.messageId),
+      inDynamicsMarker(event.messageId),
     );
     if (started?.applied) return { kind: 'recreated', conversationId: nextId, dynamicsConversationId: linked };
     await callDynamics('the message post', () => deps.messaging.postMessage(linked, message), deps.logger, deps);
+    await markInDynamics(deps.threads, id.threadId, event.messageId);
     return { kind: 'posted', conversationId: nextId, dynamicsConversationId: linked };
   }
 

@@ -17,7 +17,13 @@ import type { DynamicsLinkStore } from '../ports/dynamicsLinks';
 import type { MarkerKey, ThreadStore } from '../ports/threadStore';
 import { conversationContextOf } from './dynamicsContext';
 import { createWithStartMessage } from './dynamicsCreate';
-import { type ConversationAt, linkConversation, readConversation, startMarker } from './dynamicsLinking';
+import {
+  type ConversationAt,
+  inDynamicsMarker,
+  linkConversation,
+  markInDynamics,
+  readConversation,
+} from './dynamicsLinking';
 import { callDynamics, type DynamicsRetryOptions } from './dynamicsRetry';
 import type { Recreated } from './recreateDynamicsConversation';
 
@@ -70,13 +76,14 @@ async function conversationOf(event: ChannelEvent, deps: RelayDeps, marker?: Mar
 }
 
 async function relayCustomerMessage(event: MessageReceivedEvent, deps: RelayDeps): Promise<void> {
-  const at = await conversationOf(event, deps, startMarker(event.messageId));
+  const at = await conversationOf(event, deps, inDynamicsMarker(event.messageId));
   const linked = at.conversation.dynamicsConversationId;
-  // Redelivered after the create that took it as its start message: it is in Dynamics already.
+  // Redelivered after the create that took it as its start message, or after its post: in Dynamics already.
   if (linked && at.applied) return;
   if (linked) {
     const message = { id: event.messageId, text: event.text };
     const posted = await postMessage(deps, linked, message, event, { required: !deps.recreate });
+    if (posted === 'posted') await markInDynamics(deps.threads, at.thread.threadId, event.messageId);
     if (posted === 'gone' && deps.recreate) await deps.recreate(event, linked);
     return;
   }

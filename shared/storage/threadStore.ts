@@ -2,7 +2,7 @@ import type { TableClient, TransactionAction } from '@azure/data-tables';
 
 import type { MarkerKey, MarkerProperties, ThreadStore, Version } from '../ports/threadStore';
 import { conversationRow, eventRow, HEAD_ROW, idempotencyRow, messageRow } from './keys';
-import { isConflict, isNotFound, storageError } from './storageErrors';
+import { isConflict, isNotFound, statusOf, storageError } from './storageErrors';
 import {
   conversationFromRow,
   conversationRowOf,
@@ -113,6 +113,16 @@ export function createThreadStore(client: TableClient): ThreadStore {
       if (markers.create) actions.push(markerAction(threadId, markers.create));
       if (markers.remove) actions.push(['delete', { partitionKey: threadId, rowKey: markerRow(markers.remove) }]);
       return (await submit(client, actions)).result;
+    },
+
+    async mark(threadId, marker) {
+      try {
+        await client.createEntity({ partitionKey: threadId, rowKey: markerRow(marker) });
+        return 'marked';
+      } catch (error) {
+        if (statusOf(error) === 409) return 'exists';
+        throw storageError(error, 'write a marker');
+      }
     },
 
     async getConversation(threadId, n) {

@@ -50,6 +50,17 @@ eachAdapter((adapter) => {
       expect((await threads().read(threadId)).thread).toEqual(renamed);
     });
 
+    it('creates a marker on its own, leaving the version alone; a second time it is there already', async () => {
+      const { threadId } = await created();
+      const before = await threads().read(threadId);
+      const key = { event: uniqueId('posted') };
+      expect(await threads().mark(threadId, key)).toBe('marked');
+      expect(await threads().mark(threadId, key)).toBe('exists');
+      const after = await threads().read(threadId, key);
+      expect([after.applied, after.version]).toEqual([true, before.version]);
+      expect((await threads().read(threadId, { event: uniqueId('other') })).applied).toBe(false);
+    });
+
     it('refuses to replace a thread that does not exist', async () => {
       const { threadId } = await created();
       const { version } = await threads().read(threadId);

@@ -217,6 +217,21 @@ describe('what follows in a linked conversation', () => {
     expect(activityIds(id)).toEqual([`${conversationId}.2`, reply.messageId, auto.messageId, `${conversationId}.5`]);
   });
 
+  it('posts a later customer message once, though its event is redelivered after the post', async () => {
+    const customer = newCustomer();
+    await relayAll(await receive(customer, 'first'));
+    const id = await linkedId(customer);
+    const second = await receive(customer, 'second');
+    await relayAll(second);
+    await relayAll(second);
+    await relayAll(await receive(customer, 'third'));
+    expect(messagesIn(id)).toEqual([
+      ['first', false],
+      ['second', false],
+      ['third', false],
+    ]);
+  });
+
   it("mirrors our automatic HELP reply to a customer's HELP as an automated message after it", async () => {
     const help = 'Support line: reply STOP to opt out, START to opt back in. Msg&data rates may apply.';
     const accounts = JSON.parse(accountsSetting(account1)) as Array<{ supportNumbers: Record<string, unknown>[] }>;
