@@ -30,18 +30,16 @@ export interface BenchApp {
   close(): Promise<void>;
 }
 
-/** No channel events topic: a service called directly costs its own work, not a publish to a topic no one reads. */
-function withoutTopic(env: Env): Env {
-  const { CHANNEL_EVENTS_TOPIC: _topic, ...rest } = env;
-  return rest;
-}
+/**
+ * The app is configured as deployed, with the channel events topic, so that each path takes the deployed one (the
+ * router leaves the index to the conversation-index reaction, the listing answers from the index). Its publishes
+ * are dropped: a service called directly costs its own work, not a publish to a topic no one reads here.
+ */
+const droppedEvents: ChannelEventPublisher = { publish: async () => undefined, close: async () => undefined };
 
-export async function startBenchApp(
-  env: Env,
-  parts: { publisher?: EventPublisher; channelEvents?: ChannelEventPublisher } = {},
-): Promise<BenchApp> {
+export async function startBenchApp(env: Env, parts: { publisher?: EventPublisher } = {}): Promise<BenchApp> {
   const connectionString = env.AzureWebJobsStorage!;
-  const config = loadConfig(parts.channelEvents ? env : withoutTopic(env));
+  const config = loadConfig(env);
   const tables = createTableClients({ kind: 'connectionString', connectionString });
   const counter = requestCounter();
   counter.attach(Object.values(tables));
@@ -56,7 +54,7 @@ export async function startBenchApp(
     tables,
     secrets,
     ...(parts.publisher ? { publisher: parts.publisher, queueProbe: async () => undefined } : {}),
-    ...(parts.channelEvents ? { channelEvents: parts.channelEvents } : {}),
+    channelEvents: droppedEvents,
   });
   await app.ready();
   return {
@@ -121,18 +119,11 @@ const noQueue: EventPublisher = {
   close: async () => undefined,
 };
 
-/**
- * The isolated store's app is configured as deployed, with the channel events topic, so that its listing answers
- * from the index as a deployment's does (the conversation-index reaction keeps it current there). No one reads
- * its events here: they are dropped.
- */
-const droppedEvents: ChannelEventPublisher = { publish: async () => undefined, close: async () => undefined };
-
 export async function startIsolatedStore(channelEnv: Env): Promise<IsolatedStore> {
   const azurite = await startAzuriteTables({ port: 0 });
   const bench = await startBenchApp(
     { ...channelEnv, AzureWebJobsStorage: azurite.connectionString },
-    { publisher: noQueue, channelEvents: droppedEvents },
+    { publisher: noQueue },
   );
   return { azurite, bench, stop: stopping(bench, azurite) };
 }

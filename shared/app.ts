@@ -1,6 +1,6 @@
 import type { TelesignAccount } from './config';
 import { type Config, type Env, loadConfig } from './config';
-import type { ChannelEvent, ChannelEventBase } from './domain/channelEvents';
+import type { ChannelEvent } from './domain/channelEvents';
 import type { ConversationAction } from './domain/conversationState';
 import type { InboundEvent } from './domain/inboundEvent';
 import { createDynamicsBridge, type DynamicsBridge, type DynamicsBridgeDeps } from './dynamicsBridge';
@@ -73,7 +73,7 @@ export interface App {
     change(id: string, action: ConversationAction, logger: Logger): Promise<Outcome<ConversationDetail>>;
     autoClose(logger: Logger): Promise<AutoCloseResult>;
     /** The `conversation-index` reaction: files the event's conversation in the index again, as it now is. */
-    fileAgain(event: ChannelEventBase, logger: Logger): Promise<void>;
+    fileAgain(event: ChannelEvent, logger: Logger): Promise<void>;
   };
   /** Publishes the channel events an outage left in the outbox; how many went. */
   republishChannelEvents(logger: Logger): Promise<number>;
@@ -171,6 +171,12 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
     accounts: config.accounts,
     now,
   };
+
+  // With the topic there, the router leaves the index to the conversation-index reaction: its start and its moves
+  // are filed from their own events (conversation.started, conversation.state_changed), which keeps a start at one
+  // read and one batch, as a join is (docs/architecture.md §conversationIndex). An API change and the send path
+  // still file their own, so what an agent does shows in the next listing.
+  const routerIndex: Pick<RouteDeps, 'index'> = { index: channelEvents ? undefined : stores.index };
 
   // One client per account for the process: the key itself is read through the secret cache on every call.
   const clients = new Map<string, TelesignClient>();
@@ -329,7 +335,7 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
       routeWithRetry(
         async () => {
           await ready();
-          const { result, events } = await routeEvent(event, { ...store, logger });
+          const { result, events } = await routeEvent(event, { ...store, ...routerIndex, logger });
           await react(events, { logger });
           return result;
         },

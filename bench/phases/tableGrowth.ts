@@ -1,4 +1,5 @@
 import { silentLogger } from '../../shared/log';
+import { fileConversationAgain } from '../../shared/services/conversationIndexing';
 import { customerNumber, eventOf, inboundSms } from '../callbacks';
 import type { BenchApp } from '../context';
 import { indexPage, pointReadAndBatch } from '../floors';
@@ -30,7 +31,12 @@ export class TableGrowth {
   async growTo(total: number): Promise<void> {
     if (!this.template) {
       const customer = customerNumber(POOL, 0);
-      await openConversations(this.bench, [customer]);
+      const [conversationId] = await openConversations(this.bench, [customer]);
+      // What the conversation-index reaction does after the start's event (the bench app drops its events).
+      await fileConversationAgain(
+        { id: 'bench-template', type: 'conversation.started', conversationId },
+        { ...this.bench.stores, logger: silentLogger },
+      );
       this.template = await captureThread(this.bench.tables, threadOf(this.bench, customer), customer);
       this.threads = 1;
     }

@@ -1,4 +1,4 @@
-import type { ChannelEventBase } from '../domain/channelEvents';
+import type { ChannelEvent } from '../domain/channelEvents';
 import { parseConversationId } from '../domain/thread';
 import type { Logger } from '../log';
 import type { ConversationIndex } from '../ports/conversationIndex';
@@ -18,7 +18,7 @@ export interface ConversationIndexingDeps {
  * the row rather than trusting the event, so events that arrive late, twice or out of order file the same thing.
  */
 export async function fileConversationAgain(
-  event: ChannelEventBase,
+  event: Pick<ChannelEvent, 'id' | 'type' | 'conversationId'>,
   deps: ConversationIndexingDeps,
 ): Promise<'filed' | 'no_conversation'> {
   const id = parseConversationId(event.conversationId);
@@ -31,6 +31,9 @@ export async function fileConversationAgain(
     });
     return 'no_conversation';
   }
-  await deps.index.put(view.threadId, view.conversation, view);
+  // A message's event (the most of them) moved no entry out of its state: the entry is looked for there only.
+  // A conversation's own event may follow a state change whose index write was lost: every state is looked at.
+  if (event.type.startsWith('conversation.')) await deps.index.put(view.threadId, view.conversation, view);
+  else await deps.index.record(view.threadId, view.conversation, view.conversation, view);
   return 'filed';
 }

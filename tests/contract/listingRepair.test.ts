@@ -221,7 +221,8 @@ eachAdapter((adapter) => {
         conversations: [closed],
       });
 
-      const event = { schemaVersion: 1 as const, id: uniqueId('ce'), at: closed.updatedAt, account: 'A', threadId };
+      // What follows a change of state: its own event (a message's looks in the conversation's state only).
+      const event = { id: uniqueId('ce'), type: 'conversation.state_changed' as const };
       expect(await fileAgain({ ...event, conversationId: id })).toBe('filed');
       expect(await entriesOf(queue, 'open')).toEqual([]);
       expect((await entriesOf(queue, 'closed')).map((e) => [e.conversationId, e.activityAt])).toEqual([
