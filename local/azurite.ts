@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 
 import { developmentStorageConnectionString } from '../shared/storage/tableClients';
 
@@ -18,16 +19,14 @@ export interface AzuriteTables {
   stop(): Promise<void>;
 }
 
-export async function startAzuriteTables(
-  options: { port?: number; host?: string; dataFile?: string } = {},
-): Promise<AzuriteTables> {
-  const host = options.host ?? '127.0.0.1';
-  const inMemory = options.dataFile === undefined;
-  const config = new TableConfiguration(
+/** TableConfiguration's arguments, in its order: in memory unless a file is named. */
+function configurationArgs(host: string, port: number, dataFile: string | undefined): unknown[] {
+  const inMemory = dataFile === undefined;
+  return [
     host,
-    options.port ?? 0,
+    port,
     undefined, // keep-alive timeout
-    options.dataFile ?? `:memory:${process.pid}-${Date.now()}-${Math.random()}`,
+    dataFile ?? `:memory:${process.pid}-${Date.now()}-${Math.random()}`,
     false, // debug log
     false, // access log
     undefined,
@@ -40,15 +39,73 @@ export async function startAzuriteTables(
     undefined,
     false,
     inMemory,
-  );
-  const server = new TableServer(config);
-  await server.start();
-  const port = (server.httpServer.address() as AddressInfo).port;
-  const endpoint = `http://${host}:${port}/devstoreaccount1`;
+  ];
+}
+
+export async function startAzuriteTables(
+  options: { port?: number; host?: string; dataFile?: string; thread?: 'this' | 'worker' } = {},
+): Promise<AzuriteTables> {
+  const host = options.host ?? '127.0.0.1';
+  const args = configurationArgs(host, options.port ?? 0, options.dataFile);
+  const started = options.thread === 'worker' ? await startInWorker(args) : await startHere(args);
+  const endpoint = `http://${host}:${started.port}/devstoreaccount1`;
   return {
-    port,
+    port: started.port,
     endpoint,
     connectionString: developmentStorageConnectionString(endpoint),
-    stop: () => server.close(),
+    stop: started.stop,
   };
+}
+
+async function startHere(args: unknown[]) {
+  const server = new TableServer(new TableConfiguration(...args));
+  await server.start();
+  return { port: (server.httpServer.address() as AddressInfo).port, stop: () => server.close() as Promise<void> };
+}
+
+/**
+ * Azurite on a thread of its own: the local channel runs the broker, the consumers, the sandboxes and the HTTP host
+ * on the main thread, and a storage emulator that shares it makes the whole pipeline wait on one core while the
+ * machine has more (docs/architecture.md §Local channel). The worker loads the same modules from their paths.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const TableServer = require(workerData.server).default;
+const TableConfiguration = require(workerData.configuration).default;
+const server = new TableServer(new TableConfiguration(...workerData.args));
+server.start().then(
+  () => parentPort.postMessage({ port: server.httpServer.address().port }),
+  (error) => parentPort.postMessage({ error: String((error && error.stack) || error) }),
+);
+parentPort.on('message', (m) => {
+  if (m === 'stop') server.close().then(() => parentPort.postMessage({ stopped: true }), () => parentPort.postMessage({ stopped: true }));
+});
+`;
+
+async function startInWorker(args: unknown[]) {
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: {
+      server: require.resolve('azurite/dist/src/table/TableServer'),
+      configuration: require.resolve('azurite/dist/src/table/TableConfiguration'),
+      args,
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('message', (m: { port?: number; error?: string }) =>
+      m.port ? resolve(m.port) : reject(new Error(`Azurite did not start: ${m.error}`)),
+    );
+  });
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await new Promise<void>((resolve) => {
+        worker.once('message', () => resolve());
+        worker.once('exit', () => resolve());
+        worker.postMessage('stop');
+      });
+      await worker.terminate();
+    })());
+  return { port, stop };
 }

@@ -148,7 +148,8 @@ export async function startChannel(options: ChannelOptions): Promise<Channel> {
     if (dynamicsSandbox) env = withEmbeddedDynamics(env, dynamicsSandbox.settings(), dynamicsSandbox.clientSecret()!);
     const azurite = await embed(
       'tables',
-      (at) => startAzuriteTables({ ...at, dataFile: options.dataFile }),
+      // On a thread of its own: the main thread is the broker's, the consumers' and the HTTP host's (azurite.ts).
+      (at) => startAzuriteTables({ ...at, dataFile: options.dataFile, thread: 'worker' }),
       'AzureWebJobsStorage',
       (a) => a.connectionString,
     );
