@@ -66,7 +66,7 @@ async function main() {
     'Telesign SMS channel — local',
     `  settings        ${source}`,
     `  HTTP API        ${api}   (function key: ${channel.functionKey}, admin key: ${channel.adminKey})`,
-    `  Table Storage   ${parts.tables ? `Azurite in-process ${channel.azurite!.endpoint}${dataDir ? ` (data in ${dataDir})` : ' (in memory)'}` : 'the configured account'}`,
+    `  Table Storage   ${parts.tables ? `Azurite (its own thread) ${channel.azurite!.endpoint}${dataDir ? ` (data in ${dataDir})` : ' (in memory)'}` : 'the configured account'}`,
     `  Service Bus     ${parts.broker ? `embedded broker ${channel.env.ServiceBusConnection}` : 'the configured namespace'}`,
     `  Telesign        ${parts.sandbox ? `sandbox ${channel.sandbox!.url} (customer id ${SANDBOX_ACCOUNT.customerId}; its API key is in README)` : channel.env.TELESIGN_API_BASE_URL}`,
     `  Dynamics 365    ${dynamicsLine(channel)}`,
