@@ -82,6 +82,8 @@ parentPort.on('message', (m) => {
 });
 `;
 
+const STOP_WAIT_MS = 3_000;
+
 async function startInWorker(args: unknown[]) {
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
@@ -97,12 +99,21 @@ async function startInWorker(args: unknown[]) {
       m.port ? resolve(m.port) : reject(new Error(`Azurite did not start: ${m.error}`)),
     );
   });
+  // Like a server in this thread, it is closed by `stop`, never kept alive for its own sake: a process whose owner
+  // forgot to stop it can still exit.
+  worker.unref();
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       await new Promise<void>((resolve) => {
-        worker.once('message', () => resolve());
-        worker.once('exit', () => resolve());
+        // Its close waits for open connections; past a few seconds the thread is ended anyway.
+        const timer = setTimeout(resolve, STOP_WAIT_MS);
+        const done = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        worker.once('message', done);
+        worker.once('exit', done);
         worker.postMessage('stop');
       });
       await worker.terminate();
