@@ -18,18 +18,19 @@ export interface ConversationAt {
 }
 
 /**
- * The customer message is in Dynamics, so a redelivery of its event must not post it again: committed with the
- * link when it went in as the start message of the create, and written on its own after a post (`markInDynamics`).
- * The key keeps the name it had when only a start wrote it, so that markers already stored still count.
+ * An activity of ours is in Dynamics (by its id: a customer message's, an automated copy's or a notice's), so a
+ * redelivery of its event must not post it again: committed with the link when a customer message went in as the
+ * start message of the create, and written on its own after a post (`markInDynamics`). The key keeps the name it
+ * had when only a start wrote it, so that markers already stored still count.
  */
-export const inDynamicsMarker = (messageId: string): MarkerKey => ({ event: `dynamics-start-${messageId}` });
+export const inDynamicsMarker = (activityId: string): MarkerKey => ({ event: `dynamics-start-${activityId}` });
 
 /**
  * After a post Dynamics took: Dynamics is not known to drop a repeated message id (docs/dynamics-protocol.md §4),
  * and a post's event comes again when its delivery is not completed (a lock lost, a failure after the post).
  */
-export async function markInDynamics(threads: ThreadStore, threadId: string, messageId: string): Promise<void> {
-  await threads.mark(threadId, inDynamicsMarker(messageId));
+export async function markInDynamics(threads: ThreadStore, threadId: string, activityId: string): Promise<void> {
+  await threads.mark(threadId, inDynamicsMarker(activityId));
 }
 
 /** The thread and conversation `n` of it, or undefined when either does not exist. */

@@ -119,13 +119,13 @@ async function relaySentMessage(event: MessageSentEvent, deps: RelayDeps): Promi
   const linked = await linkedConversation(event, deps);
   if (!linked) return;
   if (event.origin !== 'dynamics') {
-    await postMessage(deps, linked, { id: event.messageId, text: event.text, automated: true }, event);
+    await postOnce(deps, event, linked, { id: event.messageId, text: event.text, automated: true });
   }
   // An agent's reply that failed is told to the agent by applyAgentActivity, which alone knows whether the
   // activity will be retried (a transient failure) or not; a notice here would be a second, or a wrong, one.
   if (event.status === 'failed' && event.origin !== 'dynamics') {
     const reason = event.failure?.reason ?? 'the send failed';
-    await postMessage(deps, linked, notice(event.messageId, 'failed', reason), event);
+    await postOnce(deps, event, linked, notice(event.messageId, 'failed', reason));
   }
 }
 
@@ -133,7 +133,20 @@ async function relayStatusChange(event: MessageStatusChangedEvent, deps: RelayDe
   if (event.to !== 'failed' && event.to !== 'expired') return;
   const linked = await linkedConversation(event, deps);
   if (!linked) return;
-  await postMessage(deps, linked, notice(event.messageId, event.to, event.description ?? event.to), event);
+  await postOnce(deps, event, linked, notice(event.messageId, event.to, event.description ?? event.to));
+}
+
+/** Our automated message or notice, once: its marker (by its activity id) says a redelivery posted it already. */
+async function postOnce(
+  deps: RelayDeps,
+  event: ChannelEvent,
+  dynamicsConversationId: string,
+  message: { id: string; text: string; automated: boolean },
+): Promise<void> {
+  const { applied } = await deps.threads.read(event.threadId, inDynamicsMarker(message.id));
+  if (applied) return;
+  const posted = await postMessage(deps, dynamicsConversationId, message, event);
+  if (posted === 'posted') await markInDynamics(deps.threads, event.threadId, message.id);
 }
 
 async function relayClose(event: ConversationStateChangedEvent, deps: RelayDeps): Promise<void> {

@@ -319,6 +319,25 @@ describe('what follows in a linked conversation', () => {
     expect(activityIds(id)).toEqual([api.messageId, `${api.messageId}-failed`, `${reply.messageId}-expired`]);
   });
 
+  it('posts our automated copy and its notice once, though their events are redelivered', async () => {
+    const customer = newCustomer();
+    await relayAll(await receive(customer, 'first'));
+    const id = await linkedId(customer);
+    const api = await send(customer, 'Your parcel left', 'api');
+    const failedEvent = {
+      ...api,
+      id: `${api.id}-failed`,
+      status: 'failed' as const,
+      failure: { code: 'telesign_rejected', reason: 'the number is not reachable' },
+    };
+    for (let delivery = 0; delivery < 3; delivery++) await bridge.relay(failedEvent, logger());
+    expect(messagesIn(id)).toEqual([
+      ['first', false],
+      ['Your parcel left', true],
+      ['Not delivered: the number is not reachable', true],
+    ]);
+  });
+
   it('ends the Dynamics conversation when ours closes, and a close it already had is done', async () => {
     const customer = newCustomer();
     await relayAll(await receive(customer, 'first'));
