@@ -61,7 +61,7 @@ const errorBody = (code: string, message: string) => ({ error: { code, message }
 const isClientGone = (error: unknown) => (error as NodeJS.ErrnoException | null)?.code === 'ECONNRESET';
 
 /** The body, or undefined when it is over MAX_BODY, or 'gone' when the client went away while sending it. */
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined | 'gone'> {
+export async function readBody(req: IncomingMessage): Promise<Buffer | undefined | 'gone'> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {

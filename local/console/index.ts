@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import { estimateSegments } from '../../shared/domain/segments';
 import { replayDeadLetters } from '../deadLetters';
 import { channelDeadLetterSources } from '../deadLetterSources';
+import { readBody } from '../httpHost';
 import { hasConsoleKey } from './consoleKey';
 import type { EventHub } from './eventHub';
 import { serveEventStream } from './eventStream';
@@ -71,6 +73,17 @@ export function consolePages(deps: ConsoleDeps) {
       sendJson(res, 200, await operatorState(deps));
       return true;
     }
+    // The phone's counter: the send path's own estimate (shared/domain/segments.ts), not a copy of it in the page.
+    if (method === 'POST' && rest === 'segments') {
+      const text = textOf(await readBody(req));
+      if (text === undefined) {
+        sendJson(res, 400, { error: { code: 'invalid_request', message: 'Send {"text": "…"}, at most 1 MiB.' } });
+        return true;
+      }
+      const { encoding, segments, characters } = estimateSegments(text);
+      sendJson(res, 200, { encoding, segments, characters });
+      return true;
+    }
     if (method === 'POST' && rest === 'dead-letters/replay') {
       const replayed = [];
       for (const source of channelDeadLetterSources(deps.env))
@@ -85,6 +98,18 @@ export function consolePages(deps: ConsoleDeps) {
     }
     return false;
   };
+}
+
+/** `{"text": "…"}`'s text, or undefined for any other body. */
+function textOf(body: Buffer | undefined | 'gone'): string | undefined {
+  if (!Buffer.isBuffer(body)) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(body.toString('utf8'));
+    const text = (parsed as { text?: unknown } | null)?.text;
+    return typeof text === 'string' ? text : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `/console/telesign/<rest>` → the Telesign sandbox's `/sandbox/<rest>`, `/console/dynamics/<rest>` → `/_sandbox/<rest>`. */

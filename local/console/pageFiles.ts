@@ -38,7 +38,7 @@ export function indexHtml(config: PageConfig): string {
   );
 }
 
-/** A script of the page by its bare name (`console.js`, `segments.js`), or undefined: no path ever climbs out. */
+/** A script of the page by its bare name (`console.js`, `phone.js`), or undefined: no path ever climbs out. */
 export function pageScript(name: string): string | undefined {
   if (!/^[a-zA-Z0-9]+\.js$/.test(name)) return undefined;
   const file = path.join(pageScripts, name);

@@ -1,5 +1,6 @@
 jest.mock('@azure/functions-core', () => require('../../local/functionsCore'), { virtual: true });
 
+import { estimateSegments } from '../../shared/domain/segments';
 import { type ChannelHarness, eventually, startChannelHarness } from '../support/channelHarness';
 
 /**
@@ -34,6 +35,21 @@ it('asks for the function key on every other console route', async () => {
   for (const path of ['/console/state', '/console/events', '/console/telesign/messages'])
     expect((await fetch(`${base}${path}`)).status).toBe(401);
   expect((await fetch(`${base}/console/state`, { headers: { 'x-functions-key': 'wrong' } })).status).toBe(401);
+});
+
+it("counts the phone's segments with the send path's own estimate, and refuses a body without text", async () => {
+  for (const text of ['', 'Hi, my order has not arrived', 'a'.repeat(161), `${'a'.repeat(152)}€`, 'Thanks 👍']) {
+    const answer = await fetch(`${base}/console/segments`, {
+      method: 'POST',
+      headers: { ...key(), 'content-type': 'application/json' },
+      body: JSON.stringify({ text }),
+    });
+    const { encoding, segments, characters } = estimateSegments(text);
+    expect(await answer.json()).toEqual({ encoding, segments, characters });
+  }
+  const refused = await fetch(`${base}/console/segments`, { method: 'POST', headers: key(), body: '{"text": 3}' });
+  expect([refused.status, ((await refused.json()) as any).error.code]).toEqual([400, 'invalid_request']);
+  expect((await fetch(`${base}/console/segments`, { method: 'POST', body: '{"text": ""}' })).status).toBe(401);
 });
 
 it('answers the operator state: health, depths, dead letters and the Telesign fault switch', async () => {

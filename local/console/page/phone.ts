@@ -1,6 +1,5 @@
 import { call, config, digitsOf, errorText } from './api.js';
 import { byId, el, time } from './dom.js';
-import { countSegments } from './segments.js';
 
 /**
  * The customer's phone: what it sends goes through the Telesign sandbox's inbound path, exactly as a carrier's
@@ -68,9 +67,14 @@ export async function refreshPhone(): Promise<void> {
   thread.scrollTop = thread.scrollHeight;
 }
 
-function showCounter() {
+let counted = 0;
+/** The send path's estimate, asked of the console; an answer that a later keystroke overtook is dropped. */
+async function showCounter() {
   const text = byId<HTMLTextAreaElement>('phone-text').value;
-  const e = countSegments(text);
+  const asked = ++counted;
+  const answer = await call('POST', '/console/segments', { text });
+  if (asked !== counted || !answer.ok) return;
+  const e = answer.body as { encoding: 'GSM-7' | 'UCS-2'; segments: number; characters: number };
   byId('phone-counter').textContent =
     `${e.characters} ${e.encoding === 'GSM-7' ? 'septets' : 'UTF-16 units'} · ${e.encoding} · ${e.segments} segment${e.segments === 1 ? '' : 's'}`;
 }
@@ -95,14 +99,14 @@ export function startPhone(): void {
     ...['+15555550100', '+15555550101', '+15555550102'].map((n) => el('option', { value: n })),
   );
   const textarea = byId<HTMLTextAreaElement>('phone-text');
-  textarea.addEventListener('input', showCounter);
-  showCounter();
+  textarea.addEventListener('input', () => void showCounter());
+  void showCounter();
   byId('phone-form').addEventListener('submit', (event) => {
     event.preventDefault();
     const text = textarea.value;
     void sendFromPhone(text).then(() => {
       if (!byId('phone-error').textContent) textarea.value = '';
-      showCounter();
+      void showCounter();
     });
   });
   // STOP, START and HELP are plain SMS: the channel recognises them as a carrier-facing number must.
