@@ -176,7 +176,8 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
   // are filed from their own events (conversation.started, conversation.state_changed), which keeps a start at one
   // read and one batch, as a join is (docs/architecture.md §conversationIndex). An API change and the send path
   // still file their own, so what an agent does shows in the next listing.
-  const routerIndex: Pick<RouteDeps, 'index'> = { index: channelEvents ? undefined : stores.index };
+  const indexKeptCurrent = channelEvents !== undefined;
+  const routerIndex: Pick<RouteDeps, 'index'> = { index: indexKeptCurrent ? undefined : stores.index };
 
   // One client per account for the process: the key itself is read through the secret cache on every call.
   const clients = new Map<string, TelesignClient>();
@@ -218,8 +219,7 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
     index: stores.index,
     conversations: stores.conversations,
     logger,
-    // With the topic there, the conversation-index subscription files every conversation again after each event.
-    indexKeptCurrent: channelEvents !== undefined,
+    indexKeptCurrent,
   });
   const withTables =
     <T>(work: (deps: ConversationDeps) => Promise<T>) =>

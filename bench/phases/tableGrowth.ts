@@ -1,5 +1,6 @@
 import { silentLogger } from '../../shared/log';
 import { fileConversationAgain } from '../../shared/services/conversationIndexing';
+import { isLocatorRow } from '../../shared/storage/conversationIndex';
 import { customerNumber, eventOf, inboundSms } from '../callbacks';
 import type { BenchApp } from '../context';
 import { indexPage, pointReadAndBatch } from '../floors';
@@ -41,7 +42,7 @@ export class TableGrowth {
       // Without the index's locator rows: no path measured here reads them, and Azurite scans the whole table for
       // every insert (Table Storage does not), so 10,000 more of them made the seeding quadratic (110 s).
       const isLocator = (r: ThreadTemplate['rows'][number]) =>
-        r.table === 'conversationIndex' && String(r.row.rowKey).startsWith('~');
+        r.table === 'conversationIndex' && isLocatorRow(String(r.row.rowKey));
       this.template = { ...captured, rows: captured.rows.filter((r) => !isLocator(r)) };
       this.threads = 1;
     }

@@ -83,7 +83,6 @@ async function relayCustomerMessage(event: MessageReceivedEvent, deps: RelayDeps
   if (linked) {
     const message = { id: event.messageId, text: event.text };
     const posted = await postMessage(deps, linked, message, event, { required: !deps.recreate });
-    if (posted === 'posted') await markInDynamics(deps.threads, at.thread.threadId, event.messageId);
     if (posted === 'gone' && deps.recreate) await deps.recreate(event, linked);
     return;
   }
@@ -144,9 +143,7 @@ async function postOnce(
   message: { id: string; text: string; automated: boolean },
 ): Promise<void> {
   const { applied } = await deps.threads.read(event.threadId, inDynamicsMarker(message.id));
-  if (applied) return;
-  const posted = await postMessage(deps, dynamicsConversationId, message, event);
-  if (posted === 'posted') await markInDynamics(deps.threads, event.threadId, message.id);
+  if (!applied) await postMessage(deps, dynamicsConversationId, message, event);
 }
 
 async function relayClose(event: ConversationStateChangedEvent, deps: RelayDeps): Promise<void> {
@@ -196,6 +193,8 @@ async function postMessage(
       deps.logger,
       deps,
     );
+    // In Dynamics now, by its activity id: a redelivery of this event must not post it again (inDynamicsMarker).
+    await markInDynamics(deps.threads, event.threadId, message.id);
     return 'posted';
   } catch (error) {
     if (!(isDynamicsError(error) && error.kind === 'not_found')) throw error;

@@ -34,6 +34,10 @@ export function indexKeyOf(threadId: string, c: ConversationRecord): { state: Co
 
 /** Locators sort after every entry (entries start with a digit): a scan stops below this. */
 const LOCATOR_PREFIX = '~';
+/** Whether a row of the index table is a locator, not an entry (for tools that read the table's rows). */
+export const isLocatorRow = (rowKey: string) => rowKey.startsWith(LOCATOR_PREFIX);
+/** The OData filter that keeps an index table's entries, without their locators. */
+export const entriesOnlyFilter = `RowKey lt '${LOCATOR_PREFIX}'`;
 const locatorKey = (conversationId: string) => `${LOCATOR_PREFIX}${conversationId}`;
 
 /** Entries whose activity is before `time` sort after this RowKey ('~' is above every id character). */
@@ -101,22 +105,23 @@ export function createConversationIndex(client: TableClient): ConversationIndex 
         (l): l is Located => l !== undefined,
       );
       const home = found.find((l) => l.state === key.state);
+      // The entry filed in this state under another activity, if any; and those filed in other states.
+      const movedHere = home?.entryKey && home.entryKey !== key.rowKey ? [home] : [];
       const away = found.filter((l) => l.state !== key.state && l.entryKey);
-      const stale = [...(home?.entryKey && home.entryKey !== key.rowKey ? [home] : []), ...away];
-      const entryDeletes = (l: Located): TransactionAction[] =>
-        loose ? [] : [['delete', { partitionKey: l.state, rowKey: l.entryKey }]];
+      const entryDeletes = (ls: Located[]): TransactionAction[] =>
+        loose ? [] : ls.map((l) => ['delete', { partitionKey: l.state, rowKey: l.entryKey }]);
       try {
         // The new entry first, the other states' second: a write lost in between leaves a stale entry, which the
         // conversation's next event files away, never a conversation that no entry points to.
         await client.submitTransaction([
           ['upsert', entry, 'Replace'],
           home ? ['update', locator, 'Replace', { etag: home.etag }] : ['create', locator],
-          ...(home?.entryKey && home.entryKey !== key.rowKey ? entryDeletes(home) : []),
+          ...entryDeletes(movedHere),
         ]);
         await Promise.all(
-          away.map((l) => client.submitTransaction([...entryDeletes(l), leftAction(l, conversationId)])),
+          away.map((l) => client.submitTransaction([...entryDeletes([l]), leftAction(l, conversationId)])),
         );
-        if (loose) await Promise.all(stale.map((l) => removeRow(l.state, l.entryKey)));
+        if (loose) await Promise.all([...movedHere, ...away].map((l) => removeRow(l.state, l.entryKey)));
         return;
       } catch (error) {
         // 409/412: another mover changed a locator since it was read; 404: a row it named is gone. Read again,
@@ -162,7 +167,7 @@ export function createConversationIndex(client: TableClient): ConversationIndex 
       await removeRow(entry.state, entry.cursor);
     },
     async *scan(state, options = {}) {
-      const clauses = [`PartitionKey eq ${odataString(state)}`, `RowKey lt ${odataString(LOCATOR_PREFIX)}`];
+      const clauses = [`PartitionKey eq ${odataString(state)}`, entriesOnlyFilter];
       if (options.after) clauses.push(`RowKey gt ${odataString(options.after)}`);
       if (options.activityBefore) clauses.push(`RowKey gt ${odataString(rowKeyBefore(options.activityBefore))}`);
       if (options.queue !== undefined) clauses.push(`queue eq ${odataString(options.queue)}`);
