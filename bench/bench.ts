@@ -78,6 +78,7 @@ export async function runBench(sizes: BenchSizes, progress: Progress = noProgres
         await routeJoin(ctx.bench, { ops: sizes.routeOps, concurrency, firstCustomer: concurrency * 100, progress }),
       );
       comparisons.push(await routeStart(ctx.bench, { ops: sizes.routeOps, concurrency, progress }));
+      comparisons.push(await routeStart(ctx.bench, { ops: sizes.routeOps, concurrency, progress, indexFloor: true }));
       comparisons.push(await routeReport(ctx.bench, { ops: sizes.routeOps, concurrency, progress }));
     }
     after('route');

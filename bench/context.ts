@@ -32,8 +32,8 @@ export interface BenchApp {
 
 /**
  * The app is configured as deployed, with the channel events topic, so that each path takes the deployed one (the
- * router leaves the index to the conversation-index reaction, the listing answers from the index). Its publishes
- * are dropped: a service called directly costs its own work, not a publish to a topic no one reads here.
+ * listing answers from the index, which the conversation-index reaction keeps current there). Its publishes are
+ * dropped: a service called directly costs its own work, not a publish to a topic no one reads here.
  */
 const droppedEvents: ChannelEventPublisher = { publish: async () => undefined, close: async () => undefined };
 

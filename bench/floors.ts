@@ -50,6 +50,27 @@ export function pointReadAndBatch(tables: TableClients, partitions: number, inPa
   };
 }
 
+/**
+ * The join's floor, then one index write: what a message that starts a conversation must do. The index is another
+ * table, so its entry cannot join the batch, and it cannot go before or beside it either: a listing that read the
+ * entry before the batch committed would remove it as pointing at no conversation (services/conversations.ts
+ * `checkEntry`), leaving the conversation without one (ports/conversationIndex.ts; docs/architecture.md
+ * §conversationIndex). Three sequential requests are the start's floor.
+ */
+export function pointReadBatchAndIndexPut(tables: TableClients, partitions: number) {
+  const join = pointReadAndBatch(tables, partitions);
+  return {
+    prepare: join.prepare,
+    async op(i: number) {
+      await join.op(i);
+      await tables.conversationIndex.upsertEntity(
+        { partitionKey: 'bench-floor', rowKey: freshRow(), conversationId: `floor.${i}`, n: 1 },
+        'Replace',
+      );
+    },
+  };
+}
+
 /** One batch of two rows (the message and its pointer's worth of writing). */
 async function oneBatch(tables: TableClients, tag: string, i: number) {
   await tables.threads.submitTransaction([

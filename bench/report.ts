@@ -78,8 +78,10 @@ function comparisonTable(comparisons: Comparison[]): string {
 
 /** What the floors are where they are not the plain point read + batch (bench/floors.ts says why). */
 const FLOOR_NOTES = [
-  "The long conversation's floor works in the thread's own partition: Azurite scans a partition for every read and",
-  'write by key (Table Storage does not), so a floor in a small partition would charge its scan to the path.',
+  'A start is printed against the join floor and against its own, which adds the index put after the batch (it',
+  "cannot overlap the batch: ports/conversationIndex.ts). The long conversation's floor works in the thread's own",
+  'partition: Azurite scans a partition for every read and write by key (Table Storage does not), so a floor in a',
+  "small partition would charge Azurite's scan to the path.",
 ];
 
 const figureRow = (name: string, f: Figures) => [

@@ -172,12 +172,8 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
     now,
   };
 
-  // With the topic there, the router leaves the index to the conversation-index reaction: its start and its moves
-  // are filed from their own events (conversation.started, conversation.state_changed), which keeps a start at one
-  // read and one batch, as a join is (docs/architecture.md §conversationIndex). An API change and the send path
-  // still file their own, so what an agent does shows in the next listing.
+  // With the topic there, the conversation-index reaction files every conversation again after each of its events.
   const indexKeptCurrent = channelEvents !== undefined;
-  const routerIndex: Pick<RouteDeps, 'index'> = { index: indexKeptCurrent ? undefined : stores.index };
 
   // One client per account for the process: the key itself is read through the secret cache on every call.
   const clients = new Map<string, TelesignClient>();
@@ -335,7 +331,7 @@ export function buildApp(config: Config, parts: AppParts = {}): App {
       routeWithRetry(
         async () => {
           await ready();
-          const { result, events } = await routeEvent(event, { ...store, ...routerIndex, logger });
+          const { result, events } = await routeEvent(event, { ...store, logger });
           await react(events, { logger });
           return result;
         },

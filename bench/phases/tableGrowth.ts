@@ -1,5 +1,4 @@
 import { silentLogger } from '../../shared/log';
-import { fileConversationAgain } from '../../shared/services/conversationIndexing';
 import { isLocatorRow } from '../../shared/storage/conversationIndex';
 import { customerNumber, eventOf, inboundSms } from '../callbacks';
 import type { BenchApp } from '../context';
@@ -32,12 +31,7 @@ export class TableGrowth {
   async growTo(total: number): Promise<void> {
     if (!this.template) {
       const customer = customerNumber(POOL, 0);
-      const [conversationId] = await openConversations(this.bench, [customer]);
-      // What the conversation-index reaction does after the start's event (the bench app drops its events).
-      await fileConversationAgain(
-        { id: 'bench-template', type: 'conversation.started', conversationId },
-        { ...this.bench.stores, logger: silentLogger },
-      );
+      await openConversations(this.bench, [customer]);
       const captured = await captureThread(this.bench.tables, threadOf(this.bench, customer), customer);
       // Without the index's locator rows: no path measured here reads them, and Azurite scans the whole table for
       // every insert (Table Storage does not), so 10,000 more of them made the seeding quadratic (110 s).
