@@ -36,7 +36,7 @@ export interface BenchResults {
 /** Progress units a run will do, for the bar's 100 %. */
 export function plannedUnits(sizes: BenchSizes): number {
   const side = 2;
-  const route = 8 * sizes.routeOps * side;
+  const route = 12 * sizes.routeOps * side;
   const growth =
     sizes.threads[sizes.threads.length - 1] +
     sizes.messages +
@@ -46,7 +46,7 @@ export function plannedUnits(sizes: BenchSizes): number {
     sizes.ingestOps * side +
     route +
     growth +
-    2 * sizes.sendOps * side +
+    4 * sizes.sendOps * side +
     2 * sizes.localEvents +
     sizes.bridge.threads * (sizes.bridge.messages + sizes.bridge.replies) +
     sizes.webhooks.threads * sizes.webhooks.messages
@@ -79,7 +79,8 @@ export async function runBench(sizes: BenchSizes, progress: Progress = noProgres
       );
       comparisons.push(await routeStart(ctx.bench, { ops: sizes.routeOps, concurrency, progress }));
       comparisons.push(await routeStart(ctx.bench, { ops: sizes.routeOps, concurrency, progress, indexFloor: true }));
-      comparisons.push(await routeReport(ctx.bench, { ops: sizes.routeOps, concurrency, progress }));
+      for (const way of ['reference', 'reference, own floor', 'echo'] as const)
+        comparisons.push(await routeReport(ctx.bench, { ops: sizes.routeOps, concurrency, progress, way }));
     }
     after('route');
 

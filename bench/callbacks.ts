@@ -14,6 +14,12 @@ const support = SANDBOX_ACCOUNT.supportNumber;
  */
 export const customerNumber = (pool: number, k: number) => `15555${6 + pool}${String(k % 100_000).padStart(5, '0')}`;
 
+/**
+ * Customer `k` (0–99) of the numbers the Telesign sandbox never sends a delivery report for: those ending in
+ * 0155 (local/telesignSandbox/index.ts), 1-555-6kk-0155 here, apart from every pool above.
+ */
+export const unreportedCustomerNumber = (k: number) => `15556${String(k % 100).padStart(2, '0')}0155`;
+
 /** A reference id from a tag (2 hex characters) and a number: 32 hex characters, unique per (tag, n). */
 export const referenceOf = (tag: string, n: number) => `${tag}${String(n).padStart(12, '0')}`.padEnd(32, '0');
 
@@ -27,12 +33,14 @@ export const inboundSms = (phoneNumber: string, text: string, referenceId: strin
     reference_id: referenceId,
   });
 
-export const deliveryReport = (referenceId: string, code: number, updatedOn: string) =>
+/** `externalId`: the send's `external_id` echoed, which Telesign may do (docs/telesign-protocol.md: UNCONFIRMED). */
+export const deliveryReport = (referenceId: string, code: number, updatedOn: string, externalId?: string) =>
   JSON.stringify({
     status: { code, description: code === 200 ? 'Delivered to handset' : 'Message in progress', updated_on: updatedOn },
     errors: [],
     sub_resource: 'sms',
     reference_id: referenceId,
+    ...(externalId === undefined ? {} : { external_id: externalId }),
   });
 
 export function signedHeaders(body: string): Record<string, string> {

@@ -120,7 +120,7 @@ const noQueue: EventPublisher = {
 };
 
 export async function startIsolatedStore(channelEnv: Env): Promise<IsolatedStore> {
-  const azurite = await startAzuriteTables({ port: 0 });
+  const azurite = await startAzuriteTables({ port: 0, thread: 'worker' });
   const bench = await startBenchApp(
     { ...channelEnv, AzureWebJobsStorage: azurite.connectionString },
     { publisher: noQueue },

@@ -71,6 +71,28 @@ export function pointReadBatchAndIndexPut(tables: TableClients, partitions: numb
   };
 }
 
+/**
+ * A point read in another table, then the join's floor: what a delivery report found by its reference must do (the
+ * reference's pointer names the thread and message the rest reads and writes; ports/referenceStore.ts). Three
+ * sequential requests are the report's floor when Telesign does not echo our `external_id`.
+ */
+export function referenceReadPointReadAndBatch(tables: TableClients, partitions: number) {
+  const join = pointReadAndBatch(tables, partitions);
+  const tag = ++floors;
+  const reference = (i: number) => `bench-floor-${tag}-${i % partitions}`;
+  return {
+    async prepare() {
+      await join.prepare();
+      for (let p = 0; p < partitions; p++)
+        await tables.references.upsertEntity({ partitionKey: reference(p), rowKey: 'pointer', m: p }, 'Replace');
+    },
+    async op(i: number) {
+      await tables.references.getEntity(reference(i), 'pointer');
+      await join.op(i);
+    },
+  };
+}
+
 /** One batch of two rows (the message and its pointer's worth of writing). */
 async function oneBatch(tables: TableClients, tag: string, i: number) {
   await tables.threads.submitTransaction([

@@ -81,7 +81,12 @@ const FLOOR_NOTES = [
   'A start is printed against the join floor and against its own, which adds the index put after the batch (it',
   "cannot overlap the batch: ports/conversationIndex.ts). The long conversation's floor works in the thread's own",
   'partition: Azurite scans a partition for every read and write by key (Table Storage does not), so a floor in a',
-  "small partition would charge Azurite's scan to the path.",
+  "small partition would charge Azurite's scan to the path. A delivery report found by its reference is printed",
+  'against the join floor and against its own, which reads the reference first; one echoing our external_id',
+  '(UNCONFIRMED that Telesign does: docs/telesign-protocol.md) skips that read. The route rows route events parsed',
+  "before the clock starts: parsing a callback is the ingest's cost. A send is printed while the channel routes",
+  "the sandbox's delivery reports of the path's and the floor's messages in this process, and to numbers the",
+  'sandbox never reports on, the path and its floor alone.',
 ];
 
 const figureRow = (name: string, f: Figures) => [

@@ -2,7 +2,7 @@ import { SANDBOX_ACCOUNT } from '../../local/localSettings';
 import { silentLogger } from '../../shared/log';
 import { parseSendRequest } from '../../shared/services/sendRequest';
 import { createTelesignClient } from '../../shared/telesign/client';
-import { customerNumber } from '../callbacks';
+import { customerNumber, unreportedCustomerNumber } from '../callbacks';
 import type { BenchChannel } from '../context';
 import { signedPostAndBatch } from '../floors';
 import { compare, type Comparison } from '../measure';
@@ -24,13 +24,37 @@ export interface SendFigures {
  * sandbox and one batch, sequentially and `concurrency` at a time, to conversations opened beforehand. It is
  * `App.send` as shared/app.ts wires it, so with the sends-in-flight entry (docs/architecture.md §Sending): a reply
  * without an Idempotency-Key costs 7 requests, the 5 of storageBudgets.test.ts's reply and the entry in and out.
+ *
+ * Twice: to customers the sandbox reports on, whose two delivery reports per message (the path's and the
+ * floor's) the channel routes in this same process meanwhile, as it would; and to customers it never reports on,
+ * so that the path and its floor are measured alone (the reports' routing is a row of its own).
  */
 export async function sendPhase(
   ctx: BenchChannel,
   options: { ops: number; concurrency: number[]; progress?: Progress },
 ): Promise<SendFigures> {
+  const comparisons: Comparison[] = [];
+  let reads = 0;
+  let sent = 0;
+  for (const reported of [true, false]) {
+    const customers = Array.from({ length: CUSTOMERS }, (_, k) =>
+      reported ? customerNumber(SEND_POOL, k) : unreportedCustomerNumber(k),
+    );
+    const run = await sendTo(ctx, customers, reported, options);
+    comparisons.push(...run.comparisons);
+    reads += run.reads;
+    sent += run.sent;
+  }
+  return { comparisons, keyVaultReadsPer1000Sends: (reads / Math.max(1, sent)) * 1000, sends: sent };
+}
+
+async function sendTo(
+  ctx: BenchChannel,
+  customers: string[],
+  reported: boolean,
+  options: { ops: number; concurrency: number[]; progress?: Progress },
+): Promise<{ comparisons: Comparison[]; reads: number; sent: number }> {
   const { bench } = ctx;
-  const customers = Array.from({ length: CUSTOMERS }, (_, k) => customerNumber(SEND_POOL, k));
   const conversations = await openConversations(bench, customers);
   let sent = 0;
   const send = async (i: number) => {
@@ -57,7 +81,9 @@ export async function sendPhase(
   for (const concurrency of options.concurrency)
     comparisons.push(
       await compare({
-        name: 'send (service direct, app wiring: + in-flight entry)',
+        name: reported
+          ? 'send (service direct, app wiring: + in-flight entry)'
+          : 'send, no delivery reports routed meanwhile',
         floorName: 'signed Telesign POST + 1 batch',
         path: send,
         floor,
@@ -67,6 +93,5 @@ export async function sendPhase(
         progress: options.progress,
       }),
     );
-  const reads = bench.vault.reads() - readsBefore;
-  return { comparisons, keyVaultReadsPer1000Sends: (reads / Math.max(1, sent)) * 1000, sends: sent };
+  return { comparisons, reads: bench.vault.reads() - readsBefore, sent };
 }

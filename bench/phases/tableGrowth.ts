@@ -1,12 +1,12 @@
 import { silentLogger } from '../../shared/log';
 import { isLocatorRow } from '../../shared/storage/conversationIndex';
-import { customerNumber, eventOf, inboundSms } from '../callbacks';
+import { customerNumber, inboundSms } from '../callbacks';
 import type { BenchApp } from '../context';
 import { indexPage, pointReadAndBatch } from '../floors';
 import { compare, type Comparison } from '../measure';
 import type { Progress } from '../progress';
 import { captureThread, seedMessages, seedThreads, type ThreadTemplate } from '../seed';
-import { freshRef, openConversations, routeJoin, threadOf } from './route';
+import { eventsAhead, freshRef, openConversations, routeJoin, routeSms, threadOf } from './route';
 
 /** Pool 0 of an isolated store: the template thread is customer 0, copies from 1, the long conversation 99,999. */
 const POOL = 0;
@@ -54,19 +54,13 @@ export class TableGrowth {
     const customers = Array.from({ length: used }, (_, k) => customerNumber(POOL, this.threads - used + k));
     const floor = pointReadAndBatch(this.bench.tables, 32);
     await floor.prepare();
-    const route = async (i: number) => {
-      const customer = customers[i % used];
-      const result = await this.bench.app.route(
-        eventOf(inboundSms(customer, `join at ${this.threads} ${i}`, freshRef()), this.bench.account),
-        silentLogger,
-      );
-      if (result.kind !== 'message' || result.startedConversation)
-        throw new Error(`route at ${this.threads} threads: ${JSON.stringify(result)} where a join was expected`);
-    };
+    const events = eventsAhead(this.bench, ops, (i) =>
+      inboundSms(customers[i % used], `join at ${this.threads} ${i}`, freshRef()),
+    );
     return compare({
       name: `route at ${this.threads.toLocaleString('en-US')} thread${this.threads === 1 ? '' : 's'}`,
       floorName: 'point read + batch',
-      path: route,
+      path: (i) => routeSms(this.bench, events[i], false),
       floor: floor.op,
       ops,
       counter: this.bench.counter,
