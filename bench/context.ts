@@ -107,7 +107,10 @@ export async function startBenchChannel(): Promise<BenchChannel> {
   return { channel, bench, stop: stopping(bench, channel) };
 }
 
-/** Tables of their own (an Azurite of their own) for the figures that depend on how many rows a table holds. */
+/**
+ * Tables of their own (an Azurite of their own, on a thread of its own as the local channel runs it) for the figures
+ * that depend on how many rows a table holds.
+ */
 export interface IsolatedStore extends BenchOver {
   azurite: AzuriteTables;
 }
