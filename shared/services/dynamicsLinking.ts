@@ -20,7 +20,8 @@ export interface ConversationAt {
 /**
  * An activity of ours is in Dynamics (by its id: a customer message's, an automated copy's or a notice's), so a
  * redelivery of its event must not post it again: committed with the link when a customer message went in as the
- * start message of the create, and written on its own after a post (`markInDynamics`). The key keeps the name it
+ * start message of the create (not when Dynamics had the conversation already: the message is posted after the
+ * link, and marked then), and written on its own after a post (`markInDynamics`). The key keeps the name it
  * had when only a start wrote it, so that markers already stored still count.
  */
 export const inDynamicsMarker = (activityId: string): MarkerKey => ({ event: `dynamics-start-${activityId}` });
@@ -48,7 +49,8 @@ export async function readConversation(
 
 export async function linkConversation(
   deps: { threads: ThreadStore; links: DynamicsLinkStore; now: () => Date },
-  link: { threadId: string; n: number; dynamicsConversationId: string; startMessageId: string },
+  /** `startMessageId`: the customer message the create put in the conversation, when it did. */
+  link: { threadId: string; n: number; dynamicsConversationId: string; startMessageId?: string },
   retry?: RetryOptions,
 ): Promise<void> {
   await deps.links.put({
@@ -69,7 +71,7 @@ export async function linkConversation(
     const result = await deps.threads.commit(link.threadId, state.version, {
       thread: latest ? { ...thread, conversation: linked } : thread,
       conversations: [linked],
-      markers: [{ key: inDynamicsMarker(link.startMessageId) }],
+      markers: link.startMessageId ? [{ key: inDynamicsMarker(link.startMessageId) }] : [],
     });
     return result === 'committed' ? done(undefined) : { committed: false };
   }, retry);

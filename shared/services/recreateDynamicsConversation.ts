@@ -52,8 +52,8 @@ export async function recreateDynamicsConversation(
 
   const linked = next.conversation.dynamicsConversationId;
   if (linked) {
-    // A redelivery after the link: the message started that conversation already, and a start message has no id
-    // of ours that Dynamics could deduplicate on.
+    // A redelivery after the link: the message started that conversation already (a start message has no id of
+    // ours that Dynamics could deduplicate on), or was posted after the link and marked; else it is posted now.
     const started = await readConversation(
       deps.threads,
       id.threadId,
@@ -88,8 +88,9 @@ export async function recreateDynamicsConversation(
     threadId: id.threadId,
     n: next.conversation.n,
     dynamicsConversationId: created.conversationId,
-    // The message is the new conversation's start: a redelivery of its event finds this and posts nothing.
-    startMessageId: event.messageId,
+    // The message is the new conversation's start: a redelivery of its event finds this and posts nothing. When
+    // the create did not take it, it is marked once its post below is in.
+    ...(created.postStart ? {} : { startMessageId: event.messageId }),
   });
   if (created.postStart) {
     await callDynamics(
@@ -98,6 +99,7 @@ export async function recreateDynamicsConversation(
       deps.logger,
       deps,
     );
+    await markInDynamics(deps.threads, id.threadId, event.messageId);
   }
   deps.logger.info('Dynamics conversation recreated', {
     conversationId: nextId,

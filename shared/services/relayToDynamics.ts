@@ -101,7 +101,9 @@ async function relayCustomerMessage(event: MessageReceivedEvent, deps: RelayDeps
     threadId: target.threadId,
     n: target.n,
     dynamicsConversationId: created.conversationId,
-    startMessageId: event.messageId,
+    // Posted below, and marked by its post, when the create did not take it: a redelivery after a failure in
+    // between then finds the link without the marker, and posts it.
+    ...(created.postStart ? {} : { startMessageId: event.messageId }),
   });
   deps.logger.info('Dynamics conversation linked', {
     conversationId: event.conversationId,

@@ -185,6 +185,29 @@ describe('the first customer message', () => {
     expect(lines.some((l) => l.includes('"isNew":false'))).toBe(true);
   });
 
+  it('is posted on redelivery when Dynamics had the conversation already and the post failed after the link', async () => {
+    const customer = newCustomer();
+    await relayAll(await receive(customer, 'first'));
+    const id = await linkedId(customer);
+    stores = createMemoryStores();
+    bridge = buildBridge({}, 5_000);
+    const events = await receive(customer, 'first again');
+    // The link is stored, then the post fails past the bound: the event goes back for redelivery.
+    sandbox.injectFaults([{ status: 503, retryAfterSeconds: 2, operation: 'activity', count: 5 }]);
+    await expect(relayAll(events)).rejects.toMatchObject({ name: 'DynamicsError', kind: 'unavailable' });
+    expect(await linkedId(customer)).toBe(id);
+    expect(messagesIn(id)).toEqual([['first', false]]);
+
+    sandbox.clearFaults();
+    await relayAll(events);
+    await relayAll(events);
+    expect(sandbox.conversations()).toHaveLength(1);
+    expect(messagesIn(id)).toEqual([
+      ['first', false],
+      ['first again', false],
+    ]);
+  });
+
   it('formats the number as DYNAMICS_CUSTOMER_PHONE_FORMAT says', async () => {
     bridge = buildBridge({ DYNAMICS_CUSTOMER_PHONE_FORMAT: 'national' });
     const customer = '14255550142';
