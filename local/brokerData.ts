@@ -24,7 +24,10 @@ export function writeBrokerData(file: string, broker: EmbeddedBroker): number {
   const snapshot = broker.snapshot();
   writeFileSync(`${file}.tmp`, JSON.stringify(snapshot));
   renameSync(`${file}.tmp`, file);
-  return snapshot.stores.reduce((n, s) => n + s.active.length + s.deadLetter.length, 0);
+  return (
+    snapshot.stores.reduce((n, s) => n + s.active.length + s.deadLetter.length, 0) +
+    (snapshot.scheduled ?? []).reduce((n, s) => n + s.messages.length, 0)
+  );
 }
 
 /** Messages still waiting for a trigger: active (locked ones too) in every queue and subscription, and scheduled. */

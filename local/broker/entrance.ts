@@ -62,6 +62,14 @@ export class Entrance {
     return { seqs };
   }
 
+  /**
+   * A message a snapshot kept scheduled (snapshot.ts): held again under a new sequence number until its time, or
+   * released at once when that passed while the broker was stopped.
+   */
+  restoreScheduled(message: Message, dueAt: number): void {
+    this.scheduled.hold(message, this.reserveSequenceNumber(), dueAt);
+  }
+
   /** Service Bus answers MessageNotFound naming the numbers that are not scheduled (any more). */
   cancel(seqs: readonly number[]): AmqpErrorInfo | undefined {
     const missing = this.scheduled.cancel(seqs);

@@ -39,6 +39,11 @@ export class Schedule {
     return [];
   }
 
+  /** Every held message with its due time, in sequence order (a snapshot keeps them: snapshot.ts). */
+  entries(): Array<{ message: Message; dueAt: number }> {
+    return [...this.held.values()].sort((a, b) => a.seq - b.seq).map((h) => ({ message: h.message, dueAt: h.dueAt }));
+  }
+
   /** Scheduled messages as peek shows them: with their sequence number, enqueued at their due time. */
   peek(fromSeq: number, count: number, sessionId?: string): StoredMessage[] {
     return [...this.held.values()]

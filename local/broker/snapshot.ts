@@ -7,14 +7,16 @@ import type { Queue } from './queue';
 /**
  * What a stopped broker still held, to hand to the next start (`npm start -- --data`): each queue's and
  * subscription's messages, active (locked ones too: their lock ends with the process) and dead-lettered, encoded
- * as AMQP, and each entrance's duplicate window (the ids it remembers, until when). Scheduled messages are not
- * kept.
+ * as AMQP, each entrance's messages scheduled for later (a webhook delivery's retry) with their time, and each
+ * entrance's duplicate window (the ids it remembers, until when).
  */
 export interface BrokerSnapshot {
   version: 1;
   stores: Array<{ path: string; active: string[]; deadLetter: Array<{ message: string; deliveries: number }> }>;
   /** Absent in a snapshot written before the window was kept. */
   windows?: Array<{ entrance: string; seen: Array<[string, number]> }>;
+  /** Absent in a snapshot written before scheduled messages were kept. `dueAt`: ms since the epoch. */
+  scheduled?: Array<{ entrance: string; messages: Array<{ message: string; dueAt: number }> }>;
 }
 
 const encode = (message: Message) => amqpMessage.encode(message).toString('base64');
@@ -34,6 +36,12 @@ export function takeSnapshot(namespace: Namespace, now = Date.now()): BrokerSnap
     windows: entrancesOf(namespace)
       .map((e) => ({ entrance: e.settings.name, seen: e.duplicates.remembered(now) }))
       .filter((w) => w.seen.length > 0),
+    scheduled: entrancesOf(namespace)
+      .map((e) => ({
+        entrance: e.settings.name,
+        messages: e.scheduled.entries().map(({ message, dueAt }) => ({ message: encode(message), dueAt })),
+      }))
+      .filter((s) => s.messages.length > 0),
     stores: storesOf(namespace)
       .map((queue) => ({
         path: queue.settings.name,
@@ -46,7 +54,10 @@ export function takeSnapshot(namespace: Namespace, now = Date.now()): BrokerSnap
   };
 }
 
-/** Puts the messages back, in their order; a store no longer declared is named in `unknown` and left out. */
+/**
+ * Puts the messages back, in their order, the scheduled ones held again until their time; a store or entrance no
+ * longer declared is named in `unknown` and left out.
+ */
 export function restoreSnapshot(
   namespace: Namespace,
   snapshot: BrokerSnapshot,
@@ -67,6 +78,15 @@ export function restoreSnapshot(
     for (const text of store.active) queue.enqueue(decode(text));
     for (const { message, deliveries } of store.deadLetter) queue.restoreDeadLetter(decode(message), deliveries);
     restored += store.active.length + store.deadLetter.length;
+  }
+  for (const held of snapshot.scheduled ?? []) {
+    const entrance = entrances.get(held.entrance.toLowerCase());
+    if (!entrance) {
+      unknown.push(held.entrance);
+      continue;
+    }
+    for (const { message, dueAt } of held.messages) entrance.restoreScheduled(decode(message), dueAt);
+    restored += held.messages.length;
   }
   return { restored, unknown };
 }

@@ -2,10 +2,11 @@ import { ServiceBusClient } from '@azure/service-bus';
 
 import { EmbeddedBroker } from '../../local/broker';
 import { fastRetry } from '../support/brokerHarness';
+import { eventually } from '../support/eventually';
 
 /**
- * A broker restarted from the snapshot of the one before (`npm start -- --data`): the messages it held, active and
- * dead-lettered, come back through the real SDK with their bodies, sessions, ids and properties, and the ids it
+ * A broker restarted from the snapshot of the one before (`npm start -- --data`): the messages it held, active,
+ * dead-lettered and scheduled, come back through the real SDK with their bodies, sessions, ids and properties, and the ids it
  * remembered for duplicate detection are still remembered.
  */
 const entities = {
@@ -66,12 +67,53 @@ describe('a broker snapshot', () => {
     }
   });
 
-  it('names a store the snapshot holds that is no longer declared, and leaves it out', async () => {
+  it('holds a message scheduled for later again until its time, and releases one whose time passed at once', async () => {
+    const first = await EmbeddedBroker.start(entities);
+    const client = new ServiceBusClient(first.connectionString, fastRetry);
+    const sender = client.createSender('sms-inbound');
+    const now = Date.now();
+    await sender.scheduleMessages({ body: 'later', messageId: 's1', sessionId: 'thread-3' }, new Date(now + 60_000));
+    await sender.scheduleMessages({ body: 'soon', messageId: 's2', sessionId: 'thread-4' }, new Date(now + 60_000));
+    const snapshot = JSON.parse(JSON.stringify(first.snapshot()));
+    await client.close();
+    await first.stop();
+    expect(snapshot.scheduled).toHaveLength(1);
+    // The second message's time passes while the broker is stopped.
+    snapshot.scheduled[0].messages[1].dueAt = now - 1_000;
+
+    const second = await EmbeddedBroker.start({ ...entities, restore: snapshot });
+    expect(second.restored).toEqual({ restored: 2, unknown: [] });
+    const again = new ServiceBusClient(second.connectionString, fastRetry);
+    try {
+      await eventually(
+        async () => second.entities().queues[0],
+        (q) => q.scheduled === 1 && q.active === 1,
+      );
+      const due = await again.acceptSession('sms-inbound', 'thread-4');
+      const [released] = await due.receiveMessages(1, { maxWaitTimeInMs: 2000 });
+      expect([released?.body, released?.messageId]).toEqual(['soon', 's2']);
+      await due.completeMessage(released);
+      await due.close();
+      const held = await again.createReceiver('sms-inbound').peekMessages(5);
+      expect(held.map((m) => [m.body, m.messageId, m.sessionId, m.state])).toEqual([
+        ['later', 's1', 'thread-3', 'scheduled'],
+      ]);
+    } finally {
+      await again.close();
+      await second.stop();
+    }
+  });
+
+  it('names a store or an entrance the snapshot holds that is no longer declared, and leaves it out', async () => {
     const broker = await EmbeddedBroker.start({
       queues: [{ name: 'sms-inbound', requiresSession: true }],
-      restore: { version: 1, stores: [{ path: 'gone', active: [], deadLetter: [] }] },
+      restore: {
+        version: 1,
+        stores: [{ path: 'gone', active: [], deadLetter: [] }],
+        scheduled: [{ entrance: 'gone-too', messages: [] }],
+      },
     });
-    expect(broker.restored).toEqual({ restored: 0, unknown: ['gone'] });
+    expect(broker.restored).toEqual({ restored: 0, unknown: ['gone', 'gone-too'] });
     await broker.stop();
   });
 });
