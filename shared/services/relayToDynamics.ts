@@ -117,45 +117,36 @@ async function relayCustomerMessage(event: MessageReceivedEvent, deps: RelayDeps
 }
 
 async function relaySentMessage(event: MessageSentEvent, deps: RelayDeps): Promise<void> {
-  const linked = await linkedConversation(event, deps);
-  if (!linked) return;
-  if (event.origin !== 'dynamics') {
-    await postOnce(deps, event, linked, { id: event.messageId, text: event.text, automated: true });
-  }
-  // An agent's reply that failed is told to the agent by applyAgentActivity, which alone knows whether the
-  // activity will be retried (a transient failure) or not; a notice here would be a second, or a wrong, one.
-  if (event.status === 'failed' && event.origin !== 'dynamics') {
-    const reason = event.failure?.reason ?? 'the send failed';
-    await postOnce(deps, event, linked, notice(event.messageId, 'failed', reason));
+  // An agent's reply came from Dynamics, and its failure is told to the agent by applyAgentActivity, which alone
+  // knows whether the activity will be retried (a transient failure) or not; a notice here would be a second, or a
+  // wrong, one.
+  if (event.origin === 'dynamics') return;
+  const copy = { id: event.messageId, text: event.text, automated: true };
+  const at = await linkedConversation(event, deps, copy);
+  if (!at) return;
+  if (!at.posted) await postMessage(deps, at.linked, copy, event);
+  if (event.status === 'failed') {
+    const failed = notice(event.messageId, 'failed', event.failure?.reason ?? 'the send failed');
+    if (!(await deps.threads.read(event.threadId, inDynamicsMarker(failed.id))).applied)
+      await postMessage(deps, at.linked, failed, event);
   }
 }
 
 async function relayStatusChange(event: MessageStatusChangedEvent, deps: RelayDeps): Promise<void> {
   if (event.to !== 'failed' && event.to !== 'expired') return;
-  const linked = await linkedConversation(event, deps);
-  if (!linked) return;
-  await postOnce(deps, event, linked, notice(event.messageId, event.to, event.description ?? event.to));
-}
-
-/** Our automated message or notice, once: its marker (by its activity id) says a redelivery posted it already. */
-async function postOnce(
-  deps: RelayDeps,
-  event: ChannelEvent,
-  dynamicsConversationId: string,
-  message: { id: string; text: string; automated: boolean },
-): Promise<void> {
-  const { applied } = await deps.threads.read(event.threadId, inDynamicsMarker(message.id));
-  if (!applied) await postMessage(deps, dynamicsConversationId, message, event);
+  const told = notice(event.messageId, event.to, event.description ?? event.to);
+  const at = await linkedConversation(event, deps, told);
+  if (at && !at.posted) await postMessage(deps, at.linked, told, event);
 }
 
 async function relayClose(event: ConversationStateChangedEvent, deps: RelayDeps): Promise<void> {
   if (event.to !== 'closed') return;
-  const linked = await linkedConversation(event, deps);
-  if (!linked) return;
+  const at = await linkedConversation(event, deps);
+  if (!at) return;
   try {
     await callDynamics(
       'the end of conversation',
-      () => deps.messaging.postActivity(linked, { type: 'endOfConversation' }),
+      () => deps.messaging.postActivity(at.linked, { type: 'endOfConversation' }),
       deps.logger,
       deps,
     );
@@ -165,10 +156,19 @@ async function relayClose(event: ConversationStateChangedEvent, deps: RelayDeps)
   }
 }
 
-async function linkedConversation(event: ChannelEvent, deps: RelayDeps): Promise<string | undefined> {
-  const linked = (await conversationOf(event, deps)).conversation.dynamicsConversationId;
+/**
+ * The Dynamics conversation the event's conversation is linked to; with `activity`, whether that activity of ours
+ * is in it already (its marker, read beside the thread: a redelivery after its post).
+ */
+async function linkedConversation(
+  event: ChannelEvent,
+  deps: RelayDeps,
+  activity?: { id: string },
+): Promise<{ linked: string; posted: boolean } | undefined> {
+  const at = await conversationOf(event, deps, activity && inDynamicsMarker(activity.id));
+  const linked = at.conversation.dynamicsConversationId;
   if (!linked) deps.logger.info('not linked to Dynamics; not relayed', { type: event.type, eventId: event.id });
-  return linked;
+  return linked ? { linked, posted: at.applied } : undefined;
 }
 
 /** What the agent must read about a message that did not reach the customer (§4). */
