@@ -1,6 +1,9 @@
 import type { ConversationRecord, ThreadRecord } from '../domain/thread';
+import type { MessagingClient } from '../dynamics/messagingClient';
+import type { Logger } from '../log';
 import type { DynamicsLinkStore } from '../ports/dynamicsLinks';
 import type { MarkerKey, ThreadStore } from '../ports/threadStore';
+import { callDynamics, type DynamicsRetryOptions } from './dynamicsRetry';
 import { done, type RetryOptions, withOptimisticRetry } from './optimisticRetry';
 
 /**
@@ -21,17 +24,29 @@ export interface ConversationAt {
  * An activity of ours is in Dynamics (by its id: a customer message's, an automated copy's or a notice's), so a
  * redelivery of its event must not post it again: committed with the link when a customer message went in as the
  * start message of the create (not when Dynamics had the conversation already: the message is posted after the
- * link, and marked then), and written on its own after a post (`markInDynamics`). The key keeps the name it
+ * link, and marked then), and written on its own after a post (`postInDynamics`). The key keeps the name it
  * had when only a start wrote it, so that markers already stored still count.
  */
 export const inDynamicsMarker = (activityId: string): MarkerKey => ({ event: `dynamics-start-${activityId}` });
 
 /**
- * After a post Dynamics took: Dynamics is not known to drop a repeated message id (docs/dynamics-protocol.md §4),
- * and a post's event comes again when its delivery is not completed (a lock lost, a failure after the post).
+ * Posts an activity of ours and marks it in Dynamics (`inDynamicsMarker`) once Dynamics took it: Dynamics is not
+ * known to drop a repeated message id (docs/dynamics-protocol.md §4), and a post's event comes again when its
+ * delivery is not completed (a lock lost, a failure after the post).
  */
-export async function markInDynamics(threads: ThreadStore, threadId: string, activityId: string): Promise<void> {
-  await threads.mark(threadId, inDynamicsMarker(activityId));
+export async function postInDynamics(
+  deps: { threads: ThreadStore; messaging: MessagingClient; logger: Logger } & DynamicsRetryOptions,
+  threadId: string,
+  dynamicsConversationId: string,
+  message: Parameters<MessagingClient['postMessage']>[1],
+): Promise<void> {
+  await callDynamics(
+    'the message post',
+    () => deps.messaging.postMessage(dynamicsConversationId, message),
+    deps.logger,
+    deps,
+  );
+  await deps.threads.mark(threadId, inDynamicsMarker(message.id));
 }
 
 /** The thread and conversation `n` of it, or undefined when either does not exist. */

@@ -4,8 +4,7 @@ import { conversationIdOf, parseConversationId } from '../domain/thread';
 import type { DynamicsSettings } from '../dynamics/settings';
 import { conversationContextOf } from './dynamicsContext';
 import { createWithStartMessage } from './dynamicsCreate';
-import { inDynamicsMarker, linkConversation, markInDynamics, readConversation } from './dynamicsLinking';
-import { callDynamics } from './dynamicsRetry';
+import { inDynamicsMarker, linkConversation, postInDynamics, readConversation } from './dynamicsLinking';
 import type { NextConversation, NextConversationInput } from './nextConversation';
 import type { RelayDeps } from './relayToDynamics';
 
@@ -61,8 +60,7 @@ export async function recreateDynamicsConversation(
       inDynamicsMarker(event.messageId),
     );
     if (started?.applied) return { kind: 'recreated', conversationId: nextId, dynamicsConversationId: linked };
-    await callDynamics('the message post', () => deps.messaging.postMessage(linked, message), deps.logger, deps);
-    await markInDynamics(deps.threads, id.threadId, event.messageId);
+    await postInDynamics(deps, id.threadId, linked, message);
     return { kind: 'posted', conversationId: nextId, dynamicsConversationId: linked };
   }
 
@@ -92,15 +90,7 @@ export async function recreateDynamicsConversation(
     // the create did not take it, it is marked once its post below is in.
     ...(created.postStart ? {} : { startMessageId: event.messageId }),
   });
-  if (created.postStart) {
-    await callDynamics(
-      'the message post',
-      () => deps.messaging.postMessage(created.conversationId, message),
-      deps.logger,
-      deps,
-    );
-    await markInDynamics(deps.threads, id.threadId, event.messageId);
-  }
+  if (created.postStart) await postInDynamics(deps, id.threadId, created.conversationId, message);
   deps.logger.info('Dynamics conversation recreated', {
     conversationId: nextId,
     previousConversationId: event.conversationId,

@@ -21,7 +21,7 @@ import {
   type ConversationAt,
   inDynamicsMarker,
   linkConversation,
-  markInDynamics,
+  postInDynamics,
   readConversation,
 } from './dynamicsLinking';
 import { callDynamics, type DynamicsRetryOptions } from './dynamicsRetry';
@@ -189,14 +189,7 @@ async function postMessage(
   options: { required?: boolean } = {},
 ): Promise<'posted' | 'gone'> {
   try {
-    await callDynamics(
-      'the message post',
-      () => deps.messaging.postMessage(dynamicsConversationId, message),
-      deps.logger,
-      deps,
-    );
-    // In Dynamics now, by its activity id: a redelivery of this event must not post it again (inDynamicsMarker).
-    await markInDynamics(deps.threads, event.threadId, message.id);
+    await postInDynamics(deps, event.threadId, dynamicsConversationId, message);
     return 'posted';
   } catch (error) {
     if (!(isDynamicsError(error) && error.kind === 'not_found')) throw error;
