@@ -25,6 +25,12 @@ eachAdapter((adapter) => {
     logger: auditedLogger,
   });
   const conversationDeps = (now = () => new Date()): ConversationDeps => ({ ...stores(), now, logger: auditedLogger });
+  /** Conversation rows read by the listing, counted by `countingReads`. */
+  let reads = 0;
+  const countingReads = (deps: ConversationDeps): ConversationDeps => {
+    const conversations = deps.conversations;
+    return { ...deps, conversations: { ...conversations, read: (...a) => (reads++, conversations.read(...a)) } };
+  };
 
   async function start(queue: string, now: () => Date) {
     const customer = `1555555${String(++customerSeq).padStart(4, '0')}`;
@@ -136,14 +142,9 @@ eachAdapter((adapter) => {
       const row = await stores().conversations.read(newest.threadId, newest.n);
       await stores().index.put(newest.threadId, row!.conversation);
 
-      let reads = 0;
-      const counted = (): ConversationDeps => {
-        const deps = conversationDeps();
-        const conversations = deps.conversations;
-        return { ...deps, conversations: { ...conversations, read: (...a) => (reads++, conversations.read(...a)) } };
-      };
+      reads = 0;
       const listed = async () => {
-        const page = await listConversations({ queue, state: 'closed', limit: 25 }, counted());
+        const page = await listConversations({ queue, state: 'closed', limit: 25 }, countingReads(conversationDeps()));
         if (!page.ok) throw page.error;
         return page.value.items;
       };
@@ -168,16 +169,8 @@ eachAdapter((adapter) => {
   });
 
   describe('with the index kept current by the conversation-index reaction', () => {
-    let reads = 0;
-    const kept = (now = () => new Date()): ConversationDeps => {
-      const deps = conversationDeps(now);
-      const conversations = deps.conversations;
-      return {
-        ...deps,
-        indexKeptCurrent: true,
-        conversations: { ...conversations, read: (...a) => (reads++, conversations.read(...a)) },
-      };
-    };
+    const kept = (now = () => new Date()): ConversationDeps =>
+      countingReads({ ...conversationDeps(now), indexKeptCurrent: true });
     const listKept = async (query: Omit<ListQuery, 'limit'>) => {
       const page = await listConversations({ ...query, limit: 25 }, kept());
       if (!page.ok) throw page.error;
