@@ -6,8 +6,8 @@ import { eventually } from '../support/eventually';
 
 /**
  * A broker restarted from the snapshot of the one before (`npm start -- --data`): the messages it held, active,
- * dead-lettered and scheduled, come back through the real SDK with their bodies, sessions, ids and properties, and the ids it
- * remembered for duplicate detection are still remembered.
+ * dead-lettered and scheduled, come back through the real SDK with their bodies, sessions, ids and properties, and
+ * the ids it remembered for duplicate detection are still remembered.
  */
 const entities = {
   queues: [{ name: 'sms-inbound', requiresSession: true }],
