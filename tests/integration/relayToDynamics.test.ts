@@ -99,13 +99,17 @@ async function receive(customer: string, text: string): Promise<ChannelEvent[]> 
 
 const telesign = acceptingTelesign(uniqueRef);
 
+/** The send service's deps, against the accepting Telesign. */
+const sendDeps = () => ({
+  ...routeDeps(),
+  secrets: { get: async () => 'key', invalidate() {} },
+  telesignFor: () => telesign,
+});
+
 async function send(customer: string, text: string, origin?: SendCommand['origin']): Promise<MessageSentEvent> {
   const parsed = parseSendRequest({ to: `+${customer}`, text }, undefined);
   if (!parsed.ok) throw parsed.error;
-  const { events } = await sendMessage(
-    { ...parsed.value, ...(origin ? { origin } : {}) },
-    { ...routeDeps(), secrets: { get: async () => 'key', invalidate() {} }, telesignFor: () => telesign },
-  );
+  const { events } = await sendMessage({ ...parsed.value, ...(origin ? { origin } : {}) }, sendDeps());
   const sent = events.find((e): e is MessageSentEvent => e.type === 'message.sent');
   if (!sent) throw new Error('no message.sent');
   return sent;
@@ -264,16 +268,7 @@ describe('what follows in a linked conversation', () => {
     const replies = autoReplies({
       accounts: testConfig({ TELESIGN_ACCOUNTS: JSON.stringify(accounts) }).accounts,
       send: async (command, options, log) => {
-        const { result, events } = await sendMessage(
-          command,
-          {
-            ...routeDeps(),
-            logger: log,
-            secrets: { get: async () => 'key', invalidate() {} },
-            telesignFor: () => telesign,
-          },
-          options,
-        );
+        const { result, events } = await sendMessage(command, { ...sendDeps(), logger: log }, options);
         sentEvents.push(...events);
         return result;
       },
