@@ -39,6 +39,20 @@ eachAdapter((adapter) => {
     return { id: routed.conversationId, customer };
   }
 
+  /** Two conversations started one after the other, then a message joins the first: its entry does not move. */
+  async function twoThenJoinFirst(queue: string) {
+    const clock = testClock();
+    const first = await start(queue, clock.now);
+    clock.advance();
+    const second = await start(queue, clock.now);
+    clock.advance();
+    const { events } = await routeEvent(
+      inboundEvent({ from: first.customer, text: 'still there?' }),
+      routeDeps(queue, clock.now),
+    );
+    return { clock, first, second, events };
+  }
+
   async function listAll(query: Omit<ListQuery, 'limit'>, limit = 10) {
     const ids: string[] = [];
     let continuationToken: string | undefined;
@@ -111,12 +125,7 @@ eachAdapter((adapter) => {
 
     it('catches up with activity that moved no entry', async () => {
       const queue = uniqueId('busy');
-      const clock = testClock();
-      const first = await start(queue, clock.now);
-      clock.advance();
-      const second = await start(queue, clock.now);
-      clock.advance();
-      await routeEvent(inboundEvent({ from: first.customer, text: 'still there?' }), routeDeps(queue, clock.now));
+      const { clock, first, second } = await twoThenJoinFirst(queue);
 
       expect(new Set((await listAll({ queue, state: 'open' })).ids)).toEqual(new Set([first.id, second.id]));
       expect((await listAll({ queue, state: 'open' })).ids).toEqual([first.id, second.id]);
@@ -182,15 +191,7 @@ eachAdapter((adapter) => {
 
     it('answers from the entries alone; after a join the reaction brings its order and counts up to date', async () => {
       const queue = uniqueId('kept');
-      const clock = testClock();
-      const first = await start(queue, clock.now);
-      clock.advance();
-      const second = await start(queue, clock.now);
-      clock.advance();
-      const { events } = await routeEvent(
-        inboundEvent({ from: first.customer, text: 'still there?' }),
-        routeDeps(queue, clock.now),
-      );
+      const { first, second, events } = await twoThenJoinFirst(queue);
       const shown = (items: Awaited<ReturnType<typeof listKept>>) => items.map((i) => [i.id, i.inboundCount]);
 
       expect(shown(await listKept({ queue }))).toEqual([
